@@ -1,0 +1,2 @@
+/** The tool's version, printed in every report. Kept in step with package.json by a unit test. */
+export const VERSION = '0.1.0';

@@ -1,0 +1,271 @@
+import { constants, createHash, KeyObject, sign } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
+import type { KeyKind } from '../core/manifest.js';
+import { signingAlgorithm, type KeyPair } from './profiles.js';
+import { x509 } from './x509.js';
+
+/** One day in milliseconds. */
+export const DAY = 86_400_000;
+
+/** A CA the builder issued (or imported): its certificate, key and position in the hierarchy. */
+export interface CaHandle {
+  readonly id: string;
+  readonly description: string;
+  readonly cert: x509.X509Certificate;
+  readonly key: KeyPair;
+  /** The CA above this one; undefined for a root. */
+  readonly parent: CaHandle | undefined;
+  /** True when this CA chains to the trusted root (its CRL is then published). */
+  readonly inTrustedHierarchy: boolean;
+  /** The key was imported with --ca-key and is not copied into the output. */
+  readonly imported: boolean;
+}
+
+/** Options for a CA certificate. Every option has a valid default, so a CA states only what is wrong with it. */
+export interface CaOptions {
+  readonly id: string;
+  readonly description: string;
+  /** Issuing CA; default: self-signed root. */
+  readonly parent?: CaHandle;
+  readonly key: KeyPair;
+  /** Default: clock − 30 days. */
+  readonly notBefore?: Date;
+  /** Default: clock + 10 years. */
+  readonly notAfter?: Date;
+  /** basicConstraints; default `{ ca: true }` (critical, no pathLen). `null` omits the extension. */
+  readonly basicConstraints?: { ca: boolean; pathLen?: number } | null;
+  /** keyUsage flags; default keyCertSign | cRLSign | digitalSignature (critical). */
+  readonly keyUsage?: number;
+  /** Extra extensions, e.g. nameConstraints. */
+  readonly extensions?: readonly x509.Extension[];
+  /** Default true for CAs chaining to the trusted root. */
+  readonly inTrustedHierarchy?: boolean;
+}
+
+/** Options for a leaf certificate; defaults make a valid TLS client certificate. */
+export interface LeafOptions {
+  /** Fixture id; used for the subject, SAN and serial. */
+  readonly id: string;
+  readonly issuer: CaHandle;
+  /** The certified key. */
+  readonly key: KeyPair;
+  /** Default: clock − 1 day. */
+  readonly notBefore?: Date;
+  /** Default: clock + 365 days. */
+  readonly notAfter?: Date;
+  /** extendedKeyUsage OIDs; default [clientAuth]. `null` omits the extension. */
+  readonly eku?: readonly string[] | null;
+  /** keyUsage flags; default digitalSignature (critical). */
+  readonly keyUsage?: number;
+  /** Subject common name; default `mtls-harness client <id>`. */
+  readonly commonName?: string;
+  /** Extra extensions. */
+  readonly extensions?: readonly x509.Extension[];
+  /** subjectAltName entries; default DNS `<id>.clients.mtls-harness.test` and a SPIFFE URI. */
+  readonly san?: readonly x509.JsonGeneralName[];
+  /** Hash the issuer signs with; default the issuer's profile hash. */
+  readonly hash?: 'SHA-1';
+}
+
+/** Subject DN suffix shared by every generated certificate. */
+export const ORG = 'O=mtls-harness test PKI';
+
+/**
+ * Fluent PKI builder with valid defaults and an explicit clock. Serial numbers are derived from the clock and the
+ * certificate's role, so the same clock always yields the same serials and subjects.
+ */
+export class PkiBuilder {
+  readonly clock: Date;
+  readonly ocspUrl: string;
+  readonly crlUrl: string;
+
+  constructor(clock: Date, urls: { ocspUrl: string; crlUrl: string }) {
+    this.clock = clock;
+    this.ocspUrl = urls.ocspUrl;
+    this.crlUrl = urls.crlUrl;
+  }
+
+  /** clock + `ms` milliseconds. */
+  at(ms: number): Date {
+    return new Date(this.clock.getTime() + ms);
+  }
+
+  /** A deterministic positive 16-byte serial (hex) for `role`. */
+  serial(role: string): string {
+    const digest = createHash('sha256').update(`mtls-harness|${this.clock.toISOString()}|${role}`).digest();
+    const bytes = digest.subarray(0, 16);
+    // NOTE: RFC 5280 §4.1.2.2 wants a positive INTEGER; keep the top bit clear and the first byte non-zero.
+    bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x10;
+    return bytes.toString('hex');
+  }
+
+  private async commonExtensions(issuerKey: KeyPair | undefined, subjectKey: KeyPair, issuerId: string | undefined) {
+    const ext: x509.Extension[] = [await x509.SubjectKeyIdentifierExtension.create(subjectKey.publicKey)];
+    if (issuerKey) ext.push(await x509.AuthorityKeyIdentifierExtension.create(issuerKey.publicKey));
+    if (issuerId) {
+      ext.push(new x509.CRLDistributionPointsExtension([`${this.crlUrl}/${issuerId}.crl`]));
+      ext.push(new x509.AuthorityInfoAccessExtension({ ocsp: [this.ocspUrl] }));
+    }
+    return ext;
+  }
+
+  /** Issues a CA certificate (a self-signed root when `parent` is absent). */
+  async ca(options: CaOptions): Promise<CaHandle> {
+    const parent = options.parent;
+    const bc = options.basicConstraints === undefined ? { ca: true } : options.basicConstraints;
+    const ext: x509.Extension[] = [];
+    if (bc) ext.push(new x509.BasicConstraintsExtension(bc.ca, bc.pathLen, true));
+    const ku =
+      options.keyUsage ??
+      x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature;
+    ext.push(new x509.KeyUsagesExtension(ku, true));
+    ext.push(...(await this.commonExtensions(parent?.key, options.key, parent?.id)));
+    ext.push(...(options.extensions ?? []));
+    const subject = `CN=mtls-harness ${options.id} CA, ${ORG}`;
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: this.serial(`ca:${options.id}`),
+      subject,
+      issuer: parent ? parent.cert.subject : subject,
+      notBefore: options.notBefore ?? this.at(-30 * DAY),
+      notAfter: options.notAfter ?? this.at(3650 * DAY),
+      publicKey: options.key.publicKey,
+      signingKey: (parent?.key ?? options.key).privateKey,
+      signingAlgorithm: signingAlgorithm((parent?.key ?? options.key).kind),
+      extensions: ext,
+    });
+    return {
+      id: options.id,
+      description: options.description,
+      cert,
+      key: options.key,
+      parent,
+      inTrustedHierarchy: options.inTrustedHierarchy ?? (parent ? parent.inTrustedHierarchy : true),
+      imported: false,
+    };
+  }
+
+  /** Issues a leaf certificate. */
+  async leaf(options: LeafOptions): Promise<x509.X509Certificate> {
+    const ext: x509.Extension[] = [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(options.keyUsage ?? x509.KeyUsageFlags.digitalSignature, true),
+    ];
+    const eku = options.eku === undefined ? [x509.ExtendedKeyUsage.clientAuth] : options.eku;
+    if (eku) ext.push(new x509.ExtendedKeyUsageExtension([...eku], false));
+    ext.push(
+      new x509.SubjectAlternativeNameExtension(
+        options.san
+          ? [...options.san]
+          : [
+              { type: 'dns', value: `${options.id}.clients.mtls-harness.test` },
+              { type: 'url', value: `spiffe://mtls-harness.test/client/${options.id}` },
+            ],
+      ),
+    );
+    ext.push(...(await this.commonExtensions(options.issuer.key, options.key, options.issuer.id)));
+    ext.push(...(options.extensions ?? []));
+    const signing = { ...signingAlgorithm(options.issuer.key.kind), ...(options.hash ? { hash: options.hash } : {}) };
+    return x509.X509CertificateGenerator.create({
+      serialNumber: this.serial(`leaf:${options.id}`),
+      subject: `CN=${options.commonName ?? `mtls-harness client ${options.id}`}, ${ORG}`,
+      issuer: options.issuer.cert.subject,
+      notBefore: options.notBefore ?? this.at(-DAY),
+      notAfter: options.notAfter ?? this.at(365 * DAY),
+      publicKey: options.key.publicKey,
+      signingKey: options.issuer.key.privateKey,
+      signingAlgorithm: signing,
+      extensions: ext,
+    });
+  }
+
+  /** A self-signed leaf (no CA bit): a client certificate nobody vouches for. */
+  async selfSignedLeaf(id: string, key: KeyPair): Promise<x509.X509Certificate> {
+    const subject = `CN=mtls-harness client ${id}, ${ORG}`;
+    return x509.X509CertificateGenerator.create({
+      serialNumber: this.serial(`leaf:${id}`),
+      subject,
+      issuer: subject,
+      notBefore: this.at(-DAY),
+      notAfter: this.at(365 * DAY),
+      publicKey: key.publicKey,
+      signingKey: key.privateKey,
+      signingAlgorithm: signingAlgorithm(key.kind),
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+        await x509.SubjectKeyIdentifierExtension.create(key.publicKey),
+      ],
+    });
+  }
+
+  /**
+   * Re-signs `cert` as an X.509 v1 certificate: version field absent and no extensions (RFC 5280 §4.1.2.1).
+   */
+  async asVersion1(cert: x509.X509Certificate, issuer: CaHandle): Promise<x509.X509Certificate> {
+    const asn = AsnConvert.parse(cert.rawData, asn1X509.Certificate);
+    asn.tbsCertificate.version = asn1X509.Version.v1;
+    asn.tbsCertificate.extensions = undefined;
+    return this.resign(asn, issuer);
+  }
+
+  private async resign(asn: asn1X509.Certificate, issuer: CaHandle): Promise<x509.X509Certificate> {
+    // The algorithm identifier stays as the generator wrote it; only the signature over the new TBS changes.
+    const tbs = Buffer.from(AsnConvert.serialize(asn.tbsCertificate));
+    const key = KeyObject.from(issuer.key.privateKey);
+    const value = nodeSign(issuer.key.kind, tbs, key);
+    asn.signatureValue = value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer;
+    return new x509.X509Certificate(AsnConvert.serialize(asn));
+  }
+
+  /** Returns `cert` with one bit of its issuer signature flipped, so the signature no longer verifies. */
+  brokenSignature(cert: x509.X509Certificate): x509.X509Certificate {
+    const asn = AsnConvert.parse(cert.rawData, asn1X509.Certificate);
+    const sig = new Uint8Array(asn.signatureValue.slice(0));
+    // NOTE: flip a bit inside the last integer, away from DER length octets, so the signature still parses.
+    const at = sig.length - 2;
+    sig[at] = (sig[at] ?? 0) ^ 0x01;
+    asn.signatureValue = sig.buffer;
+    return new x509.X509Certificate(AsnConvert.serialize(asn));
+  }
+
+  /** Issues `ca`'s CRL at the clock, listing `revoked` serials. */
+  async crl(
+    ca: CaHandle,
+    revoked: readonly { serial: string; reason: x509.X509CrlReason; at: Date }[],
+  ): Promise<x509.X509Crl> {
+    const crlNumber = new asn1X509.CRLNumber(1);
+    return x509.X509CrlGenerator.create({
+      issuer: ca.cert.subject,
+      thisUpdate: this.at(-DAY),
+      nextUpdate: this.at(30 * DAY),
+      signingKey: ca.key.privateKey,
+      signingAlgorithm: signingAlgorithm(ca.key.kind),
+      entries: revoked.map((r) => ({ serialNumber: r.serial, revocationDate: r.at, reason: r.reason })),
+      extensions: [
+        await x509.AuthorityKeyIdentifierExtension.create(ca.key.publicKey),
+        new x509.Extension(asn1X509.id_ce_cRLNumber, false, AsnConvert.serialize(crlNumber)),
+      ],
+    });
+  }
+}
+
+/** Signs `data` the way certificates issued by a key of `kind` are signed, with DER-encoded ECDSA signatures. */
+export function nodeSign(kind: KeyKind, data: Buffer, key: KeyObject): Buffer {
+  switch (kind) {
+    case 'ed25519':
+      return sign(null, data, key);
+    case 'ecdsa-p384':
+      return sign('sha384', data, { key, dsaEncoding: 'der' });
+    case 'rsa-pss-2048':
+      return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+    default:
+      return sign('sha256', data, { key, dsaEncoding: 'der' });
+  }
+}
+
+/** Key kind of a CA, for callers that need to pick a compatible profile. */
+export function caKind(ca: CaHandle): KeyKind {
+  return ca.key.kind;
+}

@@ -1,0 +1,342 @@
+import { X509Certificate as NodeX509, createPrivateKey, KeyObject } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { HarnessError } from '../core/errors.js';
+import {
+  KEY_PROFILES,
+  MANIFEST_SCHEMA_VERSION,
+  type KeyProfile,
+  type Manifest,
+  type ManifestCa,
+  type ManifestFixture,
+} from '../core/manifest.js';
+import { VERSION } from '../core/version.js';
+import { DAY, PkiBuilder, type CaHandle } from './builder.js';
+import { chainAbove, FIXTURES, type BuildContext, type BuiltFixture, type FixtureSpec } from './fixtures.js';
+import { generateKey, importKeyPair, keyKindOf, type KeyPair } from './profiles.js';
+import { x509 } from './x509.js';
+
+/** Options of {@link generateFixtures}; the CLI flags of `mtls-harness fixtures` map one-to-one. */
+export interface GenerateOptions {
+  /** Output directory; created if absent. */
+  readonly out: string;
+  /** The clock (default: now, truncated to whole seconds). */
+  readonly clock?: Date | string;
+  /** Key profile of the CAs, the server and the default leaves (default ecdsa-p256). */
+  readonly keyProfile?: string;
+  /** Issue everything from this existing CA (PEM files) instead of a generated root. */
+  readonly caCert?: string;
+  readonly caKey?: string;
+  /** OCSP URL written into AIA (default http://127.0.0.1:18888/ocsp). */
+  readonly ocspUrl?: string;
+  /** Base URL for CRL distribution points (default http://127.0.0.1:18888/crl). */
+  readonly crlUrl?: string;
+  /** Generate only these fixture ids (default: all). */
+  readonly only?: readonly string[];
+}
+
+/** Default responder base the certificates point at. */
+export const DEFAULT_OCSP_URL = 'http://127.0.0.1:18888/ocsp';
+export const DEFAULT_CRL_URL = 'http://127.0.0.1:18888/crl';
+
+/** Parses a --clock value into a whole-second Date, or throws MTLS_ERR_CLOCK. */
+export function parseClock(value: Date | string | undefined): Date {
+  const d = value === undefined ? new Date() : value instanceof Date ? value : new Date(value);
+  if (
+    Number.isNaN(d.getTime()) ||
+    (typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value))
+  ) {
+    throw new HarnessError('MTLS_ERR_CLOCK', `bad --clock '${String(value)}': expected an ISO-8601 instant such as 2026-01-01T00:00:00Z`);
+  }
+  // UTCTime and GeneralizedTime in certificates carry whole seconds.
+  return new Date(Math.floor(d.getTime() / 1000) * 1000);
+}
+
+function parseProfile(value: string | undefined): KeyProfile {
+  const profile = value ?? 'ecdsa-p256';
+  if (!(KEY_PROFILES as readonly string[]).includes(profile)) {
+    throw new HarnessError('MTLS_ERR_PROFILE', `unknown --key-profile '${profile}': expected one of ${KEY_PROFILES.join(', ')}`);
+  }
+  return profile as KeyProfile;
+}
+
+function parseUrl(flag: string, value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:') throw new Error('not http');
+    return value.replace(/\/$/, '');
+  } catch {
+    throw new HarnessError('MTLS_ERR_USAGE', `bad ${flag} '${value}': expected an http:// URL`);
+  }
+}
+
+interface ImportedCa {
+  readonly cert: x509.X509Certificate;
+  readonly key: KeyPair;
+  readonly certPath: string;
+  readonly keyPath: string;
+}
+
+async function importCa(certPath: string, keyPath: string): Promise<ImportedCa> {
+  let certPem: string;
+  let keyPem: string;
+  try {
+    certPem = readFileSync(certPath, 'utf8');
+    keyPem = readFileSync(keyPath, 'utf8');
+  } catch (cause) {
+    throw new HarnessError('MTLS_ERR_CA_READ', `cannot read --ca-cert '${certPath}' or --ca-key '${keyPath}'`, { cause });
+  }
+  let nodeCert: NodeX509;
+  let privateKey: KeyObject;
+  try {
+    nodeCert = new NodeX509(certPem);
+    privateKey = createPrivateKey(keyPem);
+  } catch (cause) {
+    throw new HarnessError('MTLS_ERR_CA_READ', `--ca-cert '${certPath}' or --ca-key '${keyPath}' is not a PEM certificate / private key`, {
+      cause,
+    });
+  }
+  if (!nodeCert.checkPrivateKey(privateKey)) {
+    throw new HarnessError('MTLS_ERR_CA_MISMATCH', `--ca-key '${keyPath}' does not belong to --ca-cert '${certPath}'`);
+  }
+  if (!nodeCert.ca) {
+    throw new HarnessError('MTLS_ERR_CA_MISMATCH', `--ca-cert '${certPath}' is not a CA certificate (basicConstraints cA is not true)`);
+  }
+  const kind = keyKindOf(privateKey);
+  if (!kind) {
+    throw new HarnessError('MTLS_ERR_CA_READ', `--ca-key '${keyPath}' is a ${privateKey.asymmetricKeyType} key we cannot sign with`);
+  }
+  const publicKey = nodeCert.publicKey;
+  const key = await importKeyPair(kind, { publicKey, privateKey });
+  return { cert: new x509.X509Certificate(certPem), key, certPath, keyPath };
+}
+
+/** An in-memory fixture PKI, ready to be written. */
+export interface GeneratedPki {
+  readonly clock: Date;
+  readonly profile: KeyProfile;
+  readonly cas: readonly CaHandle[];
+  readonly crls: ReadonlyMap<string, { crl: x509.X509Crl; revoked: string[] }>;
+  readonly server: { cert: x509.X509Certificate; key: KeyPair; rest: x509.X509Certificate[] };
+  readonly fixtures: readonly { spec: FixtureSpec; built: BuiltFixture }[];
+  readonly ocspUrl: string;
+  readonly crlUrl: string;
+  readonly imported?: ImportedCa;
+}
+
+/** Builds the PKI in memory. */
+export async function buildPki(options: Omit<GenerateOptions, 'out'>): Promise<GeneratedPki> {
+  const clock = parseClock(options.clock);
+  const profile = parseProfile(options.keyProfile);
+  const ocspUrl = parseUrl('--ocsp-url', options.ocspUrl ?? DEFAULT_OCSP_URL);
+  const crlUrl = parseUrl('--crl-url', options.crlUrl ?? DEFAULT_CRL_URL);
+  if ((options.caCert === undefined) !== (options.caKey === undefined)) {
+    throw new HarnessError('MTLS_ERR_USAGE', '--ca-cert and --ca-key must be given together');
+  }
+  const imported = options.caCert && options.caKey ? await importCa(options.caCert, options.caKey) : undefined;
+  const specs = options.only ? FIXTURES.filter((f) => options.only?.includes(f.id)) : FIXTURES;
+  const b = new PkiBuilder(clock, { ocspUrl, crlUrl });
+
+  const root: CaHandle = imported
+    ? {
+        id: 'root',
+        description: 'Imported root CA (--ca-cert).',
+        cert: imported.cert,
+        key: imported.key,
+        parent: undefined,
+        inTrustedHierarchy: true,
+        imported: true,
+      }
+    : await b.ca({ id: 'root', description: 'Root CA: the only trust anchor servers are given.', key: await generateKey(profile) });
+  const intermediate = await b.ca({
+    id: 'intermediate',
+    description: 'Issuing intermediate for the server and the valid clients.',
+    parent: root,
+    key: await generateKey(profile),
+  });
+
+  const cas: CaHandle[] = [root, intermediate];
+  const revocations = new Map<string, { serial: string; reason: x509.X509CrlReason; at: Date }[]>();
+  const ctx: BuildContext = {
+    b,
+    profile,
+    root,
+    intermediate,
+    key: (kind) => generateKey(kind ?? profile),
+    async ca(opts) {
+      const ca = await b.ca({ ...opts, key: opts.key ?? (await generateKey(profile)) });
+      cas.push(ca);
+      return ca;
+    },
+    replaceCa(ca) {
+      const i = cas.findIndex((c) => c.id === ca.id);
+      if (i >= 0) cas[i] = ca;
+    },
+    revoke(ca, serial, reason) {
+      const list = revocations.get(ca.id) ?? [];
+      list.push({ serial, reason, at: b.at(-DAY) });
+      revocations.set(ca.id, list);
+    },
+  };
+
+  const serverKey = await generateKey(profile);
+  const [server, fixtures] = await Promise.all([
+    b.leaf({
+      id: 'server',
+      issuer: intermediate,
+      key: serverKey,
+      eku: [x509.ExtendedKeyUsage.serverAuth],
+      commonName: 'localhost',
+      san: [
+        { type: 'dns', value: 'localhost' },
+        { type: 'ip', value: '127.0.0.1' },
+        { type: 'ip', value: '::1' },
+      ],
+    }),
+    Promise.all(specs.map(async (spec) => ({ spec, built: await spec.build(ctx) }))),
+  ]);
+
+  // Deterministic CA order: the standard pair, then by id.
+  const [first, second, ...others] = cas;
+  const orderedCas = [first!, second!, ...others.sort((x, y) => x.id.localeCompare(y.id))];
+  const crls = new Map<string, { crl: x509.X509Crl; revoked: string[] }>();
+  await Promise.all(
+    orderedCas
+      .filter((ca) => ca.inTrustedHierarchy)
+      .map(async (ca) => {
+        const entries = revocations.get(ca.id) ?? [];
+        crls.set(ca.id, { crl: await b.crl(ca, entries), revoked: entries.map((e) => e.serial) });
+      }),
+  );
+  return {
+    clock,
+    profile,
+    cas: orderedCas,
+    crls,
+    server: { cert: server, key: serverKey, rest: chainAbove(intermediate) },
+    fixtures,
+    ocspUrl,
+    crlUrl,
+    ...(imported ? { imported } : {}),
+  };
+}
+
+const pem = (c: x509.X509Certificate): string => c.toString('pem') + '\n';
+const crlPem = (crl: x509.X509Crl): string =>
+  // NOTE: OpenSSL (and so node:tls) reads CRLs only under the label 'X509 CRL'; the library default 'CRL' fails.
+  x509.PemConverter.encode(crl.rawData, 'X509 CRL') + '\n';
+
+function writeFile(file: string, data: string | Uint8Array, mode = 0o644): void {
+  writeFileSync(file, data, { mode });
+  chmodSync(file, mode); // an existing file keeps its old mode otherwise
+}
+
+/** The command whose result `expect.opensslVerifyError` records. */
+export const OPENSSL_VERIFY_COMMAND =
+  'openssl verify -purpose sslclient -auth_level 2 -attime {epoch} -CAfile trust.pem -crl_check_all -CRLfile crl/all.crl.pem -untrusted {chain} {cert}';
+
+/**
+ * Generates the fixture PKI and writes it under `options.out`, returning the manifest. Keys are written with mode
+ * 0600. Throws HarnessError on bad input.
+ */
+export async function generateFixtures(options: GenerateOptions): Promise<Manifest> {
+  const out = path.resolve(options.out);
+  try {
+    mkdirSync(out, { recursive: true });
+    writeFile(path.join(out, '.write-test'), '');
+    rmSync(path.join(out, '.write-test'));
+  } catch (cause) {
+    throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write to --out '${options.out}'`, { cause });
+  }
+  const pki = await buildPki(options);
+  for (const dir of ['ca', 'crl', 'server', 'clients']) mkdirSync(path.join(out, dir), { recursive: true });
+
+  const cas: ManifestCa[] = pki.cas.map((ca) => {
+    const cert = `ca/${ca.id}.pem`;
+    writeFile(path.join(out, cert), pem(ca.cert));
+    let key: string | undefined;
+    if (ca.imported && pki.imported) {
+      key = path.relative(out, path.resolve(pki.imported.keyPath));
+      writeFile(path.join(out, cert), readFileSync(pki.imported.certPath));
+    } else {
+      key = `ca/${ca.id}.key.pem`;
+      writeFile(path.join(out, key), ca.key.privatePem, 0o600);
+    }
+    const crlEntry = pki.crls.get(ca.id);
+    let crl: ManifestCa['crl'];
+    if (crlEntry) {
+      crl = { pem: `crl/${ca.id}.crl.pem`, der: `crl/${ca.id}.crl.der`, revokedSerials: crlEntry.revoked };
+      writeFile(path.join(out, crl.pem), crlPem(crlEntry.crl));
+      writeFile(path.join(out, crl.der), new Uint8Array(crlEntry.crl.rawData));
+    }
+    return {
+      id: ca.id,
+      description: ca.description,
+      cert,
+      key,
+      issuer: ca.parent?.id ?? null,
+      trusted: ca.id === 'root',
+      serial: ca.cert.serialNumber,
+      subject: ca.cert.subject,
+      notBefore: ca.cert.notBefore.toISOString(),
+      notAfter: ca.cert.notAfter.toISOString(),
+      ...(crl ? { crl } : {}),
+    };
+  });
+  writeFile(path.join(out, 'trust.pem'), pki.imported ? readFileSync(pki.imported.certPath) : pem(pki.cas[0]!.cert));
+  writeFile(path.join(out, 'crl/all.crl.pem'), [...pki.crls.values()].map((c) => crlPem(c.crl)).join(''));
+
+  writeFile(path.join(out, 'server/cert.pem'), pem(pki.server.cert));
+  writeFile(path.join(out, 'server/key.pem'), pki.server.key.privatePem, 0o600);
+  writeFile(path.join(out, 'server/chain.pem'), [pki.server.cert, ...pki.server.rest].map(pem).join(''));
+
+  const fixtures: ManifestFixture[] = pki.fixtures.map(({ spec, built }) => {
+    const dir = `clients/${spec.id}`;
+    mkdirSync(path.join(out, dir), { recursive: true });
+    writeFile(path.join(out, dir, 'cert.pem'), pem(built.leaf));
+    writeFile(path.join(out, dir, 'key.pem'), built.key.privatePem, 0o600);
+    writeFile(path.join(out, dir, 'chain.pem'), [built.leaf, ...built.rest].map(pem).join(''));
+    const revoked = spec.ocsp === 'revoked';
+    return {
+      id: spec.id,
+      description: spec.description,
+      cert: `${dir}/cert.pem`,
+      key: `${dir}/key.pem`,
+      chain: `${dir}/chain.pem`,
+      serial: built.leaf.serialNumber,
+      subject: built.leaf.subject,
+      issuer: built.issuer,
+      keyKind: built.leafKind,
+      notBefore: built.leaf.notBefore.toISOString(),
+      notAfter: built.leaf.notAfter.toISOString(),
+      ocsp: revoked
+        ? { status: 'revoked', reason: 'keyCompromise', revokedAt: new Date(pki.clock.getTime() - DAY).toISOString() }
+        : { status: 'good' },
+      requires: spec.requires ?? [],
+      expect: { decision: spec.decision, alerts: spec.alerts, opensslVerifyError: spec.opensslVerifyError },
+    };
+  });
+
+  const allow = fixtures
+    .filter((f) => !f.requires.includes('identity-policy'))
+    .map((f) => /CN=([^,]+)/.exec(f.subject)?.[1])
+    .filter((cn): cn is string => Boolean(cn));
+
+  const manifest: Manifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    generator: { name: 'mtls-harness', version: VERSION },
+    clock: pki.clock.toISOString().replace('.000Z', 'Z'),
+    keyProfile: pki.profile,
+    importedCa: Boolean(pki.imported),
+    trust: 'trust.pem',
+    cas,
+    crl: { bundle: 'crl/all.crl.pem', url: pki.crlUrl },
+    ocsp: { url: pki.ocspUrl },
+    server: { cert: 'server/cert.pem', key: 'server/key.pem', chain: 'server/chain.pem', names: ['localhost', '127.0.0.1', '::1'] },
+    identityAllowList: allow,
+    opensslVerify: { command: OPENSSL_VERIFY_COMMAND },
+    fixtures,
+  };
+  writeFile(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  return manifest;
+}

@@ -1,0 +1,96 @@
+import { generateKeyPair as generateKeyPairCb, KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { KeyKind } from '../core/manifest.js';
+import { subtle } from './x509.js';
+
+const generateKeyPair = promisify(generateKeyPairCb);
+
+/** A key pair usable both by WebCrypto (@peculiar/x509) and node:crypto. */
+export interface KeyPair {
+  readonly kind: KeyKind;
+  readonly publicKey: CryptoKey;
+  readonly privateKey: CryptoKey;
+  /** PKCS#8 PEM of the private key. */
+  readonly privatePem: string;
+}
+
+interface ProfileSpec {
+  /** node:crypto key generation. */
+  readonly generate: () => Promise<{ publicKey: KeyObject; privateKey: KeyObject }>;
+  /** WebCrypto import algorithm. */
+  readonly importAlg: RsaHashedImportParams | EcKeyImportParams | Algorithm;
+  /** Signing parameters for certificates and CRLs this key signs (SHA-256 unless the curve wants more). */
+  readonly signing: Algorithm & Record<string, unknown>;
+}
+
+const PROFILES: Record<KeyKind, ProfileSpec> = {
+  'ecdsa-p256': {
+    generate: () => generateKeyPair('ec', { namedCurve: 'P-256' }),
+    importAlg: { name: 'ECDSA', namedCurve: 'P-256' },
+    signing: { name: 'ECDSA', hash: 'SHA-256' },
+  },
+  'ecdsa-p384': {
+    generate: () => generateKeyPair('ec', { namedCurve: 'P-384' }),
+    importAlg: { name: 'ECDSA', namedCurve: 'P-384' },
+    signing: { name: 'ECDSA', hash: 'SHA-384' },
+  },
+  'rsa-2048': {
+    generate: () => generateKeyPair('rsa', { modulusLength: 2048 }),
+    importAlg: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    signing: { name: 'RSASSA-PKCS1-v1_5' },
+  },
+  'rsa-pss-2048': {
+    // NOTE: an rsaEncryption key that signs with RSASSA-PSS: TLS calls this rsa_pss_rsae_* (RFC 8446 §4.2.3).
+    generate: () => generateKeyPair('rsa', { modulusLength: 2048 }),
+    importAlg: { name: 'RSA-PSS', hash: 'SHA-256' },
+    signing: { name: 'RSA-PSS', saltLength: 32 },
+  },
+  ed25519: {
+    generate: () => generateKeyPair('ed25519'),
+    importAlg: { name: 'Ed25519' },
+    signing: { name: 'Ed25519' },
+  },
+  'rsa-1024': {
+    generate: () => generateKeyPair('rsa', { modulusLength: 1024 }),
+    importAlg: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    signing: { name: 'RSASSA-PKCS1-v1_5' },
+  },
+};
+
+/** Signing parameters for certificates and CRLs signed by a key of this kind. */
+export function signingAlgorithm(kind: KeyKind): Algorithm & Record<string, unknown> {
+  return PROFILES[kind].signing;
+}
+
+/** Wraps node:crypto key objects as a {@link KeyPair} of the given kind. */
+export async function importKeyPair(kind: KeyKind, pair: { publicKey: KeyObject; privateKey: KeyObject }): Promise<KeyPair> {
+  const spec = PROFILES[kind];
+  const pkcs8 = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
+  const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
+  const [publicKey, privateKey] = await Promise.all([
+    subtle.importKey('spki', spki, spec.importAlg, true, ['verify']),
+    subtle.importKey('pkcs8', pkcs8, spec.importAlg, true, ['sign']),
+  ]);
+  const privatePem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return { kind, publicKey, privateKey, privatePem };
+}
+
+/** Generates a fresh key pair (RSA generation runs on the libuv pool, so callers may run many at once). */
+export async function generateKey(kind: KeyKind): Promise<KeyPair> {
+  return importKeyPair(kind, await PROFILES[kind].generate());
+}
+
+/** Reads the key kind of an existing private key, or undefined if it is not one we can issue with. */
+export function keyKindOf(key: KeyObject): KeyKind | undefined {
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'ec':
+      return details.namedCurve === 'prime256v1' ? 'ecdsa-p256' : details.namedCurve === 'secp384r1' ? 'ecdsa-p384' : undefined;
+    case 'rsa':
+      return (details.modulusLength ?? 0) >= 2048 ? 'rsa-2048' : undefined;
+    case 'ed25519':
+      return 'ed25519';
+    default:
+      return undefined;
+  }
+}

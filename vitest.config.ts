@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Real servers and real handshakes share two cores: keep files from starving each other.
+    maxWorkers: 2,
+    retry: process.env.CI ? 1 : 0,
+  },
+});
