@@ -76,7 +76,11 @@ export interface ManifestFixture {
   readonly notBefore: string;
   readonly notAfter: string;
   /** What the loopback OCSP responder answers for this serial. */
-  readonly ocsp: { readonly status: 'good' | 'revoked' | 'unknown'; readonly reason?: string; readonly revokedAt?: string };
+  readonly ocsp: {
+    readonly status: 'good' | 'revoked' | 'unknown';
+    readonly reason?: string;
+    readonly revokedAt?: string;
+  };
   /** Conditions the expectation depends on; a target lacking one cannot judge the fixture. */
   readonly requires: readonly FixtureRequirement[];
   readonly expect: FixtureExpectation;
@@ -171,7 +175,10 @@ export function loadManifest(dir: string): FixtureSet {
     );
   }
   if (!Array.isArray(m.fixtures) || !Array.isArray(m.cas) || typeof m.trust !== 'string' || !m.server || !m.crl) {
-    throw new HarnessError('MTLS_ERR_MANIFEST_INVALID', `'${file}' lacks one of the fields fixtures, cas, trust, server, crl`);
+    throw new HarnessError(
+      'MTLS_ERR_MANIFEST_INVALID',
+      `'${file}' lacks one of the fields fixtures, cas, trust, server, crl`,
+    );
   }
   return fixtureSet(dir, m as Manifest);
 }

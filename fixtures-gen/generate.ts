@@ -1,5 +1,6 @@
 import { X509Certificate as NodeX509, createPrivateKey, KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ensureDir } from '../core/fs.js';
 import path from 'node:path';
 import { HarnessError } from '../core/errors.js';
 import {
@@ -44,9 +45,13 @@ export function parseClock(value: Date | string | undefined): Date {
   const d = value === undefined ? new Date() : value instanceof Date ? value : new Date(value);
   if (
     Number.isNaN(d.getTime()) ||
-    (typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value))
+    (typeof value === 'string' &&
+      !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value))
   ) {
-    throw new HarnessError('MTLS_ERR_CLOCK', `bad --clock '${String(value)}': expected an ISO-8601 instant such as 2026-01-01T00:00:00Z`);
+    throw new HarnessError(
+      'MTLS_ERR_CLOCK',
+      `bad --clock '${String(value)}': expected an ISO-8601 instant such as 2026-01-01T00:00:00Z`,
+    );
   }
   // UTCTime and GeneralizedTime in certificates carry whole seconds.
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
@@ -55,7 +60,10 @@ export function parseClock(value: Date | string | undefined): Date {
 function parseProfile(value: string | undefined): KeyProfile {
   const profile = value ?? 'ecdsa-p256';
   if (!(KEY_PROFILES as readonly string[]).includes(profile)) {
-    throw new HarnessError('MTLS_ERR_PROFILE', `unknown --key-profile '${profile}': expected one of ${KEY_PROFILES.join(', ')}`);
+    throw new HarnessError(
+      'MTLS_ERR_PROFILE',
+      `unknown --key-profile '${profile}': expected one of ${KEY_PROFILES.join(', ')}`,
+    );
   }
   return profile as KeyProfile;
 }
@@ -84,7 +92,9 @@ async function importCa(certPath: string, keyPath: string): Promise<ImportedCa> 
     certPem = readFileSync(certPath, 'utf8');
     keyPem = readFileSync(keyPath, 'utf8');
   } catch (cause) {
-    throw new HarnessError('MTLS_ERR_CA_READ', `cannot read --ca-cert '${certPath}' or --ca-key '${keyPath}'`, { cause });
+    throw new HarnessError('MTLS_ERR_CA_READ', `cannot read --ca-cert '${certPath}' or --ca-key '${keyPath}'`, {
+      cause,
+    });
   }
   let nodeCert: NodeX509;
   let privateKey: KeyObject;
@@ -92,19 +102,29 @@ async function importCa(certPath: string, keyPath: string): Promise<ImportedCa> 
     nodeCert = new NodeX509(certPem);
     privateKey = createPrivateKey(keyPem);
   } catch (cause) {
-    throw new HarnessError('MTLS_ERR_CA_READ', `--ca-cert '${certPath}' or --ca-key '${keyPath}' is not a PEM certificate / private key`, {
-      cause,
-    });
+    throw new HarnessError(
+      'MTLS_ERR_CA_READ',
+      `--ca-cert '${certPath}' or --ca-key '${keyPath}' is not a PEM certificate / private key`,
+      {
+        cause,
+      },
+    );
   }
   if (!nodeCert.checkPrivateKey(privateKey)) {
     throw new HarnessError('MTLS_ERR_CA_MISMATCH', `--ca-key '${keyPath}' does not belong to --ca-cert '${certPath}'`);
   }
   if (!nodeCert.ca) {
-    throw new HarnessError('MTLS_ERR_CA_MISMATCH', `--ca-cert '${certPath}' is not a CA certificate (basicConstraints cA is not true)`);
+    throw new HarnessError(
+      'MTLS_ERR_CA_MISMATCH',
+      `--ca-cert '${certPath}' is not a CA certificate (basicConstraints cA is not true)`,
+    );
   }
   const kind = keyKindOf(privateKey);
   if (!kind) {
-    throw new HarnessError('MTLS_ERR_CA_READ', `--ca-key '${keyPath}' is a ${privateKey.asymmetricKeyType} key we cannot sign with`);
+    throw new HarnessError(
+      'MTLS_ERR_CA_READ',
+      `--ca-key '${keyPath}' is a ${privateKey.asymmetricKeyType} key we cannot sign with`,
+    );
   }
   const publicKey = nodeCert.publicKey;
   const key = await importKeyPair(kind, { publicKey, privateKey });
@@ -147,7 +167,11 @@ export async function buildPki(options: Omit<GenerateOptions, 'out'>): Promise<G
         inTrustedHierarchy: true,
         imported: true,
       }
-    : await b.ca({ id: 'root', description: 'Root CA: the only trust anchor servers are given.', key: await generateKey(profile) });
+    : await b.ca({
+        id: 'root',
+        description: 'Root CA: the only trust anchor servers are given.',
+        key: await generateKey(profile),
+      });
   const intermediate = await b.ca({
     id: 'intermediate',
     description: 'Issuing intermediate for the server and the valid clients.',
@@ -242,14 +266,14 @@ export const OPENSSL_VERIFY_COMMAND =
 export async function generateFixtures(options: GenerateOptions): Promise<Manifest> {
   const out = path.resolve(options.out);
   try {
-    mkdirSync(out, { recursive: true });
+    ensureDir(out);
     writeFile(path.join(out, '.write-test'), '');
     rmSync(path.join(out, '.write-test'));
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write to --out '${options.out}'`, { cause });
   }
   const pki = await buildPki(options);
-  for (const dir of ['ca', 'crl', 'server', 'clients']) mkdirSync(path.join(out, dir), { recursive: true });
+  for (const dir of ['ca', 'crl', 'server', 'clients']) ensureDir(path.join(out, dir));
 
   const cas: ManifestCa[] = pki.cas.map((ca) => {
     const cert = `ca/${ca.id}.pem`;
@@ -292,7 +316,7 @@ export async function generateFixtures(options: GenerateOptions): Promise<Manife
 
   const fixtures: ManifestFixture[] = pki.fixtures.map(({ spec, built }) => {
     const dir = `clients/${spec.id}`;
-    mkdirSync(path.join(out, dir), { recursive: true });
+    ensureDir(path.join(out, dir));
     writeFile(path.join(out, dir, 'cert.pem'), pem(built.leaf));
     writeFile(path.join(out, dir, 'key.pem'), built.key.privatePem, 0o600);
     writeFile(path.join(out, dir, 'chain.pem'), [built.leaf, ...built.rest].map(pem).join(''));
@@ -332,7 +356,12 @@ export async function generateFixtures(options: GenerateOptions): Promise<Manife
     cas,
     crl: { bundle: 'crl/all.crl.pem', url: pki.crlUrl },
     ocsp: { url: pki.ocspUrl },
-    server: { cert: 'server/cert.pem', key: 'server/key.pem', chain: 'server/chain.pem', names: ['localhost', '127.0.0.1', '::1'] },
+    server: {
+      cert: 'server/cert.pem',
+      key: 'server/key.pem',
+      chain: 'server/chain.pem',
+      names: ['localhost', '127.0.0.1', '::1'],
+    },
     identityAllowList: allow,
     opensslVerify: { command: OPENSSL_VERIFY_COMMAND },
     fixtures,

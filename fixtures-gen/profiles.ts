@@ -63,7 +63,10 @@ export function signingAlgorithm(kind: KeyKind): Algorithm & Record<string, unkn
 }
 
 /** Wraps node:crypto key objects as a {@link KeyPair} of the given kind. */
-export async function importKeyPair(kind: KeyKind, pair: { publicKey: KeyObject; privateKey: KeyObject }): Promise<KeyPair> {
+export async function importKeyPair(
+  kind: KeyKind,
+  pair: { publicKey: KeyObject; privateKey: KeyObject },
+): Promise<KeyPair> {
   const spec = PROFILES[kind];
   const pkcs8 = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
   const spki = pair.publicKey.export({ type: 'spki', format: 'der' });
@@ -85,7 +88,11 @@ export function keyKindOf(key: KeyObject): KeyKind | undefined {
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {
     case 'ec':
-      return details.namedCurve === 'prime256v1' ? 'ecdsa-p256' : details.namedCurve === 'secp384r1' ? 'ecdsa-p384' : undefined;
+      return details.namedCurve === 'prime256v1'
+        ? 'ecdsa-p256'
+        : details.namedCurve === 'secp384r1'
+          ? 'ecdsa-p384'
+          : undefined;
     case 'rsa':
       return (details.modulusLength ?? 0) >= 2048 ? 'rsa-2048' : undefined;
     case 'ed25519':

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { HarnessError, isHarnessError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+import { EXIT } from './exit-codes.js';
+
+/** Top-level usage: examples first. */
+export const USAGE = `mtls-harness ${VERSION}: proves whether a TLS server enforces client-certificate authentication.
+
+  mtls-harness run                                  run the catalogue against the built-in server
+  mtls-harness run --target 127.0.0.1:8443 --fixtures ./fixtures --policy require
+  mtls-harness fixtures --out ./fixtures            generate the test PKI and manifest.json
+  mtls-harness serve --fixtures ./fixtures --port 8443
+  mtls-harness ocsp --fixtures ./fixtures --port 18888
+  mtls-harness list                                 list the scenario catalogue
+
+Commands: run, fixtures, serve, ocsp, list, schema, version. Each takes --help.
+Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error.`;
+
+type Command = (argv: readonly string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  fixtures: async () => (await import('./commands/fixtures.js')).fixturesCommand,
+  ocsp: async () => (await import('./commands/ocsp.js')).ocspCommand,
+};
+
+/** Runs the CLI and returns the exit status; never throws. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      console.log(USAGE);
+      return name === undefined ? EXIT.ERROR : EXIT.OK;
+    }
+    if (name === 'version' || name === '--version') {
+      console.log(VERSION);
+      return EXIT.OK;
+    }
+    const load = COMMANDS[name];
+    if (!load)
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        `unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`,
+      );
+    return await (
+      await load()
+    )(rest);
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/** Prints one line with a stable code; a stack only with MTLS_DEBUG=1. */
+export function reportError(err: unknown): number {
+  if (isHarnessError(err)) {
+    console.error(`mtls-harness: error ${err.code}: ${err.message}`);
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`mtls-harness: error MTLS_ERR_INTERNAL: ${message.split('\n')[0]}`);
+  }
+  if (process.env.MTLS_DEBUG === '1' && err instanceof Error) console.error(err.stack);
+  return EXIT.ERROR;
+}
+
+// NOTE: only the composition root may end the process (STYLE.md rule 11).
+const exitCode = await main(process.argv.slice(2));
+process.exitCode = exitCode;

@@ -1,0 +1,86 @@
+import type { AlertName } from './alerts.js';
+
+/** How a server treats client certificates: `require` rejects a client without one, `optional` only asks. */
+export type ServerPolicy = 'require' | 'optional';
+/** Server policies in canonical order. */
+export const SERVER_POLICIES: readonly ServerPolicy[] = ['require', 'optional'];
+
+/** TLS protocol versions the harness drives. */
+export type TlsVersion = '1.2' | '1.3';
+export const TLS_VERSIONS: readonly TlsVersion[] = ['1.2', '1.3'];
+
+/**
+ * Capabilities a scenario may need from the target or the harness. A scenario whose feature is missing is reported
+ * `skip` with the reason, never `pass`.
+ */
+export type Feature =
+  /** The server checks CRLs for every CA level. */
+  | 'crl'
+  /** The server checks OCSP for client certificates. */
+  | 'ocsp'
+  /** The server enforces an identity allow-list after chain validation. */
+  | 'identity-policy'
+  /** The client can sign CertificateVerify with a key other than the certificate's (the wire client). */
+  | 'foreign-key-signing'
+  /** The server's clock can be pinned to the fixture clock. */
+  | 'pinned-clock'
+  /** The scenario needs our wire-level TLS client. */
+  | 'wire-client';
+
+/**
+ * Where in the handshake a decision was made (or a message was sent). Names follow RFC 8446 §4 / RFC 5246 §7.4.
+ */
+export type HandshakeStep =
+  | 'tcp-connect'
+  | 'client-hello'
+  | 'server-hello'
+  | 'certificate-request'
+  | 'client-certificate'
+  | 'client-key-exchange'
+  | 'certificate-verify'
+  | 'client-finished'
+  | 'post-handshake'
+  | 'application-data';
+
+/** A scenario id: `namespace::kebab-name`, namespaces may nest (`rfc5280::eku::server-auth-only`). */
+export type ScenarioId = `${string}::${string}`;
+/** The pattern every scenario id must match. */
+export const SCENARIO_ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*(?:::[a-z0-9]+(?:-[a-z0-9]+)*)+$/;
+
+/** What a correct server does with the scenario. */
+export interface Expectation {
+  readonly decision: 'accept' | 'reject';
+  /** Acceptable alerts for a rejection; the first is the RFC's own alert (used by the strictest mode). */
+  readonly alerts: readonly AlertName[];
+  /** Per TLS version overrides of `alerts` (e.g. no certificate: handshake_failure in 1.2, certificate_required in 1.3). */
+  readonly alertsByTls?: Partial<Record<TlsVersion, readonly AlertName[]>>;
+  /** The step at which a strict server decides, where it is fixed by the protocol. */
+  readonly step?: HandshakeStep;
+  /**
+   * When true, both decisions are conformant (the RFC lets servers choose); the verdict then reports what was seen
+   * as `pass` with a note.
+   */
+  readonly eitherDecision?: boolean;
+}
+
+/** A typed conformance scenario record. */
+export interface Scenario {
+  readonly id: ScenarioId;
+  readonly title: string;
+  /** The protocol reasoning: what is wrong and why a server must decide as expected. */
+  readonly description: string;
+  /** Spec references, e.g. `RFC 5280 §4.2.1.12`. */
+  readonly spec: readonly string[];
+  readonly importance: 'high' | 'medium' | 'low';
+  /** The client fixture id from the manifest; null sends no certificate at all. */
+  readonly fixture: string | null;
+  /** The server policy this scenario applies to. */
+  readonly policy: ServerPolicy;
+  readonly expect: Expectation;
+  /** Capabilities needed; missing ones make the scenario `skip`. */
+  readonly requires: readonly Feature[];
+  /** TLS versions it runs on (default both). */
+  readonly tls?: readonly TlsVersion[];
+  /** Marks the sanity scenario that runs first and last. */
+  readonly sanity?: boolean;
+}

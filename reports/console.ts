@@ -1,0 +1,175 @@
+import type { RunResult, ScenarioResult, Verdict } from '../core/result.js';
+import {
+  CHANGE_LABEL,
+  describeExpected,
+  describeObserved,
+  describeOutcome,
+  formatDuration,
+  isProblem,
+  oneLine,
+  policiesOf,
+  runStatus,
+  scenarioRows,
+  STATUS_LABEL,
+  summaryText,
+  targetText,
+  tlsLabel,
+  tlsVersionsOf,
+  verdictCell,
+  type RunStatus,
+} from './common.js';
+import type { FormatterOptions } from './types.js';
+
+type Paint = (text: string) => string;
+
+const ESC = '\u001b[';
+const sgr =
+  (open: string): Paint =>
+  (text) =>
+    `${ESC}${open}m${text}${ESC}0m`;
+
+const PAINT_VERDICT: Readonly<Record<Verdict, Paint>> = {
+  pass: sgr('32'),
+  fail: sgr('1;31'),
+  xpass: sgr('1;31'),
+  error: sgr('1;35'),
+  xfail: sgr('36'),
+  skip: sgr('33'),
+};
+const PAINT_STATUS: Readonly<Record<RunStatus, Paint>> = {
+  conformant: sgr('1;32'),
+  'not-conformant': sgr('1;31'),
+  error: sgr('1;35'),
+};
+const bold = sgr('1');
+const dim = sgr('2');
+const plain: Paint = (text) => text;
+
+/** Pads to a width counted in code points (every string we pad is colour-free at that point). */
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - [...text].length));
+}
+
+/**
+ * One short line for live progress, e.g. `  pass  rfc5280::validity::expired-leaf [TLS 1.3] alert certificate_expired (12 ms)`.
+ * The verdict column is padded so successive lines align.
+ */
+export function formatProgressLine(result: ScenarioResult, opts: FormatterOptions = {}): string {
+  const paint = opts.color ? PAINT_VERDICT[result.verdict] : plain;
+  const tail = result.observed.outcome === 'not-run' ? oneLine(result.reason) : describeOutcome(result.observed);
+  const time = result.observed.outcome === 'not-run' ? '' : ` (${formatDuration(result.duration)})`;
+  return `  ${paint(pad(result.verdict, 5))} ${oneLine(result.id)} [${tlsLabel(result.tls)}] ${tail}${time}`;
+}
+
+/**
+ * The terminal report: a header, a table of scenarios × TLS versions (`pass (alert certificate_expired)`,
+ * `fail (accepted)`, `skip`), every failing result with its reason, the totals, and a final line reading
+ * `CONFORMANT`, `NOT CONFORMANT: …` or `ERROR <code>: <message>`. ANSI colour only when `opts.color` is true.
+ * Text from the target has its control characters made visible, so it cannot drive the terminal.
+ */
+export function formatConsole(run: RunResult, opts: FormatterOptions = {}): string {
+  const color = opts.color === true;
+  const paintVerdict = (verdict: Verdict): Paint => (color ? PAINT_VERDICT[verdict] : plain);
+  const b = color ? bold : plain;
+  const d = color ? dim : plain;
+  const lines: string[] = [];
+
+  lines.push(
+    b(`${run.tool.name} ${run.tool.version}`) +
+      ` · catalogue v${run.catalogue.version} (${run.catalogue.scenarios} scenarios)`,
+  );
+  lines.push(`target      ${oneLine(targetText(run))}`);
+  lines.push(`policy      ${run.policy} · strictness ${run.strictness} · clock ${oneLine(run.clock)}`);
+  lines.push(`started     ${oneLine(run.startedAt)} · took ${formatDuration(run.duration)}`);
+  if (run.baseline) {
+    lines.push(
+      `baseline    ${oneLine(run.baseline.file)}: ${run.baseline.newFailures} new failure(s), ${run.baseline.fixed} fixed`,
+    );
+  }
+  lines.push('');
+
+  // Summary table: one row per scenario, one column per TLS version.
+  const tlsVersions = tlsVersionsOf(run.results);
+  const showPolicy = policiesOf(run.results).length > 1;
+  const rows = scenarioRows(run.results);
+  if (rows.length > 0) {
+    const header = ['Scenario', ...(showPolicy ? ['Policy'] : []), ...tlsVersions.map(tlsLabel)];
+    const body = rows.map((row) => ({
+      texts: [
+        oneLine(row.id),
+        ...(showPolicy ? [row.policy] : []),
+        ...tlsVersions.map((tls) => {
+          const cell = row.cells[tls];
+          return cell ? oneLine(verdictCell(cell)) : '-';
+        }),
+      ],
+      verdicts: [undefined, ...(showPolicy ? [undefined] : []), ...tlsVersions.map((tls) => row.cells[tls]?.verdict)],
+    }));
+    const widths = header.map((h, i) => Math.max([...h].length, ...body.map((r) => [...(r.texts[i] ?? '')].length)));
+    const render = (cells: readonly string[], paints: readonly (Paint | undefined)[]): string =>
+      cells
+        .map((text, i) => {
+          const last = i === cells.length - 1;
+          const padded = last ? text : pad(text, widths[i] ?? 0);
+          const paint = paints[i];
+          if (!paint) return padded;
+          // Colour only the text, not the padding, so that widths stay right.
+          return paint(text) + padded.slice(text.length);
+        })
+        .join('  ')
+        .trimEnd();
+    lines.push(
+      render(
+        header,
+        header.map(() => b),
+      ),
+    );
+    lines.push(d(widths.map((w) => '-'.repeat(w)).join('  ')));
+    for (const row of body) {
+      lines.push(
+        render(
+          row.texts,
+          row.verdicts.map((v) => (v ? paintVerdict(v) : undefined)),
+        ),
+      );
+    }
+    lines.push('');
+  } else {
+    lines.push('No scenario results.', '');
+  }
+
+  // Failing results with their reasons.
+  const problems = run.results.filter((r) => isProblem(r.verdict));
+  if (problems.length > 0) {
+    lines.push(b(`Failures (${problems.length})`));
+    for (const r of problems) {
+      const change = r.change === 'new-failure' ? ` [${CHANGE_LABEL[r.change]}]` : '';
+      lines.push(`  ${paintVerdict(r.verdict)(r.verdict)}  ${oneLine(r.id)} [${tlsLabel(r.tls)}]${change}`);
+      lines.push(`         ${d('title:')}    ${oneLine(r.title)}`);
+      lines.push(`         ${d('expected:')} ${oneLine(describeExpected(r.expected))}`);
+      lines.push(`         ${d('observed:')} ${oneLine(describeObserved(r.observed))}`);
+      lines.push(`         ${d('reason:')}   ${oneLine(r.reason)}`);
+    }
+    lines.push('');
+  }
+  const fixed = run.results.filter((r) => r.change === 'fixed');
+  if (fixed.length > 0) {
+    lines.push(b(`Fixed since baseline (${fixed.length})`));
+    for (const r of fixed) lines.push(`  ${oneLine(r.id)} [${tlsLabel(r.tls)}]`);
+    lines.push('');
+  }
+
+  lines.push(`${run.summary.total} results: ${summaryText(run.summary)} in ${formatDuration(run.duration)}`);
+  const status = runStatus(run);
+  const paintStatus = color ? PAINT_STATUS[status] : plain;
+  if (status === 'error' && run.error) {
+    lines.push(paintStatus(`${STATUS_LABEL.error} ${run.error.code}: ${oneLine(run.error.message)}`));
+  } else if (status === 'not-conformant') {
+    const { fail, xpass, error } = run.summary;
+    const why = summaryText({ pass: 0, fail, xpass, error, xfail: 0, skip: 0 });
+    lines.push(paintStatus(fail + xpass + error > 0 ? `${STATUS_LABEL[status]}: ${why}` : STATUS_LABEL[status]));
+  } else {
+    lines.push(paintStatus(STATUS_LABEL[status]));
+  }
+  return lines.join('\n') + '\n';
+}

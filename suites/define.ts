@@ -1,0 +1,79 @@
+import type { AlertName } from '../core/alerts.js';
+import type { FixtureRequirement } from '../core/manifest.js';
+import type {
+  Expectation,
+  Feature,
+  HandshakeStep,
+  Scenario,
+  ScenarioId,
+  ServerPolicy,
+  TlsVersion,
+} from '../core/scenario.js';
+
+/**
+ * A scenario before it is bound to a server policy. The catalogue instantiates each template once per policy it
+ * applies to, with the id `<policy>::<topic>::<name>`.
+ */
+export interface ScenarioTemplate {
+  /** Last id component; several names are public contracts (see README). */
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly spec: readonly string[];
+  readonly importance: Scenario['importance'];
+  /** Fixture id from the manifest, or null for no certificate. */
+  readonly fixture: string | null;
+  /** Expectation under each policy; a policy left out does not get this scenario. */
+  readonly expect: Partial<Record<ServerPolicy, Expectation>>;
+  readonly requires?: readonly Feature[];
+  readonly tls?: readonly TlsVersion[];
+  readonly sanity?: boolean;
+}
+
+/** Maps a fixture's manifest requirements to the target/harness features a scenario needs. */
+export const FEATURE_OF: Record<FixtureRequirement, Feature> = {
+  ocsp: 'ocsp',
+  'identity-policy': 'identity-policy',
+  'foreign-key-signing': 'foreign-key-signing',
+  'pinned-clock': 'pinned-clock',
+};
+
+/** A rejection with the given acceptable alerts (RFC alert first). */
+export function reject(alerts: readonly AlertName[], step: HandshakeStep = 'client-certificate'): Expectation {
+  return { decision: 'reject', alerts, step };
+}
+
+/** An acceptance. */
+export const ACCEPT: Expectation = { decision: 'accept', alerts: [] };
+
+/** Same rejection under both policies: an optional server must still reject a bad certificate. */
+export function rejectBoth(alerts: readonly AlertName[], step?: HandshakeStep): Record<ServerPolicy, Expectation> {
+  const e = reject(alerts, step);
+  return { require: e, optional: e };
+}
+
+/** Acceptance under both policies. */
+export const ACCEPT_BOTH: Record<ServerPolicy, Expectation> = { require: ACCEPT, optional: ACCEPT };
+
+/** Binds a topic's templates into scenarios for one policy. */
+export function instantiate(topic: string, templates: readonly ScenarioTemplate[], policy: ServerPolicy): Scenario[] {
+  const out: Scenario[] = [];
+  for (const t of templates) {
+    const expect = t.expect[policy];
+    if (!expect) continue;
+    out.push({
+      id: `${policy}::${topic}::${t.name}` as ScenarioId,
+      title: t.title,
+      description: t.description,
+      spec: t.spec,
+      importance: t.importance,
+      fixture: t.fixture,
+      policy,
+      expect,
+      requires: t.requires ?? [],
+      ...(t.tls ? { tls: t.tls } : {}),
+      ...(t.sanity ? { sanity: true } : {}),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../wire/bytes.js';
+import { CipherSuite, ContentType, HandshakeType } from '../../wire/constants.js';
+import { x25519FromPrivate } from '../../wire/crypto.js';
+import {
+  digest,
+  finishedKey,
+  finishedVerifyData,
+  hkdfExpandLabel,
+  KeySchedule13,
+  masterSecret12,
+  prf12,
+  ticketPsk,
+  trafficKeys,
+} from '../../wire/keyschedule.js';
+import { decodeServerHello } from '../../wire/messages.js';
+import {
+  HandshakeReassembler,
+  RecordReader,
+  recordNonce,
+  Tls12Protection,
+  Tls13Protection,
+} from '../../wire/record.js';
+
+// RFC 8448 §3 "Simple 1-RTT Handshake" (TLS_AES_128_GCM_SHA256, x25519). Values cross-checked in several
+// independent public test suites that transcribe the RFC.
+const rfc8448 = {
+  clientPrivate: '49af42ba7f7994852d713ef2784bcbcaa7911de26adc5642cb634540e7ea5005',
+  clientPublic: '99381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413691e529aaf2c',
+  serverPublic: 'c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f',
+  serverHello:
+    '020000560303a6af06a4121860dc5e6e60249cd34c95930c8ac5cb1434dac155772ed3e2692800130100002e00330024001d0020c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f002b00020304',
+  ecdhe: '8bd4054fb55b9d63fdfbacf9f04b9f0d35e6d63f537563efd46272900f89492d',
+  early: '33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a',
+  handshake: '1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac',
+  master: '18df06843d13a08bf2a449844c5f8a478001bc4d4c627984d5a41da8d0402919',
+  helloHash: '860c06edc07858ee8e78f0e7428c58edd6b43f2ca3e6e95f02ed063cf0e1cad8',
+  serverFinishedHash: '9608102a0f1ccc6db6250b7b7e417b1a000eaada3daae4777a7686c9ff83df13',
+  clientFinishedHash: '209145a96ee8e2a122ff810047cc952684658d6049e86429426db87c54ad143d',
+  cHsTraffic: 'b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21',
+  sHsTraffic: 'b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38',
+  cApTraffic: '9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5',
+  sApTraffic: 'a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643',
+  expMaster: 'fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50',
+  resMaster: '7df235f2031d2a051287d02b0241b0bfdaf86cc856231f2d5aba46c434ec196c',
+  resumptionPsk: '4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3',
+  sHsKey: '3fce516009c21727d0f2e4e86ee403bc',
+  sHsIv: '5d313eb2671276ee13000b30',
+  cHsKey: 'dbfaa693d1762c5b666af5d950258d01',
+  cHsIv: '5bd3c71b836e0b76bb73265f',
+  sApKey: '9f02283b6c9c07efc26bb9f2ac92e356',
+  sApIv: 'cf782b88dd83549aadf1e984',
+  cApKey: '17422dda596ed5d9acd890e3c63f5051',
+  cApIv: '5b78923dee08579033e523d9',
+  serverFinishedKey: '008d3b66f816ea559f96b537e885c31fc068bf492c652f01f288a1d8cdc19fc8',
+  clientFinishedKey: 'b80ad01015fb2f0bd65ff7d4da5d6bf83f84821d1f87fdc7d3c75b5a7b42d9c4',
+  clientFinished: '14000020a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61',
+  clientFinishedRecord:
+    '170303003575ec4dc238cce60b298044a71e219c56cc77b0517fe9b93c7a4bfc44d87f38f80338ac98fc46deb384bd1caeacab6867d726c40546',
+};
+
+describe('RFC 8448 §3 simple 1-RTT handshake', () => {
+  it('derives the x25519 shared secret from the published keys and ServerHello', () => {
+    const client = x25519FromPrivate(fromHex(rfc8448.clientPrivate));
+    expect(toHex(client.publicKey)).toBe(rfc8448.clientPublic);
+    const sh = decodeServerHello(fromHex(rfc8448.serverHello).subarray(4));
+    expect(sh.cipherSuite).toBe(CipherSuite.TLS_AES_128_GCM_SHA256);
+    expect(sh.selectedVersion).toBe(0x0304);
+    expect(toHex(sh.keyShare!.key!)).toBe(rfc8448.serverPublic);
+    expect(toHex(client.computeSecret(sh.keyShare!.key!))).toBe(rfc8448.ecdhe);
+  });
+
+  it('matches every key schedule secret', () => {
+    const ks = new KeySchedule13('sha256');
+    expect(toHex(ks.early)).toBe(rfc8448.early);
+    ks.withSharedSecret(fromHex(rfc8448.ecdhe));
+    expect(toHex(ks.handshake)).toBe(rfc8448.handshake);
+    expect(toHex(ks.master)).toBe(rfc8448.master);
+    const hs = ks.handshakeTraffic(fromHex(rfc8448.helloHash));
+    expect(toHex(hs.client)).toBe(rfc8448.cHsTraffic);
+    expect(toHex(hs.server)).toBe(rfc8448.sHsTraffic);
+    const app = ks.applicationTraffic(fromHex(rfc8448.serverFinishedHash));
+    expect(toHex(app.client)).toBe(rfc8448.cApTraffic);
+    expect(toHex(app.server)).toBe(rfc8448.sApTraffic);
+    expect(toHex(app.exporter)).toBe(rfc8448.expMaster);
+    const res = ks.resumptionMaster(fromHex(rfc8448.clientFinishedHash));
+    expect(toHex(res)).toBe(rfc8448.resMaster);
+    expect(toHex(ticketPsk('sha256', res, fromHex('0000')))).toBe(rfc8448.resumptionPsk);
+  });
+
+  it('matches traffic keys, IVs and finished keys', () => {
+    const pairs: [string, string, string][] = [
+      [rfc8448.sHsTraffic, rfc8448.sHsKey, rfc8448.sHsIv],
+      [rfc8448.cHsTraffic, rfc8448.cHsKey, rfc8448.cHsIv],
+      [rfc8448.sApTraffic, rfc8448.sApKey, rfc8448.sApIv],
+      [rfc8448.cApTraffic, rfc8448.cApKey, rfc8448.cApIv],
+    ];
+    for (const [secret, key, iv] of pairs) {
+      const k = trafficKeys('sha256', fromHex(secret), 16);
+      expect(toHex(k.key)).toBe(key);
+      expect(toHex(k.iv)).toBe(iv);
+    }
+    expect(toHex(finishedKey('sha256', fromHex(rfc8448.sHsTraffic)))).toBe(rfc8448.serverFinishedKey);
+    expect(toHex(finishedKey('sha256', fromHex(rfc8448.cHsTraffic)))).toBe(rfc8448.clientFinishedKey);
+    // The client Finished covers ClientHello..server Finished.
+    const verify = finishedVerifyData('sha256', fromHex(rfc8448.cHsTraffic), fromHex(rfc8448.serverFinishedHash));
+    expect(toHex(verify)).toBe(rfc8448.clientFinished.slice(8));
+  });
+
+  it('protects the client Finished record byte for byte, and opens it again', () => {
+    const k = trafficKeys('sha256', fromHex(rfc8448.cHsTraffic), 16);
+    const sealer = new Tls13Protection('aes-128-gcm', k.key, k.iv);
+    const record = sealer.seal(ContentType.handshake, fromHex(rfc8448.clientFinished));
+    expect(toHex(record)).toBe(rfc8448.clientFinishedRecord);
+
+    const reader = new RecordReader();
+    reader.push(fromHex(rfc8448.clientFinishedRecord));
+    const raw = reader.next()!;
+    const opened = new Tls13Protection('aes-128-gcm', k.key, k.iv).open(raw);
+    expect(opened.type).toBe(ContentType.handshake);
+    expect(toHex(opened.content)).toBe(rfc8448.clientFinished);
+  });
+
+  it('rejects a tampered record (bad_record_mac)', () => {
+    const k = trafficKeys('sha256', fromHex(rfc8448.cHsTraffic), 16);
+    const bytes = fromHex(rfc8448.clientFinishedRecord);
+    bytes[10]! ^= 1;
+    const reader = new RecordReader();
+    reader.push(bytes);
+    expect(() => new Tls13Protection('aes-128-gcm', k.key, k.iv).open(reader.next()!)).toThrow(/authentication/);
+  });
+
+  it('encodes the HKDF label of "derived" (RFC 8446 §7.1)', () => {
+    expect(toHex(hkdfExpandLabel('sha256', fromHex(rfc8448.early), 'derived', digest('sha256'), 32))).toBe(
+      '6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba',
+    );
+  });
+});
+
+describe('TLS 1.2 PRF (IETF TLS WG vectors)', () => {
+  it('P_SHA256, 100 bytes', () => {
+    const out = prf12(
+      'sha256',
+      fromHex('9bbe436ba940f017b17652849a71db35'),
+      'test label',
+      fromHex('a0ba9f936cda311827a6f796ffd5198c'),
+      100,
+    );
+    expect(toHex(out)).toBe(
+      'e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff70187347b66',
+    );
+  });
+
+  it('P_SHA384, 148 bytes', () => {
+    const out = prf12(
+      'sha384',
+      fromHex('b80b733d6ceefcdc71566ea48e5567df'),
+      'test label',
+      fromHex('cd665cf6a8447dd6ff8b27555edb7465'),
+      148,
+    );
+    expect(toHex(out)).toBe(
+      '7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cde9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d9184259b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee691c8f3a26854308d5eaa3be85e0990703d73e56f',
+    );
+  });
+
+  it('extended master secret is the PRF over the session hash with its own label (RFC 7627 §4)', () => {
+    const pms = fromHex('11'.repeat(32));
+    const cr = fromHex('22'.repeat(32));
+    const sr = fromHex('33'.repeat(32));
+    const sessionHash = digest('sha256', fromHex('44'.repeat(10)));
+    const ems = masterSecret12('sha256', pms, cr, sr, sessionHash);
+    expect(ems).toEqual(prf12('sha256', pms, 'extended master secret', sessionHash, 48));
+    expect(ems).not.toEqual(masterSecret12('sha256', pms, cr, sr));
+    // The interop tests compare both against the server's key log (test/wire/interop.test.ts).
+  });
+});
+
+describe('record layer', () => {
+  it('XORs the sequence number into the IV', () => {
+    expect(toHex(recordNonce(fromHex('5d313eb2671276ee13000b30'), 1n))).toBe('5d313eb2671276ee13000b31');
+    expect(toHex(recordNonce(fromHex('5d313eb2671276ee13000b30'), 0x0102n))).toBe('5d313eb2671276ee13000a32');
+  });
+
+  it('round-trips TLS 1.2 GCM and ChaCha20 records with distinct sequence numbers', () => {
+    for (const [aead, keyLen, ivLen] of [
+      ['aes-128-gcm', 16, 4],
+      ['aes-256-gcm', 32, 4],
+      ['chacha20-poly1305', 32, 12],
+    ] as const) {
+      const key = new Uint8Array(keyLen).fill(7);
+      const iv = new Uint8Array(ivLen).fill(9);
+      const a = new Tls12Protection(aead, key, iv);
+      const b = new Tls12Protection(aead, key, iv);
+      for (const msg of ['hello', 'world']) {
+        const reader = new RecordReader();
+        reader.push(a.seal(ContentType.applicationData, new TextEncoder().encode(msg)));
+        expect(new TextDecoder().decode(b.open(reader.next()!).content)).toBe(msg);
+      }
+    }
+  });
+
+  it('reassembles handshake messages split across and coalesced within records', () => {
+    const msg1 = Uint8Array.of(HandshakeType.finished, 0, 0, 3, 1, 2, 3);
+    const msg2 = Uint8Array.of(HandshakeType.keyUpdate, 0, 0, 1, 0);
+    const r = new HandshakeReassembler();
+    r.push(msg1.subarray(0, 2));
+    expect(r.next()).toBeUndefined();
+    r.push(Uint8Array.of(...msg1.subarray(2), ...msg2));
+    expect(r.next()!.body).toEqual(Uint8Array.of(1, 2, 3));
+    expect(r.next()!.type).toBe(HandshakeType.keyUpdate);
+    expect(r.partial).toBe(false);
+  });
+
+  it('refuses oversized and non-TLS record headers', () => {
+    const big = new RecordReader();
+    big.push(Uint8Array.of(22, 3, 3, 0xff, 0xff));
+    expect(() => big.next()).toThrow(/record_overflow/);
+    const http = new RecordReader();
+    http.push(new TextEncoder().encode('HTTP/1.1 400 Bad Request\r\n'));
+    expect(() => http.next()).toThrow(/not TLS/);
+  });
+});

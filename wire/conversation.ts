@@ -1,0 +1,100 @@
+/**
+ * Conversations as data: ordered steps that send a client message (built normally or altered) or expect a server
+ * milestone. The default conversations follow RFC 8446 §2 / RFC 5246 §7.3; mutations (./mutations.ts) rewrite them.
+ */
+import type { TlsVersion } from '../core/scenario.js';
+
+/** How a Certificate message is altered. */
+export interface CertificateAlteration {
+  /** Replace the certificate_list: no entries, the leaf replaced by garbage, or a zero-length entry appended. */
+  readonly entries?: 'empty' | 'garbage-leaf' | 'append-empty-entry';
+  /** Added to the certificate_list length field. */
+  readonly listLengthDelta?: number;
+  /** Bytes appended after the certificate_list. */
+  readonly trailing?: readonly number[];
+  /** A TLS 1.3 CertificateEntry extension on the leaf. */
+  readonly entryExtension?: { readonly type: number; readonly data: readonly number[] };
+}
+
+/** How a CertificateVerify is altered. */
+export interface CertificateVerifyAlteration {
+  /** Sign with a fresh key of the same kind instead of the given key. */
+  readonly signer?: 'foreign';
+  /** Label the signature with a scheme the server did not offer, or rsa_pkcs1_sha256 (forbidden in TLS 1.3). */
+  readonly scheme?: 'not-offered' | 'rsa-pkcs1';
+  /** Corrupt the signature: flip one bit, or send zero bytes. */
+  readonly signature?: 'bitflip' | 'empty';
+}
+
+/** Messages the client can send. */
+export type ClientMessage =
+  | 'client-hello'
+  | 'certificate'
+  | 'client-key-exchange'
+  | 'certificate-verify'
+  | 'change-cipher-spec'
+  | 'finished'
+  | 'application-data';
+
+/** What the client waits for. */
+export type ServerMilestone =
+  /** ServerHello (after any HelloRetryRequest). */
+  | 'server-hello'
+  /** TLS 1.3: EncryptedExtensions..Finished; TLS 1.2: Certificate..ServerHelloDone. */
+  | 'server-flight'
+  /** TLS 1.2: ChangeCipherSpec + Finished. */
+  | 'server-finished'
+  /** Application data back from the server: the only proof of acceptance. */
+  | 'application-data';
+
+/** When a send step runs. */
+export type SendCondition =
+  /** Always. */
+  | 'always'
+  /** Only when the server sent a CertificateRequest. */
+  | 'requested'
+  /** Only when a Certificate with at least one entry was sent (CertificateVerify proves possession of its key). */
+  | 'certificate-sent';
+
+/** One step of a conversation. */
+export type Step =
+  | {
+      readonly send: ClientMessage;
+      readonly when?: SendCondition;
+      readonly certificate?: CertificateAlteration;
+      readonly verify?: CertificateVerifyAlteration;
+      /** Name of the mutation that shaped this step (recorded in the transcript). */
+      readonly mutation?: string;
+    }
+  | { readonly expect: ServerMilestone };
+
+/** The default conversation of a version: a complete handshake with client authentication when asked. */
+export function defaultConversation(tls: TlsVersion): Step[] {
+  if (tls === '1.3') {
+    return [
+      { send: 'client-hello' },
+      { expect: 'server-hello' },
+      { expect: 'server-flight' },
+      // NOTE: RFC 8446 §D.4 — middlebox compatibility mode; harmless, and what OpenSSL clients send.
+      { send: 'change-cipher-spec' },
+      { send: 'certificate', when: 'requested' },
+      { send: 'certificate-verify', when: 'certificate-sent' },
+      { send: 'finished' },
+      { send: 'application-data' },
+      { expect: 'application-data' },
+    ];
+  }
+  return [
+    { send: 'client-hello' },
+    { expect: 'server-hello' },
+    { expect: 'server-flight' },
+    { send: 'certificate', when: 'requested' },
+    { send: 'client-key-exchange' },
+    { send: 'certificate-verify', when: 'certificate-sent' },
+    { send: 'change-cipher-spec' },
+    { send: 'finished' },
+    { expect: 'server-finished' },
+    { send: 'application-data' },
+    { expect: 'application-data' },
+  ];
+}

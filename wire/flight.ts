@@ -1,0 +1,170 @@
+/**
+ * What both client versions share: configuration, observable state, and the builders of the client's
+ * authentication messages (Certificate, CertificateVerify) including their deliberate alterations.
+ */
+import { randomBytes, type KeyObject } from 'node:crypto';
+import type { HandshakeStep } from '../core/scenario.js';
+import { concat, uint, vec } from './bytes.js';
+import { SignatureScheme } from './constants.js';
+import type { CertificateAlteration, CertificateVerifyAlteration, ClientMessage, Step } from './conversation.js';
+import { chooseScheme, sameKindKey, schemesForKey, signWithScheme } from './crypto.js';
+import { encodeCertificateVerify, type CertificateEntry, type CertificateRequest } from './messages.js';
+
+/** Inputs of a client run. */
+export interface ClientConfig {
+  readonly servername: string | undefined;
+  readonly trustPem: string;
+  /** The client's certificate_list (DER, leaf first); empty sends an empty Certificate when asked. */
+  readonly chain: readonly Uint8Array[];
+  /** The key that signs CertificateVerify (not checked against the certificate). */
+  readonly key: KeyObject | undefined;
+  readonly appData: Uint8Array;
+}
+
+/** What the client has seen and done so far; the probe derives the Observation from it. */
+export interface ClientState {
+  protocol?: 'TLSv1.2' | 'TLSv1.3';
+  serverHelloSeen: boolean;
+  /** True once the server's flight (through Finished in 1.3, ServerHelloDone in 1.2) was processed. */
+  serverFlightSeen: boolean;
+  certificateRequest?: CertificateRequest;
+  /** Client messages sent after ClientHello, in order, with the mutation that shaped each. */
+  readonly sent: { readonly message: ClientMessage; readonly entries?: number; readonly mutation?: string }[];
+  serverFinishedVerified: boolean;
+  handshakeCompleted: boolean;
+  appDataReceived?: Uint8Array;
+  /** Tickets received (NewSessionTicket). */
+  tickets: number;
+  keyUpdates: number;
+}
+
+/** A fresh state. */
+export function initialState(): ClientState {
+  return {
+    serverHelloSeen: false,
+    serverFlightSeen: false,
+    sent: [],
+    serverFinishedVerified: false,
+    handshakeCompleted: false,
+    tickets: 0,
+    keyUpdates: 0,
+  };
+}
+
+/** A client that runs conversation steps. */
+export interface ScriptedClient {
+  readonly state: ClientState;
+  /** Runs one step; throws AlertReceived, PeerClosed, WireTimeout or WireFailure. */
+  run(step: Step): Promise<void>;
+}
+
+/** The certificate entries an alteration produces from the configured chain. */
+export function certificateEntries(
+  chain: readonly Uint8Array[],
+  alt: CertificateAlteration | undefined,
+): CertificateEntry[] {
+  let entries: CertificateEntry[] = chain.map((der) => ({ der }));
+  if (alt?.entries === 'empty') entries = [];
+  if (alt?.entries === 'garbage-leaf') {
+    const leafLength = chain[0]?.length ?? 512;
+    const garbage = new Uint8Array(randomBytes(leafLength));
+    garbage[0] = 0xff; // never a DER SEQUENCE tag
+    entries = [{ der: garbage }, ...entries.slice(1)];
+  }
+  if (alt?.entries === 'append-empty-entry') entries = [...entries, { der: new Uint8Array(0) }];
+  if (alt?.entryExtension && entries[0]) {
+    const ext = concat(uint(alt.entryExtension.type, 2), vec(2, Uint8Array.from(alt.entryExtension.data)));
+    entries = [{ der: entries[0].der, extensions: vec(2, ext) }, ...entries.slice(1)];
+  }
+  return entries;
+}
+
+const LABEL_ONLY_FALLBACKS: Record<string, readonly number[]> = {
+  ec: [
+    SignatureScheme.ecdsa_sha1,
+    SignatureScheme.ecdsa_secp521r1_sha512,
+    SignatureScheme.ecdsa_secp384r1_sha384,
+    SignatureScheme.ecdsa_secp256r1_sha256,
+  ],
+  rsa: [
+    SignatureScheme.rsa_pkcs1_sha1,
+    SignatureScheme.rsa_pss_rsae_sha512,
+    SignatureScheme.rsa_pss_rsae_sha384,
+    SignatureScheme.rsa_pkcs1_sha512,
+  ],
+  'rsa-pss': [
+    SignatureScheme.rsa_pss_pss_sha512,
+    SignatureScheme.rsa_pss_pss_sha384,
+    SignatureScheme.rsa_pss_pss_sha256,
+  ],
+  ed25519: [SignatureScheme.ed448],
+};
+
+/**
+ * Builds a CertificateVerify body. `signed` is what the signature covers (the RFC 8446 §4.4.3 content, or the TLS 1.2
+ * handshake messages); `offered` is the server's CertificateRequest signature_algorithms.
+ */
+export function buildCertificateVerify(
+  version: '1.2' | '1.3',
+  key: KeyObject,
+  offered: readonly number[],
+  signed: Uint8Array,
+  alt: CertificateVerifyAlteration | undefined,
+): { body: Uint8Array; scheme: number } {
+  const natural = chooseScheme(key, version, offered);
+  if (natural === undefined)
+    throw new Error(`no signature scheme fits a ${String(key.asymmetricKeyType)} key in TLS ${version}`);
+  const signer = alt?.signer === 'foreign' ? sameKindKey(key) : key;
+  let scheme = natural;
+  if (alt?.scheme === 'rsa-pkcs1') scheme = SignatureScheme.rsa_pkcs1_sha256;
+  if (alt?.scheme === 'not-offered') {
+    const candidates = [...schemesForKey(key, version), ...(LABEL_ONLY_FALLBACKS[key.asymmetricKeyType ?? ''] ?? [])];
+    scheme = candidates.find((s) => !offered.includes(s)) ?? SignatureScheme.ecdsa_sha1;
+  }
+  let signature: Uint8Array;
+  try {
+    signature = signWithScheme(scheme, signer, signed);
+  } catch {
+    // The label names a scheme this key cannot produce: sign with the key's own scheme under the foreign label.
+    signature = signWithScheme(natural, signer, signed);
+  }
+  if (alt?.signature === 'bitflip') {
+    signature = new Uint8Array(signature);
+    signature[signature.length >> 1]! ^= 0x01;
+  }
+  if (alt?.signature === 'empty') signature = new Uint8Array(0);
+  return { body: encodeCertificateVerify(scheme, signature), scheme };
+}
+
+/** Whether a send step's condition holds. */
+export function shouldSend(step: Extract<Step, { send: ClientMessage }>, state: ClientState): boolean {
+  switch (step.when ?? 'always') {
+    case 'always':
+      return true;
+    case 'requested':
+      return Boolean(state.certificateRequest);
+    case 'certificate-sent': {
+      const last = [...state.sent].reverse().find((s) => s.message === 'certificate');
+      return Boolean(last && (last.entries ?? 0) > 0);
+    }
+  }
+}
+
+/** The HandshakeStep a client message belongs to. */
+export function stepOf(message: ClientMessage): HandshakeStep {
+  switch (message) {
+    case 'client-hello':
+      return 'client-hello';
+    case 'certificate':
+      return 'client-certificate';
+    case 'client-key-exchange':
+      return 'client-key-exchange';
+    case 'certificate-verify':
+      return 'certificate-verify';
+    case 'change-cipher-spec':
+    case 'finished':
+      return 'client-finished';
+    case 'application-data':
+      return 'application-data';
+  }
+}

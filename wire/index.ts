@@ -1,0 +1,27 @@
+/**
+ * The wire-level TLS 1.2/1.3 client: scripted conversations that can alter or omit any client handshake message,
+ * observed step by step. Depends only on core/ and node built-ins.
+ */
+import { MUTATION_NAMES } from './mutations.js';
+
+/** Names of the supported mutations (see ./mutations.ts for what each does and which versions it applies to). */
+export const WIRE_MUTATIONS: readonly string[] = MUTATION_NAMES;
+
+export {
+  wireProbe,
+  stepForAlert,
+  type WireProbeOptions,
+  type WireResult,
+  type WireCertificateRequest,
+} from './probe.js';
+export type { TranscriptEntry } from './session.js';
+export type { Tls13Ticket } from './tls13.js';
+export { MUTATIONS, findMutation, conversationFor, type Mutation } from './mutations.js';
+export {
+  defaultConversation,
+  type Step,
+  type ClientMessage,
+  type ServerMilestone,
+  type CertificateAlteration,
+  type CertificateVerifyAlteration,
+} from './conversation.js';
