@@ -21,6 +21,7 @@ type Command = (argv: readonly string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   fixtures: async () => (await import('./commands/fixtures.js')).fixturesCommand,
   ocsp: async () => (await import('./commands/ocsp.js')).ocspCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
 };
 
 /** Runs the CLI and returns the exit status; never throws. */

@@ -88,7 +88,8 @@ export interface RunResult {
     readonly version?: string;
     readonly probe: 'raw' | 'http';
   };
-  readonly policy: ServerPolicy;
+  /** The policy the target was run under; `both` when the built-in server ran once per policy. */
+  readonly policy: ServerPolicy | 'both';
   readonly clock: string;
   readonly strictness: Strictness;
   readonly startedAt: string;

@@ -81,6 +81,11 @@ export interface Scenario {
   readonly requires: readonly Feature[];
   /** TLS versions it runs on (default both). */
   readonly tls?: readonly TlsVersion[];
+  /**
+   * Runs through the wire-level client: `mutation` alters one handshake message (see wire/mutations.ts);
+   * `certificateRequest` also checks the server's CertificateRequest lists the fixture root (or no CA at all).
+   */
+  readonly wire?: { readonly mutation?: string; readonly certificateRequest?: boolean };
   /** Marks the sanity scenario that runs first and last. */
   readonly sanity?: boolean;
 }

@@ -28,6 +28,7 @@ export interface ScenarioTemplate {
   readonly requires?: readonly Feature[];
   readonly tls?: readonly TlsVersion[];
   readonly sanity?: boolean;
+  readonly wire?: Scenario['wire'];
 }
 
 /** Maps a fixture's manifest requirements to the target/harness features a scenario needs. */
@@ -73,6 +74,7 @@ export function instantiate(topic: string, templates: readonly ScenarioTemplate[
       requires: t.requires ?? [],
       ...(t.tls ? { tls: t.tls } : {}),
       ...(t.sanity ? { sanity: true } : {}),
+      ...(t.wire ? { wire: t.wire } : {}),
     });
   }
   return out;

@@ -23,6 +23,7 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { alertName, ALERTS, type AlertName } from '../core/alerts.js';
+import { httpStatusOf, REJECTING_HTTP_STATUSES } from '../core/http.js';
 import type { Observation } from '../core/result.js';
 import type { HandshakeStep, TlsVersion } from '../core/scenario.js';
 import { toHex } from './bytes.js';
@@ -54,6 +55,8 @@ export interface WireProbeOptions {
   readonly mutation?: string;
   /** Bound on the whole probe (default 5000 ms). */
   readonly timeoutMs?: number;
+  /** Read the answer as HTTP: a rejecting status (400/401/403/495/496) is `rejected-http`, not acceptance. */
+  readonly http?: boolean;
   /** Application data sent after the handshake (default `GET / HTTP/1.0\r\n\r\n`). */
   readonly appData?: Uint8Array;
   /** Conversation override (advanced: a custom script instead of default+mutation). */
@@ -207,7 +210,7 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
   let observation: Observation;
   try {
     for (const step of steps) await client.run(step);
-    observation = finish(client.state, mutation, base);
+    observation = finish(client.state, mutation, base, opts.http);
   } catch (err) {
     observation = classify(err, client.state, session, mutation, base);
   } finally {
@@ -228,13 +231,23 @@ function common(state: ClientState): Pick<Observation, 'handshakeCompleted' | 'p
   return { handshakeCompleted: state.handshakeCompleted, ...(state.protocol ? { protocol: state.protocol } : {}) };
 }
 
-function finish(state: ClientState, mutation: Mutation | undefined, base: { probe: 'wire' }): Observation {
+function finish(
+  state: ClientState,
+  mutation: Mutation | undefined,
+  base: { probe: 'wire' },
+  http = false,
+): Observation {
+  const status = http && state.appDataReceived ? httpStatusOf(state.appDataReceived) : undefined;
+  if (status !== undefined && REJECTING_HTTP_STATUSES.has(status)) {
+    return { ...base, ...common(state), outcome: 'rejected-http', step: 'application-data', httpStatus: status };
+  }
   if (state.appDataReceived) {
     return {
       ...base,
       ...common(state),
       outcome: 'accepted',
       step: 'application-data',
+      ...(status !== undefined ? { httpStatus: status } : {}),
       detail: `${state.appDataReceived.length} bytes of application data received`,
     };
   }

@@ -1,0 +1,204 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HarnessError, type ErrorCode } from '../../core/errors.js';
+import { loadManifest, type FixtureSet } from '../../core/manifest.js';
+import type { RunResult, Strictness } from '../../core/result.js';
+import { TLS_VERSIONS, type Feature, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
+import { compareWithBaseline, loadBaseline } from '../../engine/baseline.js';
+import { runSuite } from '../../engine/run-suite.js';
+import { selectScenarios } from '../../engine/select.js';
+import { generateFixtures } from '../../fixtures-gen/generate.js';
+import { formatConsole, formatProgressLine } from '../../reports/console.js';
+import { parseFormats, writeReports } from '../../reports/index.js';
+import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
+import { loadExpectations } from '../../targets/expectations.js';
+import { DECLARABLE_CAPABILITIES, parseTarget, startTargets } from '../../targets/registry.js';
+import { enumFlag, intFlag, parseFlags } from '../args.js';
+import { EXIT } from '../exit-codes.js';
+
+/** Usage of `mtls-harness run`. */
+export const RUN_USAGE = `Run the client-certificate conformance catalogue against a server.
+
+  mtls-harness run                                     built-in server, fresh fixtures, both policies, TLS 1.2 + 1.3
+  mtls-harness run --target 127.0.0.1:8443 --fixtures ./fixtures --policy require
+  mtls-harness run --suite 'validity::*,trust::*' --tls 1.3 --format junit,markdown --out ./report
+  mtls-harness run --baseline old/results.json --gate regressions
+
+Flags:
+  --target builtin|HOST:PORT   server under test (default builtin)
+  --fixtures DIR               fixture set the server was configured from (default: generate a fresh one)
+  --policy require|optional|both
+                               how the server treats client certificates (default: both for builtin, else require)
+  --servername NAME            SNI and expected server name (default localhost)
+  --probe http|raw             http reads the status line (default http); raw: any data back means accepted
+  --capabilities LIST          what an external server checks: crl,ocsp,identity-policy (default crl)
+  --suite GLOB[,GLOB]          scenario ids to run, e.g. 'validity::*' or 'require::trust::unknown-ca'
+  --tls 1.2|1.3|both           TLS versions (default both)
+  --strictness any|alert|rfc   any rejection passes (default) | an acceptable alert is required | the RFC's alert
+  --concurrency N              probes in flight (default 4)
+  --timeout MS                 per probe (default 5000)
+  --backend node|wire          probe chain scenarios with node:tls (default) or the wire client
+  --expectations FILE          known deviations (default targets/expectations/<target>.json)
+  --out DIR                    report directory (default ./mtls-report)
+  --format LIST                console,json,junit,markdown,html (default all)
+  --baseline FILE              earlier results.json: mark new failures and fixes
+  --gate all|regressions       exit 1 on any failure (default) or only on new failures against --baseline
+  --quiet                      no progress lines
+
+Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error.`;
+
+const TARGET_ERRORS: Record<string, ErrorCode> = {
+  refused: 'MTLS_ERR_TARGET_UNREACHABLE',
+  dns: 'MTLS_ERR_TARGET_UNREACHABLE',
+  'not-tls': 'MTLS_ERR_TARGET_NOT_TLS',
+  'server-untrusted': 'MTLS_ERR_TARGET_UNTRUSTED',
+};
+
+/** `mtls-harness run`. */
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  const { values } = parseFlags('run', argv, {
+    target: { type: 'string' },
+    fixtures: { type: 'string' },
+    policy: { type: 'string' },
+    servername: { type: 'string' },
+    probe: { type: 'string' },
+    capabilities: { type: 'string' },
+    suite: { type: 'string' },
+    tls: { type: 'string' },
+    strictness: { type: 'string' },
+    concurrency: { type: 'string' },
+    timeout: { type: 'string' },
+    backend: { type: 'string' },
+    expectations: { type: 'string' },
+    out: { type: 'string' },
+    format: { type: 'string' },
+    baseline: { type: 'string' },
+    gate: { type: 'string' },
+    quiet: { type: 'boolean' },
+    'no-color': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(RUN_USAGE);
+    return EXIT.OK;
+  }
+  // Validate every flag before any work.
+  const spec = parseTarget(values.target);
+  const policyFlag = enumFlag(
+    'policy',
+    values.policy,
+    ['require', 'optional', 'both'] as const,
+    spec.kind === 'builtin' ? 'both' : 'require',
+  );
+  const policies: ServerPolicy[] = policyFlag === 'both' ? ['require', 'optional'] : [policyFlag];
+  const tlsFlag = enumFlag('tls', values.tls, ['1.2', '1.3', 'both'] as const, 'both');
+  const versions: TlsVersion[] = tlsFlag === 'both' ? [...TLS_VERSIONS] : [tlsFlag];
+  const strictness = enumFlag<Strictness>('strictness', values.strictness, ['any', 'alert', 'rfc'], 'any');
+  const probe =
+    values.probe === undefined ? undefined : enumFlag('probe', values.probe, ['http', 'raw'] as const, 'http');
+  const backend = enumFlag('backend', values.backend, ['node', 'wire'] as const, 'node');
+  const gate = enumFlag('gate', values.gate, ['all', 'regressions'] as const, 'all');
+  const concurrency = intFlag('concurrency', values.concurrency, 4, 1, 256);
+  const timeoutMs = intFlag('timeout', values.timeout, 5000, 100, 600_000);
+  const formats = parseFormats(values.format ?? 'console,json,junit,markdown,html');
+  const capabilities = (values.capabilities ?? 'crl')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  for (const c of capabilities) {
+    if (!(DECLARABLE_CAPABILITIES as readonly string[]).includes(c)) {
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        `bad --capabilities '${c}': expected some of ${DECLARABLE_CAPABILITIES.join(', ')}`,
+      );
+    }
+  }
+  if (gate === 'regressions' && !values.baseline)
+    throw new HarnessError('MTLS_ERR_USAGE', '--gate regressions needs --baseline FILE');
+  if (spec.kind === 'external' && !values.fixtures) {
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      '--target HOST:PORT needs --fixtures DIR: the fixture set the server was configured from',
+    );
+  }
+  const baseline = values.baseline ? loadBaseline(values.baseline) : undefined;
+  const deviations = loadExpectations(spec.kind === 'builtin' ? 'builtin' : 'external', values.expectations);
+
+  const scenarios = selectScenarios(catalogue(), policies, values.suite);
+  if (values.suite && !scenarios.some((s) => !s.sanity)) {
+    throw new HarnessError(
+      'MTLS_ERR_SUITE_EMPTY',
+      `--suite '${values.suite}' matches no scenario (list them with: mtls-harness list)`,
+    );
+  }
+
+  let tempFixtures: string | undefined;
+  let fx: FixtureSet;
+  if (values.fixtures) {
+    fx = loadManifest(values.fixtures);
+  } else {
+    tempFixtures = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-fixtures-'));
+    await generateFixtures({ out: tempFixtures });
+    fx = loadManifest(tempFixtures);
+  }
+  const color = !values['no-color'] && process.stdout.isTTY === true;
+  const targets = await startTargets(spec, fx, policies, {
+    capabilities: capabilities as Feature[],
+    ...(values.servername ? { servername: values.servername } : {}),
+  });
+  let run: RunResult;
+  try {
+    if (!values.quiet) {
+      const where = Object.values(targets).map(
+        (t) => `${t!.name} ${t!.endpoint.host}:${t!.endpoint.port} (${t!.policy})`,
+      );
+      console.log(
+        `mtls-harness: ${scenarios.length} scenarios × TLS ${versions.join(', ')} against ${where.join(', ')}`,
+      );
+    }
+    run = await runSuite({
+      scenarios,
+      fixtures: fx,
+      targets,
+      tls: versions,
+      strictness,
+      concurrency,
+      timeoutMs,
+      backend,
+      deviations,
+      catalogueVersion: CATALOGUE_VERSION,
+      catalogueSize: catalogue().length,
+      ...(probe ? { probe } : {}),
+      ...(values.servername ? { servername: values.servername } : {}),
+      ...(values.quiet ? {} : { onResult: (r) => console.log(formatProgressLine(r, { color })) }),
+    });
+  } finally {
+    await Promise.all(Object.values(targets).map((t) => t!.stop()));
+    if (tempFixtures) rmSync(tempFixtures, { recursive: true, force: true });
+  }
+  if (run.error) {
+    // Name the real cause when the sanity probe could not even talk TLS to the target.
+    const kind = run.results.find((r) => r.observed.outcome === 'error')?.observed.error?.kind;
+    const code = (kind && TARGET_ERRORS[kind]) || run.error.code;
+    run = { ...run, error: { code, message: run.error.message } };
+  }
+  if (baseline && values.baseline) run = compareWithBaseline(run, baseline, values.baseline);
+
+  const out = values.out ?? 'mtls-report';
+  const written = await writeReports(run, out, formats);
+  if (formats.includes('console')) console.log(formatConsole(run, { color }));
+  if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
+  if (run.error) {
+    console.error(`mtls-harness: error ${run.error.code}: ${run.error.message}`);
+    return EXIT.ERROR;
+  }
+  if (run.summary.error > 0) {
+    console.error(
+      `mtls-harness: error MTLS_ERR_SANITY: ${run.summary.error} result(s) could not be judged (see the reports)`,
+    );
+    return EXIT.ERROR;
+  }
+  if (gate === 'regressions') return (run.baseline?.newFailures ?? 0) > 0 ? EXIT.NON_CONFORMANT : EXIT.OK;
+  return run.conformant ? EXIT.OK : EXIT.NON_CONFORMANT;
+}

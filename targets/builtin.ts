@@ -1,0 +1,221 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
+import tls from 'node:tls';
+import { HarnessError } from '../core/errors.js';
+import type { FixtureSet } from '../core/manifest.js';
+import type { Feature, ServerPolicy } from '../core/scenario.js';
+import { VERSION } from '../core/version.js';
+import { queryOcsp, startOcspResponder, type OcspResponder } from '../fixtures-gen/ocsp.js';
+import type { StartedTarget } from './target.js';
+
+/** Options of the built-in reference server. Defaults give the strict reference behaviour. */
+export interface BuiltinServerOptions {
+  readonly fixtures: FixtureSet;
+  readonly policy: ServerPolicy;
+  /** Default 0 (any free port). */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Check CRLs of every CA level (default true). */
+  readonly crl?: boolean;
+  /** Check OCSP against a loopback responder it starts itself (default true). */
+  readonly ocsp?: boolean;
+  /** Enforce manifest.identityAllowList (default true). */
+  readonly identityPolicy?: boolean;
+  /**
+   * Deliberately broken variants for tests and demonstrations: `no-verify` accepts any certificate
+   * (rejectUnauthorized false, no checks); `no-request` never asks for a certificate.
+   */
+  readonly weaken?: 'no-verify' | 'no-request';
+}
+
+/** What the built-in server answers (HTTP 200, JSON) to an accepted client. */
+export interface BuiltinEcho {
+  readonly authenticated: boolean;
+  readonly subject: string | null;
+  readonly serial: string | null;
+  readonly protocol: string | null;
+  readonly resumed: boolean;
+}
+
+/**
+ * The reference mTLS server: node:tls with the fixtures' root, one CRL per CA level, OCSP checked against a loopback
+ * responder, an identity allow-list, OpenSSL security level 2, and an HTTP echo of the authenticated identity.
+ * Rejected clients are closed without an HTTP answer (node:tls cannot send a custom alert).
+ */
+export async function startBuiltinServer(options: BuiltinServerOptions): Promise<StartedTarget> {
+  const fx = options.fixtures;
+  const m = fx.manifest;
+  const read = (rel: string) => {
+    try {
+      return readFileSync(fx.resolve(rel), 'utf8');
+    } catch (cause) {
+      throw new HarnessError(
+        'MTLS_ERR_FILE_MISSING',
+        `fixtures file '${fx.resolve(rel)}' named by the manifest is missing`,
+        { cause },
+      );
+    }
+  };
+  const useCrl = options.crl ?? true;
+  const useOcsp = (options.ocsp ?? true) && !options.weaken;
+  const useIdentity = (options.identityPolicy ?? true) && !options.weaken;
+  const allow = new Set(m.identityAllowList);
+  const logs: string[] = [];
+  const log = (line: string) => {
+    logs.push(`${new Date().toISOString()} ${line}`);
+    if (logs.length > 2000) logs.shift();
+  };
+
+  // NOTE: node:tls turns on CRL checking for the whole chain once `crl` is set, so every CA level needs its CRL,
+  // and each CRL must be its own array entry (node reads only the first CRL of a PEM string).
+  const crls = useCrl ? m.cas.filter((c) => c.crl).map((c) => read(c.crl!.pem)) : undefined;
+  const ocsp: OcspResponder | undefined = useOcsp ? await startOcspResponder(fx, { port: 0 }) : undefined;
+  const ocspCache = new Map<string, Promise<'good' | 'revoked' | 'unknown' | 'error'>>();
+  const caPems = new Map(m.cas.map((c) => [c.subject, read(c.cert)]));
+
+  const requestCert = options.weaken !== 'no-request';
+  const server = tls.createServer({
+    key: read(m.server.key),
+    cert: read(m.server.chain),
+    ca: read(m.trust),
+    ...(crls && crls.length ? { crl: crls } : {}),
+    requestCert,
+    rejectUnauthorized: options.policy === 'require' && requestCert && options.weaken !== 'no-verify',
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    // NOTE: security level 2 rejects RSA-1024 keys and SHA-1 signatures in client chains (OpenSSL auth_level).
+    ciphers: 'DEFAULT:@SECLEVEL=2',
+    noDelay: true,
+  });
+
+  const app = http.createServer((req, res) => {
+    const socket = req.socket as tls.TLSSocket;
+    const peer = socket.getPeerCertificate();
+    const has = Boolean(peer && Object.keys(peer).length > 0);
+    const body: BuiltinEcho = {
+      authenticated: has && (socket.authorized || options.weaken === 'no-verify'),
+      subject: has ? `CN=${cn(peer)}` : null,
+      serial: has ? peer.serialNumber.toLowerCase() : null,
+      protocol: socket.getProtocol() ?? null,
+      resumed: socket.isSessionReused(),
+    };
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('connection', 'close');
+    res.end(JSON.stringify(body) + '\n');
+  });
+  app.keepAliveTimeout = 1000;
+
+  const ocspStatus = (peer: tls.DetailedPeerCertificate): Promise<'good' | 'revoked' | 'unknown' | 'error'> => {
+    const serial = peer.serialNumber.toLowerCase();
+    let pending = ocspCache.get(serial);
+    if (!pending) {
+      const certPem = new X509Certificate(peer.raw).toString();
+      const issuerPem =
+        peer.issuerCertificate && peer.issuerCertificate !== peer
+          ? new X509Certificate(peer.issuerCertificate.raw).toString()
+          : (caPems.get(new X509Certificate(peer.raw).issuer.replace(/\n/g, ', ')) ?? '');
+      pending = queryOcsp(ocsp!.ocspUrl, certPem, issuerPem, 3000).then(
+        (r) => r.status,
+        (err: unknown) => {
+          log(`OCSP query for ${serial} failed: ${err instanceof Error ? err.message : String(err)}`);
+          return 'error' as const;
+        },
+      );
+      ocspCache.set(serial, pending);
+    }
+    return pending;
+  };
+
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    void (async () => {
+      const peer = socket.getPeerCertificate(true);
+      const has = Boolean(peer && Object.keys(peer).length > 0);
+      const who = has ? `CN=${cn(peer)} serial ${peer.serialNumber}` : 'no certificate';
+      if (options.weaken === 'no-verify' || !requestCert) {
+        log(`accept (${options.weaken ?? 'no request'}) ${who}`);
+        app.emit('connection', socket);
+        return;
+      }
+      if (has && !socket.authorized) {
+        log(`reject ${who}: ${String(socket.authorizationError)}`);
+        socket.destroy();
+        return;
+      }
+      if (has && useIdentity && !allow.has(cn(peer))) {
+        log(`reject ${who}: identity not on the allow-list`);
+        socket.destroy();
+        return;
+      }
+      if (has && ocsp) {
+        const status = await ocspStatus(peer);
+        if (status !== 'good') {
+          log(`reject ${who}: OCSP ${status}`);
+          socket.destroy();
+          return;
+        }
+      }
+      log(`accept ${who} ${socket.getProtocol()}`);
+      app.emit('connection', socket);
+    })();
+  });
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('tlsClientError', (err) => log(`handshake failed: ${err.message.split('\n')[0]}`));
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new HarnessError('MTLS_ERR_PORT', `cannot listen on ${host}:${options.port ?? 0}: ${err.code ?? err.message}`, {
+          cause: err,
+        }),
+      ),
+    );
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const capabilities = new Set<Feature>();
+  if (!options.weaken) {
+    if (useCrl) capabilities.add('crl');
+    if (useOcsp) capabilities.add('ocsp');
+    if (useIdentity) capabilities.add('identity-policy');
+  }
+  log(`listening on ${host}:${port} policy ${options.policy}${options.weaken ? ` weakened: ${options.weaken}` : ''}`);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+      app.closeAllConnections();
+    });
+    await ocsp?.close();
+  };
+  return {
+    name: 'builtin',
+    policy: options.policy,
+    endpoint: { host, port },
+    servername: 'localhost',
+    capabilities,
+    probe: 'http',
+    version: `mtls-harness ${VERSION} (node ${process.versions.node}, OpenSSL ${process.versions.openssl})`,
+    logs: () => logs.join('\n'),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** The subject CN of a peer certificate ('' when absent; the first when repeated). */
+function cn(peer: tls.PeerCertificate): string {
+  const value = peer.subject?.CN;
+  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+}
