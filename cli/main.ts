@@ -22,6 +22,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   fixtures: async () => (await import('./commands/fixtures.js')).fixturesCommand,
   ocsp: async () => (await import('./commands/ocsp.js')).ocspCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  list: async () => (await import('./commands/list.js')).listCommand,
+  schema: async () => (await import('./commands/schema.js')).schemaCommand,
 };
 
 /** Runs the CLI and returns the exit status; never throws. */
@@ -61,6 +64,11 @@ export function reportError(err: unknown): number {
   if (process.env.MTLS_DEBUG === '1' && err instanceof Error) console.error(err.stack);
   return EXIT.ERROR;
 }
+
+// A reader that stops early (`mtls-harness list | head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
 
 // NOTE: only the composition root may end the process (STYLE.md rule 11).
 const exitCode = await main(process.argv.slice(2));

@@ -100,9 +100,21 @@ export class PkiBuilder {
     return bytes.toString('hex');
   }
 
+  private readonly keyIds = new WeakMap<CryptoKey, Promise<string>>();
+
+  /** SHA-1 of the subjectPublicKey (RFC 5280 §4.2.1.2 method 1), computed once per key. */
+  private keyId(key: KeyPair): Promise<string> {
+    let id = this.keyIds.get(key.publicKey);
+    if (!id) {
+      id = x509.SubjectKeyIdentifierExtension.create(key.publicKey).then((ext) => ext.keyId);
+      this.keyIds.set(key.publicKey, id);
+    }
+    return id;
+  }
+
   private async commonExtensions(issuerKey: KeyPair | undefined, subjectKey: KeyPair, issuerId: string | undefined) {
-    const ext: x509.Extension[] = [await x509.SubjectKeyIdentifierExtension.create(subjectKey.publicKey)];
-    if (issuerKey) ext.push(await x509.AuthorityKeyIdentifierExtension.create(issuerKey.publicKey));
+    const ext: x509.Extension[] = [new x509.SubjectKeyIdentifierExtension(await this.keyId(subjectKey))];
+    if (issuerKey) ext.push(new x509.AuthorityKeyIdentifierExtension(await this.keyId(issuerKey)));
     if (issuerId) {
       ext.push(new x509.CRLDistributionPointsExtension([`${this.crlUrl}/${issuerId}.crl`]));
       ext.push(new x509.AuthorityInfoAccessExtension({ ocsp: [this.ocspUrl] }));
@@ -195,7 +207,7 @@ export class PkiBuilder {
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-        await x509.SubjectKeyIdentifierExtension.create(key.publicKey),
+        new x509.SubjectKeyIdentifierExtension(await this.keyId(key)),
       ],
     });
   }
@@ -239,12 +251,13 @@ export class PkiBuilder {
     return x509.X509CrlGenerator.create({
       issuer: ca.cert.subject,
       thisUpdate: this.at(-DAY),
-      nextUpdate: this.at(30 * DAY),
+      // NOTE: as long as the leaves, so a fixture set stays usable by live servers for the year it is valid.
+      nextUpdate: this.at(365 * DAY),
       signingKey: ca.key.privateKey,
       signingAlgorithm: signingAlgorithm(ca.key.kind),
       entries: revoked.map((r) => ({ serialNumber: r.serial, revocationDate: r.at, reason: r.reason })),
       extensions: [
-        await x509.AuthorityKeyIdentifierExtension.create(ca.key.publicKey),
+        new x509.AuthorityKeyIdentifierExtension(await this.keyId(ca.key)),
         new x509.Extension(asn1X509.id_ce_cRLNumber, false, AsnConvert.serialize(crlNumber)),
       ],
     });

@@ -1,9 +1,6 @@
-import { generateKeyPair as generateKeyPairCb, KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import type { KeyObject } from 'node:crypto';
 import type { KeyKind } from '../core/manifest.js';
 import { subtle } from './x509.js';
-
-const generateKeyPair = promisify(generateKeyPairCb);
 
 /** A key pair usable both by WebCrypto (@peculiar/x509) and node:crypto. */
 export interface KeyPair {
@@ -15,8 +12,6 @@ export interface KeyPair {
 }
 
 interface ProfileSpec {
-  /** node:crypto key generation. */
-  readonly generate: () => Promise<{ publicKey: KeyObject; privateKey: KeyObject }>;
   /** WebCrypto import algorithm. */
   readonly importAlg: RsaHashedImportParams | EcKeyImportParams | Algorithm;
   /** Signing parameters for certificates and CRLs this key signs (SHA-256 unless the curve wants more). */
@@ -25,33 +20,27 @@ interface ProfileSpec {
 
 const PROFILES: Record<KeyKind, ProfileSpec> = {
   'ecdsa-p256': {
-    generate: () => generateKeyPair('ec', { namedCurve: 'P-256' }),
     importAlg: { name: 'ECDSA', namedCurve: 'P-256' },
     signing: { name: 'ECDSA', hash: 'SHA-256' },
   },
   'ecdsa-p384': {
-    generate: () => generateKeyPair('ec', { namedCurve: 'P-384' }),
     importAlg: { name: 'ECDSA', namedCurve: 'P-384' },
     signing: { name: 'ECDSA', hash: 'SHA-384' },
   },
   'rsa-2048': {
-    generate: () => generateKeyPair('rsa', { modulusLength: 2048 }),
     importAlg: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     signing: { name: 'RSASSA-PKCS1-v1_5' },
   },
   'rsa-pss-2048': {
     // NOTE: an rsaEncryption key that signs with RSASSA-PSS: TLS calls this rsa_pss_rsae_* (RFC 8446 §4.2.3).
-    generate: () => generateKeyPair('rsa', { modulusLength: 2048 }),
     importAlg: { name: 'RSA-PSS', hash: 'SHA-256' },
     signing: { name: 'RSA-PSS', saltLength: 32 },
   },
   ed25519: {
-    generate: () => generateKeyPair('ed25519'),
     importAlg: { name: 'Ed25519' },
     signing: { name: 'Ed25519' },
   },
   'rsa-1024': {
-    generate: () => generateKeyPair('rsa', { modulusLength: 1024 }),
     importAlg: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     signing: { name: 'RSASSA-PKCS1-v1_5' },
   },
@@ -78,9 +67,16 @@ export async function importKeyPair(
   return { kind, publicKey, privateKey, privatePem };
 }
 
-/** Generates a fresh key pair (RSA generation runs on the libuv pool, so callers may run many at once). */
+/** Generates a fresh key pair with WebCrypto (RSA generation runs on the libuv pool, so callers may run many at once). */
 export async function generateKey(kind: KeyKind): Promise<KeyPair> {
-  return importKeyPair(kind, await PROFILES[kind].generate());
+  const spec = PROFILES[kind];
+  const params = kind.startsWith('rsa')
+    ? { ...spec.importAlg, modulusLength: kind === 'rsa-1024' ? 1024 : 2048, publicExponent: new Uint8Array([1, 0, 1]) }
+    : spec.importAlg;
+  const pair = (await subtle.generateKey(params as RsaHashedKeyGenParams, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pkcs8 = Buffer.from(await subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
+  const privatePem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
+  return { kind, publicKey: pair.publicKey, privateKey: pair.privateKey, privatePem };
 }
 
 /** Reads the key kind of an existing private key, or undefined if it is not one we can issue with. */

@@ -77,19 +77,30 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   const caPems = new Map(m.cas.map((c) => [c.subject, read(c.cert)]));
 
   const requestCert = options.weaken !== 'no-request';
-  const server = tls.createServer({
-    key: read(m.server.key),
-    cert: read(m.server.chain),
-    ca: read(m.trust),
-    ...(crls && crls.length ? { crl: crls } : {}),
-    requestCert,
-    rejectUnauthorized: options.policy === 'require' && requestCert && options.weaken !== 'no-verify',
-    minVersion: 'TLSv1.2',
-    maxVersion: 'TLSv1.3',
-    // NOTE: security level 2 rejects RSA-1024 keys and SHA-1 signatures in client chains (OpenSSL auth_level).
-    ciphers: 'DEFAULT:@SECLEVEL=2',
-    noDelay: true,
-  });
+  let server: tls.Server;
+  try {
+    server = tls.createServer({
+      key: read(m.server.key),
+      cert: read(m.server.chain),
+      ca: read(m.trust),
+      ...(crls && crls.length ? { crl: crls } : {}),
+      requestCert,
+      rejectUnauthorized: options.policy === 'require' && requestCert && options.weaken !== 'no-verify',
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.3',
+      // NOTE: security level 2 rejects RSA-1024 keys and SHA-1 signatures in client chains (OpenSSL auth_level).
+      ciphers: 'DEFAULT:@SECLEVEL=2',
+      noDelay: true,
+    });
+  } catch (cause) {
+    await ocsp?.close();
+    const message = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    throw new HarnessError(
+      'MTLS_ERR_PEM_MALFORMED',
+      `the fixtures' server key, chain, trust or CRL PEM cannot be loaded: ${message}`,
+      { cause },
+    );
+  }
 
   const app = http.createServer((req, res) => {
     const socket = req.socket as tls.TLSSocket;
@@ -141,19 +152,19 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
       }
       if (has && !socket.authorized) {
         log(`reject ${who}: ${String(socket.authorizationError)}`);
-        socket.destroy();
+        refuse(socket);
         return;
       }
       if (has && useIdentity && !allow.has(cn(peer))) {
         log(`reject ${who}: identity not on the allow-list`);
-        socket.destroy();
+        refuse(socket);
         return;
       }
       if (has && ocsp) {
         const status = await ocspStatus(peer);
         if (status !== 'good') {
           log(`reject ${who}: OCSP ${status}`);
-          socket.destroy();
+          refuse(socket);
           return;
         }
       }
@@ -218,4 +229,15 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
 function cn(peer: tls.PeerCertificate): string {
   const value = peer.subject?.CN;
   return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+}
+
+/**
+ * Closes a refused client the same way whatever it already sent: drain what arrived, send close_notify, then drop the
+ * connection. (Destroying with unread data would reset the connection or not depending on timing.)
+ */
+function refuse(socket: tls.TLSSocket): void {
+  socket.on('error', () => {});
+  socket.resume();
+  socket.end();
+  setTimeout(() => socket.destroy(), 2000).unref();
 }

@@ -4,6 +4,9 @@ import path from 'node:path';
 /** Repository root. */
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
+/** The tsx loader as an absolute URL, so child processes can load TypeScript from any working directory. */
+export const TSX = import.meta.resolve('tsx');
+
 /** Result of one CLI invocation. */
 export interface CliResult {
   readonly status: number | null;
@@ -17,7 +20,7 @@ export function runCli(
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/main.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'cli/main.ts'), ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,7 +13,7 @@ import type {
 } from '../../../core/result.js';
 import { SERVER_POLICIES, TLS_VERSIONS, type HandshakeStep } from '../../../core/scenario.js';
 import { formatJson } from '../../../reports/json.js';
-import { validate, type Schema } from './json-schema.js';
+import { validate, type Schema } from '../../helpers/json-schema.js';
 import { baselineRun, conformantRun, erroredRun, sampleRun } from './sample.js';
 
 const schema = JSON.parse(
