@@ -1,10 +1,12 @@
 import { benchFixtures } from './fixtures.js';
 import { benchRun } from './run.js';
+import { benchWire } from './wire.js';
 
 /** `npm run bench [name…]`: prints figures and ratios against a reference tool measured in the same run. */
 const BENCHES: Record<string, () => Promise<void>> = {
   fixtures: benchFixtures,
   run: benchRun,
+  wire: benchWire,
 };
 
 const wanted = process.argv.slice(2);

@@ -69,6 +69,13 @@ export function formatDuration(ms: number): string {
  * `timeout`, `error refused`, `not run`.
  */
 export function describeOutcome(observed: Observation): string {
+  // The wire client knows exactly which message the server reacted to; name that step in the cell.
+  const exact =
+    observed.probe === 'wire' && observed.step && observed.outcome !== 'accepted' ? ` at ${observed.step}` : '';
+  return describeOutcomeOnly(observed) + exact;
+}
+
+function describeOutcomeOnly(observed: Observation): string {
   switch (observed.outcome) {
     case 'accepted':
       return 'accepted';
