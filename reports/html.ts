@@ -399,16 +399,16 @@ ${meta.map(([k, v]) => `<dt>${h(k)}</dt><dd>${v}</dd>`).join('\n')}
 ${cards}
 </div>
 </section>
+<section id="failing">
+<h2>Failing scenarios (${problems.length})</h2>
+${failingSection(run, problems)}
+</section>
 <section id="charts">
 <h2>Plots</h2>
 <div class="charts">
 <figure><figcaption>Verdicts per TLS version</figcaption>${verdictChart(run.results)}</figure>
 <figure><figcaption>Handshake duration per scenario (scenarios that ran)</figcaption>${durationChart(run.results)}</figure>
 </div>
-</section>
-<section id="failing">
-<h2>Failing scenarios (${problems.length})</h2>
-${failingSection(run, problems)}
 </section>
 <section id="all">
 <h2>All results (${run.results.length})</h2>
