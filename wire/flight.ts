@@ -36,6 +36,11 @@ export interface ClientState {
   /** Tickets received (NewSessionTicket). */
   tickets: number;
   keyUpdates: number;
+  /**
+   * True when the server resumed an earlier session (TLS 1.3 PSK, TLS 1.2 abbreviated handshake): the client sent no
+   * Certificate in this handshake and the server relied on the identity authenticated when the session was made.
+   */
+  resumed: boolean;
 }
 
 /** A fresh state. */
@@ -48,6 +53,7 @@ export function initialState(): ClientState {
     handshakeCompleted: false,
     tickets: 0,
     keyUpdates: 0,
+    resumed: false,
   };
 }
 

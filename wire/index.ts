@@ -16,6 +16,7 @@ export {
 } from './probe.js';
 export type { TranscriptEntry } from './session.js';
 export type { Tls13Ticket } from './tls13.js';
+export { isTls12Session, type Tls12Session, type Tls12ResumptionOffer } from './tls12.js';
 export { MUTATIONS, findMutation, conversationFor, type Mutation } from './mutations.js';
 export {
   defaultConversation,

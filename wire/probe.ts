@@ -19,7 +19,14 @@
  *    message we sent.
  * 4. A timeout: 'application-data' when the handshake completed (the server never answered our data), else as 3.
  * alertTiming is 'post-handshake' when the client already saw the handshake complete (TLS 1.3: server Finished
- * verified and our Finished sent; TLS 1.2: server Finished verified), else 'handshake'.
+ * verified and our Finished sent; TLS 1.2: server Finished verified, and in an abbreviated handshake our Finished
+ * sent too), else 'handshake'.
+ *
+ * Resumption (`resumeFrom`): a TLS 1.3 ticket is offered as a psk_dhe_ke PSK; a TLS 1.2 session by its ticket
+ * (RFC 5077, with a fresh session ID) or else its session ID (RFC 5246 §7.3), never when it lacks the extended master
+ * secret (RFC 7627 §5.3). `WireResult.resumed` says whether the server took it; a resumed handshake carries no client
+ * Certificate, which the Observation's `detail` states, since the server then relies on the identity authenticated
+ * when the session was established.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { alertName, ALERTS, type AlertName } from '../core/alerts.js';
@@ -27,7 +34,7 @@ import { httpStatusOf, REJECTING_HTTP_STATUSES } from '../core/http.js';
 import type { Observation } from '../core/result.js';
 import type { HandshakeStep, TlsVersion } from '../core/scenario.js';
 import { toHex } from './bytes.js';
-import { schemeName as schemeNameOf } from './constants.js';
+import { AlertLevel, schemeName as schemeNameOf } from './constants.js';
 import { Connection, ConnectFailed, PeerClosed, WireTimeout } from './connection.js';
 import type { Step } from './conversation.js';
 import { pemCertificatesToDer } from './crypto.js';
@@ -35,7 +42,7 @@ import { stepOf, type ClientConfig, type ClientState, type ScriptedClient } from
 import { conversationFor, findMutation, type Mutation } from './mutations.js';
 import { RecordFramingError } from './record.js';
 import { AlertReceived, Session, WireFailure, type TranscriptEntry } from './session.js';
-import { Tls12Client } from './tls12.js';
+import { isTls12Session, Tls12Client, type Tls12Session } from './tls12.js';
 import { Tls13Client, type Tls13Ticket } from './tls13.js';
 
 /** Options of one wire probe. */
@@ -63,8 +70,11 @@ export interface WireProbeOptions {
   readonly conversation?: readonly Step[];
   /** Cipher suites to offer (default: all we implement for the version). */
   readonly cipherSuites?: readonly number[];
-  /** TLS 1.3: resume with this ticket (from an earlier WireResult.ticket) in psk_dhe_ke mode. */
-  readonly resumeFrom?: Tls13Ticket;
+  /**
+   * Resume an earlier session: a TLS 1.3 ticket (an earlier WireResult.ticket, offered in psk_dhe_ke mode) or a
+   * TLS 1.2 session (an earlier WireResult.tls12Session, offered by ticket or session ID). It must match `tls`.
+   */
+  readonly resumeFrom?: Tls13Ticket | Tls12Session;
 }
 
 /** The certificate request the server sent, decoded. */
@@ -83,6 +93,16 @@ export interface WireResult {
   readonly certificateRequest?: WireCertificateRequest;
   /** TLS 1.3: the first NewSessionTicket received, ready for {@link WireProbeOptions.resumeFrom}. */
   readonly ticket?: Tls13Ticket;
+  /**
+   * TLS 1.2: the session established (or resumed) once the server Finished verified, when the server gave a way back
+   * to it (a session ID or a ticket); ready for {@link WireProbeOptions.resumeFrom}.
+   */
+  readonly tls12Session?: Tls12Session;
+  /**
+   * True when the server resumed the offered session (TLS 1.3 PSK accepted, TLS 1.2 abbreviated handshake): no client
+   * Certificate was sent, the server relied on the identity authenticated when the session was established.
+   */
+  readonly resumed: boolean;
 }
 
 const DEFAULT_APP_DATA = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
@@ -153,6 +173,7 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
   ): WireResult => ({
     observation: { ...base, outcome: 'error', step, handshakeCompleted: false, error: { kind, message } },
     transcript,
+    resumed: false,
   });
 
   let mutation: Mutation | undefined;
@@ -162,6 +183,13 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
     if (!mutation.tls.includes(opts.tls))
       return error('client-setup', `mutation '${mutation.name}' does not apply to TLS ${opts.tls}`);
   }
+  const resume12 = opts.resumeFrom && isTls12Session(opts.resumeFrom) ? opts.resumeFrom : undefined;
+  const resume13 = opts.resumeFrom && !isTls12Session(opts.resumeFrom) ? opts.resumeFrom : undefined;
+  if ((resume12 && opts.tls !== '1.2') || (resume13 && opts.tls !== '1.3'))
+    return error(
+      'client-setup',
+      `resumeFrom holds a TLS ${resume12 ? '1.2 session' : '1.3 ticket'}, which cannot resume a TLS ${opts.tls} handshake`,
+    );
   let config: ClientConfig;
   try {
     let key: KeyObject | undefined;
@@ -191,6 +219,7 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
           detail: err.message,
         },
         transcript,
+        resumed: false,
       };
     }
     const code = err instanceof ConnectFailed ? err.code : undefined;
@@ -204,13 +233,16 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
   const session = new Session(conn, opts.tls, startedAt);
   const client: ScriptedClient =
     opts.tls === '1.3'
-      ? new Tls13Client(session, config, opts.cipherSuites, opts.resumeFrom)
-      : new Tls12Client(session, config, opts.cipherSuites);
+      ? new Tls13Client(session, config, opts.cipherSuites, resume13)
+      : new Tls12Client(session, config, opts.cipherSuites, resume12);
   const steps = opts.conversation ?? conversationFor(opts.tls, mutation);
   let observation: Observation;
   try {
     for (const step of steps) await client.run(step);
     observation = finish(client.state, mutation, base, opts.http);
+    // NOTE: RFC 5246 §7.2.1, RFC 8446 §6.1 — end with close_notify: OpenSSL servers drop a session from their cache
+    // when the connection ends without it, which would leave nothing to resume by session ID.
+    if (client.state.handshakeCompleted) session.sendAlert(ALERTS.close_notify, AlertLevel.warning);
   } catch (err) {
     observation = classify(err, client.state, session, mutation, base);
   } finally {
@@ -219,12 +251,38 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
   transcript.push(...session.transcript);
   const certificateRequest = describeRequest(client.state);
   const ticket = client instanceof Tls13Client ? client.tickets[0] : undefined;
+  const tls12Session = client instanceof Tls12Client ? client.establishedSession : undefined;
+  const note = resumptionNote(client, mutation);
+  if (note) observation = { ...observation, detail: observation.detail ? `${observation.detail}; ${note}` : note };
   return {
     observation,
     transcript,
     ...(certificateRequest ? { certificateRequest } : {}),
     ...(ticket ? { ticket } : {}),
+    ...(tls12Session ? { tls12Session } : {}),
+    resumed: client.state.resumed,
   };
+}
+
+/** What the Observation says about resumption: offered or not, taken or not, and that no Certificate was sent. */
+function resumptionNote(client: ScriptedClient, mutation: Mutation | undefined): string | undefined {
+  const tls12 = client instanceof Tls12Client;
+  const offer = tls12 ? client.offer : client instanceof Tls13Client && client.offeredPsk ? 'psk' : undefined;
+  if (offer === 'not-offered-no-ems')
+    return 'TLS 1.2 session not offered for resumption: it lacks the extended master secret (RFC 7627 §5.3)';
+  if (offer === 'not-offered-no-id')
+    return 'TLS 1.2 session not offered for resumption: it has neither a session ID nor a ticket';
+  if (!offer || !client.state.serverHelloSeen) return undefined;
+  const how = tls12 ? `TLS 1.2 session (${offer})` : 'TLS 1.3 PSK';
+  if (!client.state.resumed) return `resumption of the ${how} offered; the server chose a full handshake`;
+  const skipped =
+    tls12 && mutation && ['client-certificate', 'client-key-exchange', 'certificate-verify'].includes(mutation.step)
+      ? `; mutation '${mutation.name}' not applied, its message has no place in a resumed handshake`
+      : '';
+  return (
+    `resumed ${how}: ${tls12 ? 'abbreviated handshake, ' : ''}no client Certificate sent, the server relied on ` +
+    `the identity authenticated when the session was established${skipped}`
+  );
 }
 
 function common(state: ClientState): Pick<Observation, 'handshakeCompleted' | 'protocol'> {

@@ -100,6 +100,12 @@ export class Session {
     this.transcript.push({ ...entry, atMs: this.now() });
   }
 
+  /** Merges `fields` into the last transcript entry (what a client learnt about the message it just sent or read). */
+  annotateLast(fields: Readonly<Record<string, unknown>>): void {
+    const last = this.transcript.at(-1);
+    if (last) this.transcript[this.transcript.length - 1] = { ...last, fields: { ...last.fields, ...fields } };
+  }
+
   /** Sends content of `type`, fragmented and protected as the current state requires. */
   sendRecord(type: number, content: Uint8Array): void {
     for (const part of fragment(content)) {

@@ -1,10 +1,16 @@
 /**
  * The TLS 1.2 client state machine: ECDHE-ECDSA / ECDHE-RSA with AES-GCM or ChaCha20-Poly1305 (RFC 5246, RFC 5288,
- * RFC 8422, RFC 7905), extended master secret (RFC 7627) and secure renegotiation signalling (RFC 5746).
+ * RFC 8422, RFC 7905), extended master secret (RFC 7627), secure renegotiation signalling (RFC 5746), and session
+ * resumption by session ID (RFC 5246 §7.3) or session ticket (RFC 5077).
+ *
+ * Resumption runs inside the same conversation as a full handshake: when the ServerHello echoes the session ID we
+ * offered, the 'server-flight' milestone reads the abbreviated flight ([NewSessionTicket,] ChangeCipherSpec, Finished),
+ * the client's Certificate, ClientKeyExchange and CertificateVerify steps are skipped (the server keeps the identity
+ * it authenticated when the session was established), and 'server-finished' has nothing left to read.
  */
 import { randomBytes } from 'node:crypto';
 import { bytesEqual, concat, vec } from './bytes.js';
-import { CipherSuite, HandshakeType, suiteName, suiteParams, type SuiteParams } from './constants.js';
+import { CipherSuite, ExtensionType, HandshakeType, suiteName, suiteParams, type SuiteParams } from './constants.js';
 import type { Step } from './conversation.js';
 import { newKeyExchange, OFFERED_SCHEMES, verifyServerChain, verifyWithScheme } from './crypto.js';
 import {
@@ -42,18 +48,63 @@ export const TLS12_SUITES: readonly number[] = [
   CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 ];
 
+/**
+ * A resumable TLS 1.2 session (RFC 5246 §7.3 session ID, RFC 5077 ticket), ready for
+ * {@link Tls12Client} (through `WireProbeOptions.resumeFrom`).
+ */
+export interface Tls12Session {
+  /** The session_id of the server's ServerHello; empty when the server issued a ticket instead of caching. */
+  readonly sessionId: Uint8Array;
+  /** The RFC 5077 ticket, when the server issued a non-empty one; preferred over the session ID when resuming. */
+  readonly ticket?: Uint8Array;
+  /** ticket_lifetime_hint of the ticket, in seconds (0: unspecified). */
+  readonly ticketLifetimeSeconds?: number;
+  /** The 48-byte master secret. */
+  readonly masterSecret: Uint8Array;
+  /** The session's cipher suite; a resumed handshake must use it again. */
+  readonly cipherSuite: number;
+  /** Whether the master secret is the extended one (RFC 7627); only such sessions are offered for resumption. */
+  readonly ems: boolean;
+}
+
+/** How the client offered to resume, or why it did not. */
+export type Tls12ResumptionOffer = 'session-id' | 'ticket' | 'not-offered-no-ems' | 'not-offered-no-id';
+
+/** True when `x` is a TLS 1.2 session (as opposed to a TLS 1.3 ticket, which carries a `psk`). */
+export function isTls12Session(x: object): x is Tls12Session {
+  return 'masterSecret' in x && 'sessionId' in x;
+}
+
+/** The server protected its abbreviated flight with keys other than ours: the master secret differs. */
+const WRONG_SECRET_HINT =
+  'the resumed session keys do not match the server: the session master secret is wrong or tampered with';
+
 /** A scriptable TLS 1.2 client over one {@link Session}. */
 export class Tls12Client implements ScriptedClient {
   readonly state: ClientState = initialState();
   private readonly random = new Uint8Array(randomBytes(32));
   private serverRandom: Uint8Array = new Uint8Array(0);
+  /** The session_id we sent in the ClientHello. */
+  private sentSessionId: Uint8Array = new Uint8Array(0);
+  /** What the ClientHello offered, when a session to resume was given. */
+  readonly offer: Tls12ResumptionOffer | undefined;
+  /** The ServerHello's session_id. */
+  private serverSessionId: Uint8Array = new Uint8Array(0);
+  /** The ServerHello carried the session_ticket extension (RFC 5077 §3.2): a NewSessionTicket may follow. */
+  private ticketPromised = false;
+  /** The last NewSessionTicket of this handshake (an empty ticket withdraws the offer, RFC 5077 §3.3). */
+  private newTicket: { readonly ticket: Uint8Array; readonly lifetime: number } | undefined;
+  private suiteCode = 0;
   private messages: Uint8Array[] = [];
   private suite: SuiteParams | undefined;
   private hash: HashName = 'sha256';
   private ems = false;
   private serverLeaf: X509Certificate | undefined;
   private ske: ServerKeyExchange | undefined;
-  /** The master secret, once ClientKeyExchange was sent (exposed for key-log style checks). */
+  /**
+   * The master secret, once ClientKeyExchange was sent or the server resumed the offered session (exposed for
+   * key-log style checks).
+   */
   masterSecret: Uint8Array | undefined;
   private keyBlock:
     { clientKey: Uint8Array; serverKey: Uint8Array; clientIv: Uint8Array; serverIv: Uint8Array } | undefined;
@@ -62,7 +113,54 @@ export class Tls12Client implements ScriptedClient {
     private readonly session: Session,
     private readonly config: ClientConfig,
     private readonly suites: readonly number[] = TLS12_SUITES,
-  ) {}
+    /** A session to resume: offered by its ticket when it has one (with a fresh session ID), else by its ID. */
+    private readonly resume?: Tls12Session,
+  ) {
+    if (!resume) return;
+    // NOTE: RFC 7627 §5.3 — a client SHOULD NOT offer to resume a session without an extended master secret.
+    if (!resume.ems) this.offer = 'not-offered-no-ems';
+    else if (resume.ticket?.length) this.offer = 'ticket';
+    else if (resume.sessionId.length) this.offer = 'session-id';
+    else this.offer = 'not-offered-no-id';
+    // NOTE: RFC 5246 §7.4.1.2 — a ClientHello resuming a session MUST offer at least that session's cipher suite.
+    if (this.offering && !this.suites.includes(resume.cipherSuite)) this.suites = [...this.suites, resume.cipherSuite];
+  }
+
+  /** True when the ClientHello offers {@link resume}. */
+  private get offering(): boolean {
+    return this.offer === 'ticket' || this.offer === 'session-id';
+  }
+
+  /** True once the server accepted the offered session (abbreviated handshake). */
+  get resumed(): boolean {
+    return this.state.resumed;
+  }
+
+  /**
+   * The session this connection established or resumed, once the server Finished verified and the server gave us a
+   * way back (a session ID or a ticket); undefined otherwise.
+   */
+  get establishedSession(): Tls12Session | undefined {
+    if (!this.state.serverFinishedVerified || !this.masterSecret) return undefined;
+    let ticket: Uint8Array | undefined;
+    let lifetime: number | undefined;
+    if (this.newTicket) {
+      if (this.newTicket.ticket.length) ({ ticket, lifetime } = this.newTicket);
+    } else if (this.state.resumed && this.offer === 'ticket') {
+      // NOTE: RFC 5077 §3.4 — without a new ticket the one we presented stays valid.
+      ticket = this.resume?.ticket;
+      lifetime = this.resume?.ticketLifetimeSeconds;
+    }
+    if (!ticket && this.serverSessionId.length === 0) return undefined;
+    return {
+      sessionId: this.serverSessionId,
+      ...(ticket ? { ticket } : {}),
+      ...(ticket && lifetime !== undefined ? { ticketLifetimeSeconds: lifetime } : {}),
+      masterSecret: this.masterSecret,
+      cipherSuite: this.suiteCode,
+      ems: this.ems,
+    };
+  }
 
   /** The client random (the key-log line's key). */
   get clientRandom(): Uint8Array {
@@ -89,19 +187,36 @@ export class Tls12Client implements ScriptedClient {
     if (!shouldSend(step, this.state)) return;
     switch (step.send) {
       case 'client-hello': {
+        const resume = this.offering ? this.resume : undefined;
+        // NOTE: RFC 5077 §3.4 — with a ticket we send a fresh session ID, so that its echo proves resumption.
+        if (resume) this.sentSessionId = this.offer === 'ticket' ? new Uint8Array(randomBytes(32)) : resume.sessionId;
         const raw = encodeClientHello({
           version: '1.2',
           random: this.random,
-          sessionId: new Uint8Array(0),
+          sessionId: this.sentSessionId,
           cipherSuites: this.suites,
           ...(this.config.servername ? { serverName: this.config.servername } : {}),
           groups: OFFERED_GROUPS,
           signatureAlgorithms: OFFERED_SCHEMES,
+          // NOTE: RFC 5077 §3.2 — an empty SessionTicket extension asks for a ticket.
+          sessionTicket: this.offer === 'ticket' && resume?.ticket ? resume.ticket : new Uint8Array(0),
         });
         this.messages.push(raw);
         this.session.sendHandshake(raw);
+        this.session.annotateLast({
+          sessionIdLength: this.sentSessionId.length,
+          sessionTicketLength: this.offer === 'ticket' ? (resume?.ticket?.length ?? 0) : 0,
+          ...(this.offer ? { resumption: this.offer } : {}),
+        });
         return;
       }
+      case 'certificate':
+      case 'client-key-exchange':
+      case 'certificate-verify':
+        // NOTE: RFC 5246 §7.3 — an abbreviated handshake has no key exchange and no client authentication.
+        if (this.state.resumed) return;
+    }
+    switch (step.send) {
       case 'certificate': {
         const entries = certificateEntries(this.config.chain, step.certificate);
         const raw = handshakeMessage(
@@ -141,21 +256,7 @@ export class Tls12Client implements ScriptedClient {
           this.serverRandom,
           this.ems ? this.transcriptHash() : undefined,
         );
-        const fixedIv = this.suite!.aead === 'chacha20-poly1305' ? 12 : 4;
-        const kl = this.suite!.keyLength;
-        const block = prf12(
-          this.hash,
-          this.masterSecret,
-          'key expansion',
-          concat(this.serverRandom, this.random),
-          2 * kl + 2 * fixedIv,
-        );
-        this.keyBlock = {
-          clientKey: block.subarray(0, kl),
-          serverKey: block.subarray(kl, 2 * kl),
-          clientIv: block.subarray(2 * kl, 2 * kl + fixedIv),
-          serverIv: block.subarray(2 * kl + fixedIv, 2 * kl + 2 * fixedIv),
-        };
+        this.deriveKeys();
         return;
       }
       case 'certificate-verify': {
@@ -186,6 +287,8 @@ export class Tls12Client implements ScriptedClient {
         this.messages.push(raw);
         this.session.sendHandshake(raw);
         this.state.sent.push({ message: 'finished' });
+        // NOTE: RFC 5246 §7.3 — in an abbreviated handshake the client's Finished is the last message.
+        if (this.state.resumed) this.state.handshakeCompleted = this.state.serverFinishedVerified;
         return;
       }
       case 'application-data':
@@ -195,6 +298,25 @@ export class Tls12Client implements ScriptedClient {
         this.state.sent.push({ message: 'application-data' });
         return;
     }
+  }
+
+  /** The key block of RFC 5246 §6.3 from the master secret and both randoms. */
+  private deriveKeys(): void {
+    const fixedIv = this.suite!.aead === 'chacha20-poly1305' ? 12 : 4;
+    const kl = this.suite!.keyLength;
+    const block = prf12(
+      this.hash,
+      this.masterSecret!,
+      'key expansion',
+      concat(this.serverRandom, this.random),
+      2 * kl + 2 * fixedIv,
+    );
+    this.keyBlock = {
+      clientKey: block.subarray(0, kl),
+      serverKey: block.subarray(kl, 2 * kl),
+      clientIv: block.subarray(2 * kl, 2 * kl + fixedIv),
+      serverIv: block.subarray(2 * kl + fixedIv, 2 * kl + 2 * fixedIv),
+    };
   }
 
   private parse<T>(fn: () => T): T {
@@ -231,16 +353,58 @@ export class Tls12Client implements ScriptedClient {
       throw new WireFailure('not-tls', 'non-empty renegotiation_info on an initial handshake', 'handshake_failure');
     }
     this.suite = params;
+    this.suiteCode = sh.cipherSuite;
     this.hash = params.hash;
     this.ems = sh.extendedMasterSecret;
     this.serverRandom = sh.random;
+    this.serverSessionId = sh.sessionId;
+    this.ticketPromised = sh.extensions.some((e) => e.type === ExtensionType.sessionTicket);
     this.messages.push(msg.raw);
     this.state.protocol = 'TLSv1.2';
     this.state.serverHelloSeen = true;
     this.session.version = '1.2';
+    // NOTE: RFC 5246 §7.4.1.3, RFC 5077 §3.4 — the server resumes by echoing the (non-empty) session ID we sent.
+    if (this.offering && this.sentSessionId.length && bytesEqual(sh.sessionId, this.sentSessionId)) {
+      this.acceptResumption(sh.cipherSuite, sh.extendedMasterSecret);
+    } else if (this.offer) {
+      this.session.annotateLast({ resumed: false });
+    }
+  }
+
+  /** The server resumed the offered session: check it is the one we offered and take its keys. */
+  private acceptResumption(cipherSuite: number, ems: boolean): void {
+    const resume = this.resume!;
+    // NOTE: RFC 5246 §7.4.1.3 — a resumed session keeps the cipher suite of the session being resumed.
+    if (cipherSuite !== resume.cipherSuite) {
+      throw new WireFailure(
+        'not-tls',
+        `server resumed the session with ${suiteName(cipherSuite)}, the session used ${suiteName(resume.cipherSuite)}`,
+        'illegal_parameter',
+      );
+    }
+    // NOTE: RFC 7627 §5.3 — the client MUST abort when the ServerHello's extended_master_secret differs from the
+    // session's: a server resuming an EMS session without it (or a legacy session with it) is a handshake_failure.
+    if (ems !== resume.ems) {
+      throw new WireFailure(
+        'not-tls',
+        resume.ems
+          ? 'server resumed an extended-master-secret session without the extended_master_secret extension (RFC 7627 §5.3)'
+          : 'server resumed a legacy session but negotiated the extended master secret (RFC 7627 §5.3)',
+        'handshake_failure',
+      );
+    }
+    this.state.resumed = true;
+    this.masterSecret = resume.masterSecret;
+    this.deriveKeys();
+    this.session.annotateLast({ resumed: true, resumption: this.offer });
   }
 
   private async expectServerFlight(): Promise<void> {
+    if (this.state.resumed) {
+      await this.readServerFinished();
+      this.state.serverFlightSeen = true;
+      return;
+    }
     const certMsg = await this.session.nextHandshake('Certificate');
     if (certMsg.type !== HandshakeType.certificate)
       throw new WireFailure('not-tls', `expected Certificate, got type ${certMsg.type}`, 'unexpected_message');
@@ -285,6 +449,24 @@ export class Tls12Client implements ScriptedClient {
   }
 
   private async expectServerFinished(): Promise<void> {
+    // An abbreviated handshake read the server's CCS and Finished as its server flight.
+    if (this.state.resumed) return;
+    return this.readServerFinished();
+  }
+
+  /** [NewSessionTicket,] ChangeCipherSpec, Finished: the end of the server's part of either handshake. */
+  private async readServerFinished(): Promise<void> {
+    try {
+      return await this.readServerFinishedRecords();
+    } catch (err) {
+      // A resumed handshake's first protected record is the server Finished: failing to open it means other keys.
+      if (this.state.resumed && err instanceof WireFailure && err.alert === 'bad_record_mac')
+        throw new WireFailure(err.kind, `${err.message} (${WRONG_SECRET_HINT})`, err.alert);
+      throw err;
+    }
+  }
+
+  private async readServerFinishedRecords(): Promise<void> {
     let ccs = false;
     for (;;) {
       const got = await this.session.next();
@@ -305,7 +487,15 @@ export class Tls12Client implements ScriptedClient {
         throw new WireFailure('not-tls', 'application data before the server Finished', 'unexpected_message');
       const msg = got.msg;
       if (!ccs && msg.type === HandshakeType.newSessionTicket) {
-        this.parse(() => decodeNewSessionTicket12(msg.body));
+        // NOTE: RFC 5077 §3.3 — NewSessionTicket MUST NOT be sent without the SessionTicket extension in ServerHello.
+        if (!this.ticketPromised)
+          throw new WireFailure(
+            'not-tls',
+            'NewSessionTicket without the SessionTicket extension in the ServerHello',
+            'unexpected_message',
+          );
+        const t = this.parse(() => decodeNewSessionTicket12(msg.body));
+        this.newTicket = { ticket: t.ticket, lifetime: t.lifetime };
         this.messages.push(msg.raw);
         this.state.tickets++;
         continue;
@@ -314,10 +504,15 @@ export class Tls12Client implements ScriptedClient {
         throw new WireFailure('not-tls', `expected server Finished, got type ${msg.type}`, 'unexpected_message');
       const expected = prf12(this.hash, this.masterSecret!, 'server finished', this.transcriptHash(), 12);
       if (!bytesEqual(expected, msg.body))
-        throw new WireFailure('not-tls', 'server Finished does not verify', 'decrypt_error');
+        throw new WireFailure(
+          'not-tls',
+          `server Finished does not verify${this.state.resumed ? ' (resumed session)' : ''}`,
+          'decrypt_error',
+        );
       this.messages.push(msg.raw);
       this.state.serverFinishedVerified = true;
-      this.state.handshakeCompleted = true;
+      // In an abbreviated handshake the client's CCS and Finished are still to come.
+      this.state.handshakeCompleted = !this.state.resumed;
       return;
     }
   }

@@ -331,6 +331,7 @@ export class Tls13Client implements ScriptedClient {
       );
     }
     this.pskAccepted = sh.preSharedKey === 0;
+    this.state.resumed = this.pskAccepted;
     this.suiteCode = sh.cipherSuite;
     this.schedule = new KeySchedule13(this.hash, this.pskAccepted ? this.resume!.psk : undefined);
     this.schedule.withSharedSecret(shared);
@@ -482,6 +483,11 @@ export class Tls13Client implements ScriptedClient {
     this.clientAppSecret = nextTrafficSecret(this.hash, this.clientAppSecret);
     const ck = trafficKeys(this.hash, this.clientAppSecret, this.suite!.keyLength);
     this.session.writeProtection = new Tls13Protection(this.suite!.aead, ck.key, ck.iv);
+  }
+
+  /** True when the ClientHello offered a ticket. */
+  get offeredPsk(): boolean {
+    return this.resume !== undefined;
   }
 
   /** True when a HelloRetryRequest was answered. */

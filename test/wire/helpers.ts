@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A node:tls echo server requiring (or not requesting) client certificates. */
+/**
+ * A node:tls echo server requiring (or not requesting) client certificates. `sessions` picks TLS 1.2 resumption:
+ * 'tickets' (node's default, RFC 5077), 'session-ids' (no tickets; a Map-backed cache through the newSession and
+ * resumeSession events, since node has no built-in server cache) or 'none' (no tickets, no cache). `reused` records
+ * `isSessionReused()` of each accepted connection, in order.
+ */
 export async function nodeServer(
   pki: Pki,
   opts: {
@@ -55,9 +61,12 @@ export async function nodeServer(
     ecdhCurve?: string;
     crl?: boolean;
     ciphers?: string;
+    sessions?: 'tickets' | 'session-ids' | 'none';
   } = {},
-): Promise<TestServer> {
+): Promise<TestServer & { reused: boolean[] }> {
   const keylog: string[] = [];
+  const reused: boolean[] = [];
+  const sessions = opts.sessions ?? 'tickets';
   const requestCert = opts.requestCert ?? true;
   const server = tls.createServer({
     key: pki.read(pki.manifest.server.key),
@@ -69,6 +78,7 @@ export async function nodeServer(
     maxVersion: opts.maxVersion ?? 'TLSv1.3',
     ...(opts.ecdhCurve ? { ecdhCurve: opts.ecdhCurve } : {}),
     ...(opts.ciphers ? { ciphers: opts.ciphers } : {}),
+    ...(sessions !== 'tickets' ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}),
     // One entry per CRL: node:tls loads only the first CRL of a PEM string.
     ...(opts.crl
       ? {
@@ -77,14 +87,25 @@ export async function nodeServer(
       : {}),
   });
   server.on('keylog', (line) => keylog.push(line.toString('latin1').trim()));
+  if (sessions === 'session-ids') {
+    const cache = new Map<string, Buffer>();
+    server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
+      cache.set(id.toString('hex'), data);
+      done();
+    });
+    server.on('resumeSession', (id: Buffer, done: (err: Error | null, data: Buffer | null) => void) =>
+      done(null, cache.get(id.toString('hex')) ?? null),
+    );
+  }
   server.on('secureConnection', (s) => {
+    reused.push(s.isSessionReused());
     s.on('data', (d: Buffer) => s.write(d));
     s.on('error', () => undefined);
   });
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
-  return { port, keylog, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { port, keylog, reused, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /** A free TCP port (bind to 0, then release). */

@@ -77,7 +77,15 @@ describe.each(PROFILES)(
           const sent = transcript.filter((t) => t.dir === 'sent').map((t) => t.type);
           expect(sent).toEqual(
             tls === '1.3'
-              ? ['ClientHello', 'ChangeCipherSpec', 'Certificate', 'CertificateVerify', 'Finished', 'ApplicationData']
+              ? [
+                  'ClientHello',
+                  'ChangeCipherSpec',
+                  'Certificate',
+                  'CertificateVerify',
+                  'Finished',
+                  'ApplicationData',
+                  'Alert',
+                ]
               : [
                   'ClientHello',
                   'Certificate',
@@ -86,8 +94,16 @@ describe.each(PROFILES)(
                   'ChangeCipherSpec',
                   'Finished',
                   'ApplicationData',
+                  'Alert',
                 ],
           );
+          // A clean close: close_notify after the round trip.
+          expect(transcript.at(-1)).toMatchObject({
+            dir: 'sent',
+            type: 'Alert',
+            fields: { code: ALERTS.close_notify },
+          });
+          expect(observation.detail).not.toMatch(/resum/);
           const received = transcript.filter((t) => t.dir === 'received').map((t) => t.type);
           expect(received).toContain('CertificateRequest');
           expect(received.at(-1)).toBe('ApplicationData');
