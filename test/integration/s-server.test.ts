@@ -82,3 +82,45 @@ describe('against openssl s_server -verify_return_error', () => {
     expect(alert('presence::no-certificate', '1.2')).toBe('handshake_failure');
   });
 });
+
+describe('wire client and node:tls against openssl s_server', () => {
+  it('reach the same verdict on every chain-validation scenario, every key profile included', async () => {
+    const run = async (backend: string) => {
+      const out = path.join(dir, `diff-${backend}`);
+      const r = await runCli([
+        'run',
+        '--target',
+        `127.0.0.1:${server.port}`,
+        '--fixtures',
+        fx.dir,
+        '--backend',
+        backend,
+        '--out',
+        out,
+        '--format',
+        'json',
+        '--quiet',
+        '--concurrency',
+        '2',
+      ]);
+      expect([0, 1], r.stderr).toContain(r.status);
+      return JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as RunResult;
+    };
+    const node = await run('node');
+    const wire = await run('wire');
+    const chain = (r: RunResult) =>
+      Object.fromEntries(
+        r.results
+          .filter((x) => !x.id.includes('::handshake::') && !x.id.includes('::possession::'))
+          .map((x) => [`${x.id} ${x.tls}`, x.verdict]),
+      );
+    expect(chain(wire)).toEqual(chain(node));
+    for (const profile of ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-pss-2048', 'ed25519']) {
+      for (const tls of ['1.2', '1.3']) {
+        const r = wire.results.find((x) => x.id === `require::profiles::valid-${profile}` && x.tls === tls);
+        expect(r?.observed.outcome, `${profile} ${tls}`).toBe('accepted');
+        expect(r?.observed.probe).toBe('wire');
+      }
+    }
+  });
+});
