@@ -1,4 +1,5 @@
 import { benchFixtures } from './fixtures.js';
+import { benchLoad } from './load.js';
 import { benchRun } from './run.js';
 import { benchWire } from './wire.js';
 
@@ -6,6 +7,7 @@ import { benchWire } from './wire.js';
 const BENCHES: Record<string, () => Promise<void>> = {
   fixtures: benchFixtures,
   run: benchRun,
+  load: benchLoad,
   wire: benchWire,
 };
 

@@ -25,6 +25,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   list: async () => (await import('./commands/list.js')).listCommand,
   schema: async () => (await import('./commands/schema.js')).schemaCommand,
+  load: async () => (await import('./commands/load.js')).loadCommand,
+  merge: async () => (await import('./commands/merge.js')).mergeCommand,
+  targets: async () => (await import('./commands/targets.js')).targetsCommand,
+  matrix: async () => (await import('./commands/matrix.js')).matrixCommand,
 };
 
 /** Runs the CLI and returns the exit status; never throws. */

@@ -2,24 +2,73 @@ import { HarnessError } from '../core/errors.js';
 import type { FixtureSet } from '../core/manifest.js';
 import type { Feature, ServerPolicy } from '../core/scenario.js';
 import { startBuiltinServer } from './builtin.js';
+import { containerFeatures, containerRuntime, startContainerTarget } from './container/container-target.js';
+import {
+  ADAPTERS,
+  probeAdapter,
+  PROCESS_TARGET_NAMES,
+  startProcessTarget,
+  type ProcessTargetName,
+} from './process/index.js';
 import type { StartedTarget } from './target.js';
 
 /** Capabilities a user may declare for an external server with --capabilities. */
 export const DECLARABLE_CAPABILITIES: readonly Feature[] = ['crl', 'ocsp', 'identity-policy', 'pinned-clock'];
 
+/** Every target name `--target` takes besides HOST:PORT (containers as `container:<name>`). */
+export const TARGET_NAMES: readonly string[] = ['builtin', ...PROCESS_TARGET_NAMES];
+
 /** A parsed --target value. */
 export type TargetSpec =
-  { readonly kind: 'builtin' } | { readonly kind: 'external'; readonly host: string; readonly port: number };
+  | { readonly kind: 'builtin' }
+  | { readonly kind: 'external'; readonly host: string; readonly port: number }
+  /** A real server the harness starts itself as a local process. */
+  | { readonly kind: 'process'; readonly name: ProcessTargetName }
+  /** The same server in its official container image (needs a Docker engine). */
+  | { readonly kind: 'container'; readonly name: ProcessTargetName };
 
-/** Parses `builtin` or `HOST:PORT` (`[::1]:8443` for IPv6). */
+function isProcessName(value: string): value is ProcessTargetName {
+  return (PROCESS_TARGET_NAMES as readonly string[]).includes(value);
+}
+
+/** The name expectation files and reports use for a target spec. */
+export function targetName(spec: TargetSpec): string {
+  switch (spec.kind) {
+    case 'builtin':
+      return 'builtin';
+    case 'external':
+      return 'external';
+    case 'process':
+      return spec.name;
+    case 'container':
+      return `container:${spec.name}`;
+  }
+}
+
+/**
+ * Parses `builtin`, a server name (`nginx`, `haproxy`, `apache`, `stunnel`, `lighttpd`, `caddy`, `openssl-s-server`),
+ * `container:<name>`, or `HOST:PORT` (`[::1]:8443` for IPv6).
+ */
 export function parseTarget(value: string | undefined): TargetSpec {
   if (value === undefined || value === 'builtin') return { kind: 'builtin' };
+  if (isProcessName(value)) return { kind: 'process', name: value };
+  const container = /^container:(.+)$/.exec(value);
+  if (container) {
+    const name = container[1]!;
+    if (!isProcessName(name)) {
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        `bad --target '${value}': containers exist for ${PROCESS_TARGET_NAMES.join(', ')}`,
+      );
+    }
+    return { kind: 'container', name };
+  }
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(value);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port < 1 || port > 65535) {
     throw new HarnessError(
       'MTLS_ERR_USAGE',
-      `bad --target '${value}': expected builtin or HOST:PORT (e.g. 127.0.0.1:8443, [::1]:8443)`,
+      `bad --target '${value}': expected ${TARGET_NAMES.join(', ')}, container:NAME or HOST:PORT (e.g. 127.0.0.1:8443, [::1]:8443)`,
     );
   }
   return { kind: 'external', host: (m[1] ?? m[2])!, port };
@@ -47,24 +96,123 @@ export function externalTarget(
   };
 }
 
-/** Starts (or wraps) the target once per policy. */
+/** Options of {@link startTargets}. */
+export interface StartTargetsOptions {
+  /** What an external server checks (ignored for targets the harness starts: they declare their own). */
+  readonly capabilities: readonly Feature[];
+  readonly servername?: string;
+  /** A deliberately weakened variant of a process or container target (see each adapter's weakenings). */
+  readonly weaken?: string;
+  /** How long a process target may take to answer TLS (default 10 s). */
+  readonly readyTimeoutMs?: number;
+}
+
+/** Starts (or wraps) the target once per policy; on a failure, whatever already started is stopped. */
 export async function startTargets(
   spec: TargetSpec,
   fixtures: FixtureSet,
   policies: readonly ServerPolicy[],
-  options: { capabilities: readonly Feature[]; servername?: string },
+  options: StartTargetsOptions,
 ): Promise<Partial<Record<ServerPolicy, StartedTarget>>> {
   const out: Partial<Record<ServerPolicy, StartedTarget>> = {};
   try {
     for (const policy of policies) {
-      out[policy] =
-        spec.kind === 'builtin'
-          ? await startBuiltinServer({ fixtures, policy })
-          : externalTarget(spec.host, spec.port, policy, options.capabilities, options.servername);
+      switch (spec.kind) {
+        case 'builtin':
+          out[policy] = await startBuiltinServer({ fixtures, policy });
+          break;
+        case 'external':
+          out[policy] = externalTarget(spec.host, spec.port, policy, options.capabilities, options.servername);
+          break;
+        case 'process':
+          out[policy] = await startProcessTarget(ADAPTERS[spec.name], fixtures, policy, {
+            ...(options.weaken ? { weaken: options.weaken } : {}),
+            ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+          });
+          break;
+        case 'container':
+          out[policy] = await startContainerTarget(ADAPTERS[spec.name], fixtures, policy, {
+            ...(options.weaken ? { weaken: options.weaken } : {}),
+          });
+          break;
+      }
     }
   } catch (err) {
     await Promise.all(Object.values(out).map((t) => t?.stop()));
     throw err;
   }
   return out;
+}
+
+/** One row of `mtls-harness targets`. */
+export interface TargetInfo {
+  readonly name: string;
+  readonly kind: 'builtin' | 'process' | 'container';
+  readonly available: boolean;
+  readonly version?: string;
+  /** Why it is not available. */
+  readonly reason?: string;
+  readonly features: readonly Feature[];
+  readonly tls: readonly string[];
+  readonly resumption: boolean;
+  readonly rejection: string;
+  readonly notes: readonly string[];
+  /** Probes in flight the target copes with, when limited. */
+  readonly maxConcurrency?: number;
+}
+
+/** Probes every target: the built-in server, each process adapter, and each container form. */
+export async function describeTargets(options: { containers?: boolean } = {}): Promise<TargetInfo[]> {
+  const builtin: TargetInfo = {
+    name: 'builtin',
+    kind: 'builtin',
+    available: true,
+    version: `node ${process.versions.node}, OpenSSL ${process.versions.openssl}`,
+    features: ['crl', 'ocsp', 'identity-policy'],
+    tls: ['1.2', '1.3'],
+    resumption: true,
+    rejection: 'close',
+    notes: ['node:tls closes a refused client without an alert (only a missing certificate gets one)'],
+  };
+  const processes = await Promise.all(
+    PROCESS_TARGET_NAMES.map(async (name): Promise<TargetInfo> => {
+      const a = ADAPTERS[name];
+      const probe = await probeAdapter(a);
+      return {
+        name,
+        kind: 'process',
+        available: probe.available,
+        ...(probe.available ? { version: probe.version } : { reason: probe.reason }),
+        features: a.capabilities.features,
+        tls: a.capabilities.tls,
+        resumption: a.capabilities.resumption,
+        rejection: a.capabilities.rejection,
+        notes: a.capabilities.notes,
+        ...(a.maxConcurrency ? { maxConcurrency: a.maxConcurrency } : {}),
+      };
+    }),
+  );
+  if (options.containers === false) return [builtin, ...processes];
+  const rt = await containerRuntime();
+  const containers = PROCESS_TARGET_NAMES.map((name): TargetInfo => {
+    const a = ADAPTERS[name];
+    return {
+      name: `container:${name}`,
+      kind: 'container',
+      available: rt.available,
+      ...(rt.available ? { version: a.image } : { reason: rt.reason }),
+      features: containerFeatures(a),
+      tls: a.capabilities.tls,
+      resumption: a.capabilities.resumption,
+      rejection: a.capabilities.rejection,
+      notes: [`image ${a.image}`, ...(a.capabilities.features.includes('ocsp') ? ['no OCSP in a container'] : [])],
+      ...(a.maxConcurrency ? { maxConcurrency: a.maxConcurrency } : {}),
+    };
+  });
+  return [builtin, ...processes, ...containers];
+}
+
+/** Probes in flight a target copes with (openssl s_server serves one connection at a time). */
+export function maxConcurrencyOf(spec: TargetSpec): number | undefined {
+  return spec.kind === 'process' || spec.kind === 'container' ? ADAPTERS[spec.name].maxConcurrency : undefined;
 }

@@ -13,7 +13,13 @@ import { formatConsole, formatProgressLine } from '../../reports/console.js';
 import { parseFormats, writeReports } from '../../reports/index.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
-import { DECLARABLE_CAPABILITIES, parseTarget, startTargets } from '../../targets/registry.js';
+import {
+  DECLARABLE_CAPABILITIES,
+  maxConcurrencyOf,
+  parseTarget,
+  startTargets,
+  targetName,
+} from '../../targets/registry.js';
 import { enumFlag, intFlag, parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -22,14 +28,18 @@ export const RUN_USAGE = `Run the client-certificate conformance catalogue again
 
   mtls-harness run                                     built-in server, fresh fixtures, both policies, TLS 1.2 + 1.3
   mtls-harness run --target 127.0.0.1:8443 --fixtures ./fixtures --policy require
+  mtls-harness run --target nginx --policy both       start Debian's nginx on a free port, configured from the fixtures
   mtls-harness run --suite 'validity::*,trust::*' --tls 1.3 --format junit,markdown --out ./report
   mtls-harness run --baseline old/results.json --gate regressions
 
 Flags:
-  --target builtin|HOST:PORT   server under test (default builtin)
+  --target NAME|HOST:PORT      server under test (default builtin): builtin, nginx, haproxy, apache, stunnel,
+                               lighttpd, caddy, openssl-s-server (started here; see mtls-harness targets),
+                               container:NAME (official image, needs Docker), or HOST:PORT (your own server)
   --fixtures DIR               fixture set the server was configured from (default: generate a fresh one)
   --policy require|optional|both
-                               how the server treats client certificates (default: both for builtin, else require)
+                               how the server treats client certificates (default: both for a target the harness
+                               starts, require for HOST:PORT)
   --servername NAME            SNI and expected server name (default localhost)
   --probe http|raw             http reads the status line (default http); raw: any data back means accepted
   --capabilities LIST          what an external server checks: crl,ocsp,identity-policy (default crl)
@@ -89,7 +99,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     'policy',
     values.policy,
     ['require', 'optional', 'both'] as const,
-    spec.kind === 'builtin' ? 'both' : 'require',
+    spec.kind === 'external' ? 'require' : 'both',
   );
   const policies: ServerPolicy[] = policyFlag === 'both' ? ['require', 'optional'] : [policyFlag];
   const tlsFlag = enumFlag('tls', values.tls, ['1.2', '1.3', 'both'] as const, 'both');
@@ -99,7 +109,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     values.probe === undefined ? undefined : enumFlag('probe', values.probe, ['http', 'raw'] as const, 'http');
   const backend = enumFlag('backend', values.backend, ['node', 'wire'] as const, 'node');
   const gate = enumFlag('gate', values.gate, ['all', 'regressions'] as const, 'all');
-  const concurrency = intFlag('concurrency', values.concurrency, 4, 1, 256);
+  const concurrency = Math.min(
+    intFlag('concurrency', values.concurrency, 4, 1, 256),
+    maxConcurrencyOf(spec) ?? Number.MAX_SAFE_INTEGER,
+  );
   const timeoutMs = intFlag('timeout', values.timeout, 5000, 100, 600_000);
   const formats = parseFormats(values.format ?? 'console,json,junit,markdown,html');
   const capabilities = (values.capabilities ?? 'crl')
@@ -123,7 +136,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     );
   }
   const baseline = values.baseline ? loadBaseline(values.baseline) : undefined;
-  const deviations = loadExpectations(spec.kind === 'builtin' ? 'builtin' : 'external', values.expectations);
+  // NOTE: a container runs the same server as the process form, so it shares its expectation file.
+  const deviations = loadExpectations(spec.kind === 'container' ? spec.name : targetName(spec), values.expectations);
 
   const scenarios = selectScenarios(catalogue(), policies, values.suite);
   if (values.suite && !scenarios.some((s) => !s.sanity)) {

@@ -1,0 +1,271 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HarnessError } from '../../core/errors.js';
+import type { LoadMode, TicketPolicy, WorkerKind } from '../../core/load-result.js';
+import { loadManifest, type FixtureSet } from '../../core/manifest.js';
+import type { Scenario, ServerPolicy, TlsVersion } from '../../core/scenario.js';
+import { generateFixtures } from '../../fixtures-gen/generate.js';
+import { identityPems, issueIdentities, loadIdentityIds } from '../../load/identities.js';
+import { runLoad } from '../../load/run-load.js';
+import { validate, type LoadOptions } from '../../load/validate.js';
+import { formatLoadConsole, formatLoadTick, parseLoadFormats, writeLoadReports } from '../../reports/load-index.js';
+import { catalogue } from '../../suites/index.js';
+import { parseTarget, startTargets } from '../../targets/registry.js';
+import type { StartedTarget } from '../../targets/target.js';
+import { enumFlag, intFlag, parseFlags } from '../args.js';
+import { EXIT } from '../exit-codes.js';
+import { untilSignal } from '../signals.js';
+
+/** Usage of `mtls-harness load`. */
+export const LOAD_USAGE = `Measure mTLS handshake throughput (full and resumed, with proof of resumption) or HTTP over mTLS.
+
+  mtls-harness load --tls 1.3 --mode full --connections 8 --duration 10
+  mtls-harness load --tls 1.2 --mode resumed --ticket-policy fresh --handshakes 20000 --workers 2
+  mtls-harness load --target nginx --mode mixed --resume-ratio 0.8 --rate 500 --duration 30 --max-p99 50
+  mtls-harness load --target 10.0.0.5:8443 --fixtures ./fixtures --identities 1000 --connections 200 --duration 60
+  mtls-harness load --scenario trust::unknown-ca --connections 16 --duration 10      # bad certificate under load
+  mtls-harness load --http --path / --pipelining 4 --connections 16 --duration 10
+
+Flags:
+  --target builtin|NAME|HOST:PORT  server under test (default builtin; NAME: nginx, haproxy, …)
+  --fixtures DIR                   fixture set the server was configured from (default: generate a fresh one)
+  --tls 1.2|1.3                    protocol version (default 1.3)
+  --mode full|resumed|mixed        handshakes to make (default full)
+  --resume-ratio R                 with --mode mixed: share of handshakes that try to resume (0 < R < 1)
+  --ticket-policy reuse|fresh      reuse one ticket per identity (default) | a ticket from the loop's previous connection
+  --ticket-timeout MS              how long a fresh TLS 1.3 connection waits for its ticket (default 250)
+  -c, --connections N              concurrent connection loops; with --rate the cap in flight (default 8)
+  -d, --duration S                 seconds to measure (default 10)
+  -n, --handshakes N               handshakes to make instead of a duration
+  -R, --rate R                     open model: R handshakes per second, latency from the intended start
+  --warmup S                       unrecorded warm-up before measuring (default 0)
+  -w, --workers K                  workers (default: half the cores for a local target, all for HOST:PORT)
+  --worker-kind auto|thread|process  how workers run (auto: the faster kind as measured, see README)
+  --identities N                   N distinct client certificates from the fixtures' intermediate CA (default 1)
+  --scenario ID                    drive a catalogue scenario's certificate and count acceptances
+  --max-p99 MS                     exit 1 when the p99 latency is above MS
+  --min-rate R                     exit 1 when handshakes (or requests) per second are below R
+  --http                           HTTP GET over kept-alive mTLS connections (undici Pool, server verified)
+  --path /P                        HTTP path (default /)
+  --pipelining P                   HTTP requests in flight per connection (default 1)
+  --servername NAME                SNI and expected server name (default localhost)
+  --timeout MS                     per handshake (default 10000)
+  --out DIR                        report directory (default ./mtls-load-report)
+  --format LIST                    console,json,html (default all)
+  --quiet                          no live line
+
+Ctrl-C stops the run and reports what was measured. Exit status: 0 pass, 1 a threshold breached, resumption not
+happening, or a bad certificate accepted, 2 harness or usage error.`;
+
+/** Parses a non-negative decimal flag, or throws MTLS_ERR_USAGE naming it. */
+function numFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(value))
+    throw new HarnessError('MTLS_ERR_USAGE', `bad --${name} '${value}': expected a non-negative number`);
+  return Number(value);
+}
+
+/** Finds a catalogue scenario by id, with or without its policy prefix (default: require). */
+function findScenario(id: string): Scenario {
+  const all = catalogue();
+  const found = all.find((s) => s.id === id) ?? all.find((s) => s.id === `require::${id}`);
+  if (!found) throw new HarnessError('MTLS_ERR_USAGE', `bad --scenario '${id}': no such scenario (mtls-harness list)`);
+  if (
+    found.wire ||
+    found.requires.some((r) => r === 'wire-client' || r === 'foreign-key-signing' || r === 'pinned-clock')
+  )
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `bad --scenario '${id}': it needs ${found.wire ? 'the wire-level client' : found.requires.join(', ')}, which the load generator (node:tls) cannot drive`,
+    );
+  return found;
+}
+
+/** `mtls-harness load`. */
+export async function loadCommand(argv: readonly string[]): Promise<number> {
+  const { values } = parseFlags('load', argv, {
+    target: { type: 'string' },
+    fixtures: { type: 'string' },
+    tls: { type: 'string' },
+    mode: { type: 'string' },
+    'resume-ratio': { type: 'string' },
+    'ticket-policy': { type: 'string' },
+    'ticket-timeout': { type: 'string' },
+    connections: { type: 'string', short: 'c' },
+    duration: { type: 'string', short: 'd' },
+    handshakes: { type: 'string', short: 'n' },
+    rate: { type: 'string', short: 'R' },
+    warmup: { type: 'string' },
+    workers: { type: 'string', short: 'w' },
+    'worker-kind': { type: 'string' },
+    identities: { type: 'string' },
+    scenario: { type: 'string' },
+    'max-p99': { type: 'string' },
+    'min-rate': { type: 'string' },
+    http: { type: 'boolean' },
+    path: { type: 'string' },
+    pipelining: { type: 'string' },
+    servername: { type: 'string' },
+    timeout: { type: 'string' },
+    out: { type: 'string' },
+    format: { type: 'string' },
+    quiet: { type: 'boolean' },
+    'no-color': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(LOAD_USAGE);
+    return EXIT.OK;
+  }
+  // Validate every flag before any work (fixtures, servers).
+  const spec = parseTarget(values.target);
+  const tls = enumFlag<TlsVersion>('tls', values.tls, ['1.2', '1.3'], '1.3');
+  const mode = enumFlag<LoadMode>('mode', values.mode, ['full', 'resumed', 'mixed'], 'full');
+  const ticketPolicy =
+    values['ticket-policy'] === undefined
+      ? undefined
+      : enumFlag<TicketPolicy>('ticket-policy', values['ticket-policy'], ['reuse', 'fresh'], 'reuse');
+  const workerKind = enumFlag<WorkerKind | 'auto'>(
+    'worker-kind',
+    values['worker-kind'],
+    ['auto', 'thread', 'process'],
+    'auto',
+  );
+  const formats = parseLoadFormats(values.format ?? 'console,json,html');
+  const connections = intFlag('connections', values.connections, 8, 1, 100_000);
+  const identities = intFlag('identities', values.identities, 1, 1, 100_000);
+  const local = spec.kind !== 'external';
+  const cores = os.availableParallelism();
+  const workers = intFlag(
+    'workers',
+    values.workers,
+    Math.min(connections, local ? Math.max(1, Math.floor(cores / 2)) : cores),
+    1,
+    256,
+  );
+  if (!values.http && (values.path !== undefined || values.pipelining !== undefined))
+    throw new HarnessError('MTLS_ERR_USAGE', '--path and --pipelining need --http');
+  if (identities > 1 && values.scenario)
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      '--identities and --scenario exclude each other (the scenario fixes the certificate)',
+    );
+  if (spec.kind === 'external' && !values.fixtures)
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      '--target HOST:PORT needs --fixtures DIR: the fixture set the server was configured from',
+    );
+  const scenario = values.scenario ? findScenario(values.scenario) : undefined;
+  const durationS = numFlag('duration', values.duration);
+  const handshakes = values.handshakes === undefined ? undefined : intFlag('handshakes', values.handshakes, 1, 1);
+  const pipelining = values.pipelining === undefined ? undefined : intFlag('pipelining', values.pipelining, 1, 1, 256);
+  const base: Omit<LoadOptions, 'trustPem' | 'identities'> = {
+    host: '127.0.0.1',
+    port: 1,
+    tls,
+    mode,
+    ...(values['resume-ratio'] !== undefined ? { resumeRatio: numFlag('resume-ratio', values['resume-ratio'])! } : {}),
+    ...(ticketPolicy ? { ticketPolicy } : {}),
+    ...(values['ticket-timeout'] !== undefined
+      ? { ticketTimeoutMs: intFlag('ticket-timeout', values['ticket-timeout'], 250, 1, 60_000) }
+      : {}),
+    connections,
+    ...(durationS !== undefined ? { durationS } : {}),
+    ...(handshakes !== undefined ? { handshakes } : {}),
+    ...(values.rate !== undefined ? { rate: numFlag('rate', values.rate)! } : {}),
+    ...(values.warmup !== undefined ? { warmupS: numFlag('warmup', values.warmup)! } : {}),
+    workers,
+    workerKind,
+    ...(values['max-p99'] !== undefined ? { maxP99Ms: numFlag('max-p99', values['max-p99'])! } : {}),
+    ...(values['min-rate'] !== undefined ? { minRate: numFlag('min-rate', values['min-rate'])! } : {}),
+    ...(values.http ? { http: { path: values.path ?? '/', ...(pipelining ? { pipelining } : {}) } } : {}),
+    ...(values.servername ? { servername: values.servername } : {}),
+    ...(values.timeout !== undefined ? { timeoutMs: intFlag('timeout', values.timeout, 10_000, 10, 600_000) } : {}),
+    ...(scenario
+      ? { scenario: { id: scenario.id, fixture: scenario.fixture, expect: scenario.expect.decision, identity: null } }
+      : {}),
+  };
+  // The library's own validation, on placeholder PEM, so conflicting flags fail before any work.
+  const placeholder = '-----BEGIN CERTIFICATE-----\n';
+  const checked = validate({ ...base, trustPem: placeholder, identities: [{ chainPem: '', keyPem: '' }] });
+  if (checked instanceof Error) throw new HarnessError('MTLS_ERR_USAGE', `load: ${checked.message}`);
+
+  const temps: string[] = [];
+  let target: StartedTarget | undefined;
+  try {
+    let fx: FixtureSet;
+    if (values.fixtures) {
+      fx = loadManifest(values.fixtures);
+    } else {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-fixtures-'));
+      temps.push(dir);
+      await generateFixtures({ out: dir });
+      fx = loadManifest(dir);
+    }
+    let identityIds = ['valid'];
+    if (identities > 1) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-identities-'));
+      temps.push(dir);
+      if (!values.quiet) console.log(`mtls-harness load: issuing ${identities} client identities…`);
+      fx = await issueIdentities(fx, identities, dir);
+      identityIds = loadIdentityIds(fx);
+    }
+    const policy: ServerPolicy = scenario?.policy ?? 'require';
+    const started = await startTargets(spec, fx, [policy], {
+      capabilities: ['crl'],
+      ...(values.servername ? { servername: values.servername } : {}),
+    });
+    target = started[policy]!;
+    const scenarioIdentity = scenario && scenario.fixture !== null ? identityPems(fx, [scenario.fixture])[0]! : null;
+    const options: LoadOptions = {
+      ...base,
+      host: target.endpoint.host,
+      port: target.endpoint.port,
+      servername: values.servername ?? target.servername,
+      target: { name: target.name, ...(target.version ? { version: target.version } : {}) },
+      trustPem: readFileSync(fx.resolve(fx.manifest.trust), 'utf8'),
+      identities: identityPems(fx, identityIds),
+      probe: target.probe,
+      targetInProcess: spec.kind === 'builtin',
+      ...(scenario && base.scenario ? { scenario: { ...base.scenario, identity: scenarioIdentity } } : {}),
+    };
+    const color = !values['no-color'] && process.stdout.isTTY === true;
+    const run = runLoad(options);
+    if (!values.quiet) {
+      run.on('start', ({ workers: k, workerKind: kind }) =>
+        console.log(
+          `mtls-harness load: ${target!.name} ${target!.endpoint.host}:${target!.endpoint.port} · TLS ${tls} · ${k} ${kind} worker(s) · Ctrl-C stops and reports`,
+        ),
+      );
+      run.on('tick', (t) =>
+        console.log(formatLoadTick(t, { color, http: values.http === true, scenario: scenario !== undefined })),
+      );
+    }
+    // Ctrl-C: stop and report what was measured; a second one aborts.
+    const abort = new AbortController();
+    void untilSignal(abort.signal).then((sig) => {
+      if (sig === 'abort') return;
+      console.error('mtls-harness load: stopping (Ctrl-C again to abort)…');
+      run.stop();
+      void untilSignal(abort.signal).then((again) => {
+        // A second Ctrl-C: our handlers are gone, so re-raising it lets the default action end the process.
+        if (again !== 'abort') process.kill(process.pid, again);
+      });
+    });
+    let result;
+    try {
+      result = await run;
+    } finally {
+      abort.abort();
+    }
+    const out = values.out ?? 'mtls-load-report';
+    const written = await writeLoadReports(result, out, formats);
+    if (formats.includes('console')) process.stdout.write(formatLoadConsole(result, { color }));
+    if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
+    return result.passed ? EXIT.OK : EXIT.NON_CONFORMANT;
+  } finally {
+    await target?.stop();
+    for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,259 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HarnessError } from '../../core/errors.js';
+import { loadManifest, type FixtureSet } from '../../core/manifest.js';
+import type { RunResult, Strictness } from '../../core/result.js';
+import { TLS_VERSIONS, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
+import { VERSION } from '../../core/version.js';
+import { runSuite } from '../../engine/run-suite.js';
+import { selectScenarios } from '../../engine/select.js';
+import { generateFixtures } from '../../fixtures-gen/generate.js';
+import {
+  formatMatrixHtml,
+  formatMatrixJson,
+  formatMatrixMarkdown,
+  matrixStatusOf,
+  type MatrixInput,
+  type MatrixTarget,
+} from '../../reports/matrix.js';
+import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
+import { loadExpectations } from '../../targets/expectations.js';
+import {
+  describeTargets,
+  maxConcurrencyOf,
+  parseTarget,
+  startTargets,
+  targetName,
+  type TargetSpec,
+} from '../../targets/registry.js';
+import type { StartedTarget } from '../../targets/target.js';
+import { enumFlag, intFlag, parseFlags } from '../args.js';
+import { EXIT } from '../exit-codes.js';
+
+/** Usage of `mtls-harness matrix`. */
+export const MATRIX_USAGE = `Run the catalogue against several servers and compare them side by side.
+
+  mtls-harness matrix --targets nginx,haproxy,apache,stunnel,lighttpd,caddy,openssl-s-server,builtin
+  mtls-harness matrix --targets builtin,openssl-s-server --policy require --tls 1.3 --out ./matrix
+  mtls-harness matrix --targets nginx,apache --suite 'revocation::*,trust::*' --parallel 2
+
+Flags:
+  --targets LIST               targets the harness starts (see: mtls-harness targets); default: every available one
+  --policy require|optional|both
+                               client-certificate policy each server is configured with (default both)
+  --tls 1.2|1.3|both           TLS versions (default both)
+  --suite GLOB[,GLOB]          scenario ids to run (default: the whole catalogue)
+  --fixtures DIR               fixture set to configure the servers from (default: generate a fresh one)
+  --strictness any|alert|rfc   as for run (default any)
+  --concurrency N              probes in flight per target (default 4; openssl s_server always 1)
+  --timeout MS                 per probe (default 5000)
+  --parallel N                 targets run at once, each on its own free ports (default 1)
+  --deadline SECONDS           bound on the whole matrix; a target still running then is an error (default 900)
+  --allow-unavailable          an unavailable target is shown as such and does not make the exit status 2
+  --out DIR                    writes matrix.md, matrix.html, matrix.json (default ./mtls-matrix)
+  --quiet                      no progress lines
+
+Exit status: 0 every target conformant, 1 a target is non-conformant, 2 a target errored, could not start or is
+unavailable (unless --allow-unavailable), or a usage error.`;
+
+/** `mtls-harness matrix`. */
+export async function matrixCommand(argv: readonly string[]): Promise<number> {
+  const { values } = parseFlags('matrix', argv, {
+    targets: { type: 'string' },
+    policy: { type: 'string' },
+    tls: { type: 'string' },
+    suite: { type: 'string' },
+    fixtures: { type: 'string' },
+    strictness: { type: 'string' },
+    concurrency: { type: 'string' },
+    timeout: { type: 'string' },
+    parallel: { type: 'string' },
+    deadline: { type: 'string' },
+    'allow-unavailable': { type: 'boolean' },
+    out: { type: 'string' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(MATRIX_USAGE);
+    return EXIT.OK;
+  }
+  const policyFlag = enumFlag('policy', values.policy, ['require', 'optional', 'both'] as const, 'both');
+  const policies: ServerPolicy[] = policyFlag === 'both' ? ['require', 'optional'] : [policyFlag];
+  const tlsFlag = enumFlag('tls', values.tls, ['1.2', '1.3', 'both'] as const, 'both');
+  const versions: TlsVersion[] = tlsFlag === 'both' ? [...TLS_VERSIONS] : [tlsFlag];
+  const strictness = enumFlag<Strictness>('strictness', values.strictness, ['any', 'alert', 'rfc'], 'any');
+  const concurrency = intFlag('concurrency', values.concurrency, 4, 1, 256);
+  const timeoutMs = intFlag('timeout', values.timeout, 5000, 100, 600_000);
+  const parallel = intFlag('parallel', values.parallel, 1, 1, 16);
+  const deadlineMs = intFlag('deadline', values.deadline, 900, 1, 86_400) * 1000;
+  const quiet = Boolean(values.quiet);
+  const log = (line: string) => {
+    if (!quiet) console.log(line);
+  };
+
+  let names: string[];
+  if (values.targets === undefined) {
+    names = (await describeTargets({ containers: false })).filter((t) => t.available).map((t) => t.name);
+  } else {
+    names = values.targets
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+  }
+  if (names.length === 0) throw new HarnessError('MTLS_ERR_USAGE', '--targets names no target');
+  if (new Set(names).size !== names.length) throw new HarnessError('MTLS_ERR_USAGE', '--targets names a target twice');
+  const specs: TargetSpec[] = names.map((n) => {
+    const spec = parseTarget(n);
+    if (spec.kind === 'external') {
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        `--targets '${n}': the matrix configures each server itself; test your own server with: mtls-harness run --target ${n}`,
+      );
+    }
+    return spec;
+  });
+  const scenarios = selectScenarios(catalogue(), policies, values.suite);
+  if (values.suite && !scenarios.some((s) => !s.sanity)) {
+    throw new HarnessError(
+      'MTLS_ERR_SUITE_EMPTY',
+      `--suite '${values.suite}' matches no scenario (list them with: mtls-harness list)`,
+    );
+  }
+  const out = values.out ?? 'mtls-matrix';
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (cause) {
+    throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot create the output directory '${out}'`, { cause });
+  }
+
+  const started = Date.now();
+  let tempFixtures: string | undefined;
+  let fx: FixtureSet;
+  if (values.fixtures) {
+    fx = loadManifest(values.fixtures);
+  } else {
+    tempFixtures = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-fixtures-'));
+    await generateFixtures({ out: tempFixtures });
+    fx = loadManifest(tempFixtures);
+  }
+  const availability = new Map((await describeTargets()).map((t) => [t.name, t]));
+  const deadline = started + deadlineMs;
+
+  const runOne = async (spec: TargetSpec): Promise<MatrixTarget> => {
+    const name = targetName(spec);
+    const info = availability.get(name);
+    if (info && !info.available) {
+      log(`${name}: unavailable (${info.reason ?? 'unknown reason'})`);
+      return { name, status: 'unavailable', ...(info.reason ? { reason: info.reason } : {}) };
+    }
+    if (Date.now() >= deadline)
+      return { name, status: 'error', reason: `not started: the ${deadlineMs / 1000} s deadline passed` };
+    let targets: Partial<Record<ServerPolicy, StartedTarget>> = {};
+    try {
+      targets = await startTargets(spec, fx, policies, { capabilities: [] });
+      const first = Object.values(targets)[0];
+      log(
+        `${name}: started ${Object.values(targets)
+          .map((t) => `${t!.endpoint.host}:${t!.endpoint.port} (${t!.policy})`)
+          .join(', ')}`,
+      );
+      const running = runSuite({
+        scenarios,
+        fixtures: fx,
+        targets,
+        tls: versions,
+        strictness,
+        concurrency: Math.min(concurrency, maxConcurrencyOf(spec) ?? concurrency),
+        timeoutMs,
+        deviations: loadExpectations(spec.kind === 'container' ? spec.name : name),
+        catalogueVersion: CATALOGUE_VERSION,
+        catalogueSize: catalogue().length,
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'deadline'>((resolve) => {
+        timer = setTimeout(() => resolve('deadline'), Math.max(0, deadline - Date.now()));
+      });
+      const run: RunResult | 'deadline' = await Promise.race([running, expired]);
+      clearTimeout(timer);
+      if (run === 'deadline') {
+        // Stopping the servers makes the remaining probes fail fast; the run is then discarded.
+        await Promise.all(Object.values(targets).map((t) => t!.stop()));
+        await running.catch(() => undefined);
+        return {
+          name,
+          status: 'error',
+          ...(first?.version ? { version: first.version } : {}),
+          reason: `the ${deadlineMs / 1000} s deadline passed before the run finished`,
+        };
+      }
+      const status = matrixStatusOf(run);
+      log(
+        `${name}: ${status} (${run.summary.pass} pass, ${run.summary.fail} fail, ${run.summary.xfail} xfail, ${run.summary.skip} skip, ${run.summary.error} error)`,
+      );
+      return {
+        name,
+        status,
+        ...(run.target.version ? { version: run.target.version } : {}),
+        ...(run.error ? { reason: `${run.error.code}: ${run.error.message}` } : {}),
+        run,
+      };
+    } catch (err) {
+      const reason = err instanceof HarnessError ? `${err.code}: ${err.message}` : String(err);
+      log(`${name}: error ${reason.split('\n')[0]}`);
+      return {
+        name,
+        status: err instanceof HarnessError && err.code === 'MTLS_ERR_TARGET_UNAVAILABLE' ? 'unavailable' : 'error',
+        reason,
+      };
+    } finally {
+      await Promise.all(Object.values(targets).map((t) => t!.stop()));
+    }
+  };
+
+  const results: MatrixTarget[] = new Array(specs.length);
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < specs.length) {
+        const i = next++;
+        results[i] = await runOne(specs[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, specs.length) }, worker));
+  } finally {
+    if (tempFixtures) rmSync(tempFixtures, { recursive: true, force: true });
+  }
+
+  const input: MatrixInput = {
+    tool: { name: 'mtls-harness', version: VERSION },
+    catalogueVersion: CATALOGUE_VERSION,
+    clock: fx.manifest.clock,
+    startedAt: new Date(started).toISOString(),
+    duration: Date.now() - started,
+    policies,
+    tls: versions,
+    targets: results,
+  };
+  const files: [string, string][] = [
+    ['matrix.md', formatMatrixMarkdown(input)],
+    ['matrix.html', formatMatrixHtml(input)],
+    ['matrix.json', formatMatrixJson(input)],
+  ];
+  try {
+    for (const [file, text] of files) writeFileSync(path.join(out, file), text);
+  } catch (cause) {
+    throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write the matrix to '${out}'`, { cause });
+  }
+  log(`matrix: ${files.map(([f]) => path.join(out, f)).join(', ')}`);
+  for (const t of results) {
+    if (t.status !== 'conformant')
+      console.error(`mtls-harness: ${t.name}: ${t.status}${t.reason ? ` (${t.reason.split('\n')[0]})` : ''}`);
+  }
+  const errored = results.some(
+    (t) => t.status === 'error' || (t.status === 'unavailable' && !values['allow-unavailable']),
+  );
+  if (errored) return EXIT.ERROR;
+  return results.some((t) => t.status === 'not-conformant') ? EXIT.NON_CONFORMANT : EXIT.OK;
+}

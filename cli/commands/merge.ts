@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { HarnessError } from '../../core/errors.js';
+import { mergeLoadResults, readLoadResult } from '../../load/merge.js';
+import { formatLoadConsole, parseLoadFormats, writeLoadReports } from '../../reports/load-index.js';
+import { EXIT } from '../exit-codes.js';
+
+/** Usage of `mtls-harness merge`. */
+export const MERGE_USAGE = `Add the results of several load agents into one report.
+
+  mtls-harness merge agent-0/results.json agent-1/results.json --out ./merged
+  mtls-harness merge results/*/results.json --out ./merged --max-p99 50 --min-rate 2000
+
+Counters are summed, HDR histograms added exactly (percentiles of the whole), timelines aligned on each agent's start,
+generator CPU summed; thresholds apply to the merged figures.
+
+Flags:
+  --out DIR          report directory (default ./mtls-load-merged)
+  --format LIST      console,json,html (default all)
+  --max-p99 MS       exit 1 when the merged p99 is above MS
+  --min-rate R       exit 1 when the merged handshakes (or requests) per second are below R
+
+Exit status: 0 pass, 1 a failure in the merged result, 2 usage error or unreadable input.`;
+
+function positive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0)
+    throw new HarnessError('MTLS_ERR_USAGE', `bad --${name} '${value}': expected a number above 0`);
+  return Number(value);
+}
+
+/** `mtls-harness merge A.json B.json … --out DIR`. */
+export async function mergeCommand(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        format: { type: 'string' },
+        'max-p99': { type: 'string' },
+        'min-rate': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    throw new HarnessError('MTLS_ERR_USAGE', `merge: ${message} (see: mtls-harness merge --help)`, { cause });
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(MERGE_USAGE);
+    return EXIT.OK;
+  }
+  const formats = parseLoadFormats(values.format ?? 'console,json,html');
+  const maxP99Ms = positive('max-p99', values['max-p99']);
+  const minRate = positive('min-rate', values['min-rate']);
+  if (positionals.length === 0) throw new HarnessError('MTLS_ERR_USAGE', 'merge: name at least one results.json');
+  const merged = mergeLoadResults(positionals.map(readLoadResult), {
+    ...(maxP99Ms !== undefined ? { maxP99Ms } : {}),
+    ...(minRate !== undefined ? { minRate } : {}),
+  });
+  const written = await writeLoadReports(merged, values.out ?? 'mtls-load-merged', formats);
+  if (formats.includes('console')) process.stdout.write(formatLoadConsole(merged));
+  if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
+  return merged.passed ? EXIT.OK : EXIT.NON_CONFORMANT;
+}

@@ -1,0 +1,492 @@
+import net from 'node:net';
+import type tls from 'node:tls';
+import type { LoadCounters, LoadTimelinePoint } from '../core/load-result.js';
+import type { Observation } from '../core/result.js';
+import { clientContext, probeNode } from '../engine/probe-node.js';
+import {
+  classifyError,
+  handshake,
+  type HandshakeOutcome,
+  type HandshakeParams,
+  type HeldSession,
+} from './handshake.js';
+import { createHistogram, encodeHistogram, type Histogram } from './histogram.js';
+import { runHttpLoops } from './http.js';
+import type { LoadEvent, LoadPart, Progress, WorkerSpec } from './protocol.js';
+
+/** Mutable counters of one worker. */
+export type MutableCounters = { -readonly [K in keyof LoadCounters]: LoadCounters[K] } & {
+  rejections: Record<string, number>;
+  errors: Record<string, number>;
+  statusCodes: Record<string, number>;
+};
+
+/** All-zero counters. */
+export function zeroCounters(): MutableCounters {
+  return {
+    attempted: 0,
+    succeeded: 0,
+    full: 0,
+    resumed: 0,
+    failed: 0,
+    resumeWanted: 0,
+    noTicketReceived: 0,
+    ticketRefused: 0,
+    serverCacheOff: 0,
+    acceptances: 0,
+    rejections: {},
+    errors: {},
+    requests: 0,
+    requestsFailed: 0,
+    statusCodes: {},
+    connections: 0,
+    resumedConnections: 0,
+  };
+}
+
+/** Where a connection loop gets the session it offers, and where it leaves the one it receives. */
+interface SessionSource {
+  take(): HeldSession | undefined;
+  give(session: HeldSession | undefined): void;
+}
+
+/** `reuse`: one session, offered again and again; only priming sets it. */
+class SharedSession implements SessionSource {
+  session: HeldSession | undefined;
+  take(): HeldSession | undefined {
+    return this.session;
+  }
+  give(session: HeldSession | undefined): void {
+    if (!this.session && session) this.session = session;
+  }
+}
+
+/**
+ * `fresh`: a session from this loop's previous connection, offered once. (TLS 1.2 hands the same session back after
+ * resumption; a TLS 1.3 ticket is never offered twice.)
+ */
+class FreshSessions implements SessionSource {
+  private readonly stack: HeldSession[] = [];
+  take(): HeldSession | undefined {
+    return this.stack.pop();
+  }
+  give(session: HeldSession | undefined): void {
+    if (session) this.stack.push(session);
+    // Keep only the newest few: an open-model pool per identity must not grow without bound.
+    if (this.stack.length > 64) this.stack.shift();
+  }
+}
+
+/** One per-second bucket of the timeline. */
+interface Bucket {
+  full: number;
+  resumed: number;
+  errors: number;
+  requests: number;
+  latencySumUs: number;
+}
+
+/** The recording side shared by the handshake and HTTP loops. */
+export class Recorder {
+  readonly counters = zeroCounters();
+  readonly all: Histogram = createHistogram();
+  readonly full: Histogram = createHistogram();
+  readonly resumed: Histogram = createHistogram();
+  readonly http: Histogram = createHistogram();
+  private readonly buckets: Bucket[] = [];
+  latencySumUs = 0;
+  latencyCount = 0;
+  events: LoadEvent[] = [];
+  /** `performance.now()` at the start of the measured phase. */
+  t0 = 0;
+
+  constructor(readonly reportEvents: boolean) {}
+
+  bucket(at: number): Bucket {
+    const i = Math.max(0, Math.floor((at - this.t0) / 1000));
+    while (this.buckets.length <= i)
+      this.buckets.push({ full: 0, resumed: 0, errors: 0, requests: 0, latencySumUs: 0 });
+    return this.buckets[i]!;
+  }
+
+  latency(h: Histogram, ms: number, at: number): number {
+    const us = Math.max(1, Math.round(ms * 1000));
+    h.recordValue(us);
+    if (h !== this.all && h !== this.http) this.all.recordValue(us);
+    this.bucket(at).latencySumUs += us;
+    this.latencySumUs += us;
+    this.latencyCount++;
+    return us;
+  }
+
+  error(cls: string, at: number, ms: number): void {
+    this.counters.failed++;
+    this.counters.errors[cls] = (this.counters.errors[cls] ?? 0) + 1;
+    this.bucket(at).errors++;
+    if (this.reportEvents) this.events.push({ kind: 'failed', ms, error: cls });
+  }
+
+  progress(): Progress {
+    const c = this.counters;
+    return {
+      succeeded: c.succeeded,
+      full: c.full,
+      resumed: c.resumed,
+      requests: c.requests,
+      failed: c.failed + c.requestsFailed,
+      acceptances: c.acceptances,
+      latencySumUs: this.latencySumUs,
+      latencyCount: this.latencyCount,
+    };
+  }
+
+  timeline(): LoadTimelinePoint[] {
+    return this.buckets.map((b, second) => ({ second, ...b }));
+  }
+}
+
+/**
+ * One worker's load generator: builds its SecureContexts once (one per identity it uses), warms up, primes sessions,
+ * then runs the closed model (N connection loops back to back) or the open model (a constant arrival rate, latency
+ * measured from each arrival's intended start, so a stalled server cannot hide its stall: coordinated omission).
+ */
+export class WorkerEngine {
+  private readonly spec: WorkerSpec;
+  private readonly contexts: tls.SecureContext[] = [];
+  private readonly loopIdentity: number[] = [];
+  private readonly sources: SessionSource[] = [];
+  private readonly lingering = new Set<tls.TLSSocket>();
+  private readonly params: HandshakeParams[] = [];
+  private scenarioContext: tls.SecureContext | undefined;
+  private stopping = false;
+  private recorder: Recorder;
+  private remaining: number | null = null;
+  private deadline = Infinity;
+  private stopHttp: (() => void) | undefined;
+
+  constructor(spec: WorkerSpec) {
+    this.spec = spec;
+    this.recorder = new Recorder(spec.reportEvents);
+  }
+
+  private get tls13(): boolean {
+    return this.spec.tls === '1.3';
+  }
+
+  /** Builds contexts, warms up and primes sessions; resolves when the measured phase can start. */
+  async prepare(): Promise<void> {
+    const s = this.spec;
+    const ip = net.isIP(s.servername) !== 0;
+    const byIdentity = new Map<number, number>();
+    for (let j = 0; j < s.connections; j++) {
+      const id = (s.loopOffset + j) % s.identities.length;
+      let ctxIndex = byIdentity.get(id);
+      if (ctxIndex === undefined) {
+        const identity = s.identities[id]!;
+        this.contexts.push(
+          clientContext({ tls: s.tls, trustPem: s.trustPem, chainPem: identity.chainPem, keyPem: identity.keyPem }),
+        );
+        ctxIndex = this.contexts.length - 1;
+        byIdentity.set(id, ctxIndex);
+      }
+      this.loopIdentity.push(ctxIndex);
+      this.params.push({
+        host: s.host,
+        port: s.port,
+        servername: ip ? undefined : s.servername,
+        checkName: s.servername,
+        context: this.contexts[ctxIndex]!,
+        tls13: this.tls13,
+        timeoutMs: s.timeoutMs,
+        lingering: this.lingering,
+      });
+    }
+    if (s.scenario) {
+      const id = s.scenario.identity;
+      this.scenarioContext = clientContext({
+        tls: s.tls,
+        trustPem: s.trustPem,
+        ...(id ? { chainPem: id.chainPem, keyPem: id.keyPem } : {}),
+      });
+    }
+    // Session sources: reuse shares one per identity; fresh keeps one per loop (closed) or a pool per identity (open).
+    const shared = new Map<number, SessionSource>();
+    for (let j = 0; j < s.connections; j++) {
+      const ctx = this.loopIdentity[j]!;
+      if (s.ticketPolicy === 'reuse' || s.rate !== null) {
+        let src = shared.get(ctx);
+        if (!src) {
+          src = s.ticketPolicy === 'reuse' ? new SharedSession() : new FreshSessions();
+          shared.set(ctx, src);
+        }
+        this.sources.push(src);
+      } else {
+        this.sources.push(new FreshSessions());
+      }
+    }
+    if (s.mode !== 'full' && !s.scenario && !s.http) await this.prime();
+    if (s.warmupMs > 0 && !s.http) {
+      // Warm-up: the same loops, unrecorded (JIT, server caches, TCP); fresh sessions it leaves behind are kept.
+      this.deadline = performance.now() + s.warmupMs;
+      this.recorder.t0 = performance.now();
+      await this.runModel();
+      this.recorder = new Recorder(s.reportEvents);
+    }
+  }
+
+  /** One full handshake per session source (reuse: per identity; fresh: per loop), keeping the session it yields. */
+  private async prime(): Promise<void> {
+    const seen = new Set<SessionSource>();
+    const wait = Math.max(this.spec.ticketTimeoutMs, 2000);
+    const jobs: Promise<void>[] = [];
+    for (let j = 0; j < this.spec.connections; j++) {
+      const src = this.sources[j]!;
+      if (this.spec.ticketPolicy === 'reuse' && seen.has(src)) continue;
+      seen.add(src);
+      jobs.push(
+        new Promise<void>((resolve) =>
+          handshake(this.params[j]!, undefined, wait, (o) => {
+            if (o.ok) src.give(o.session);
+            resolve();
+          }),
+        ),
+      );
+    }
+    await Promise.all(jobs);
+  }
+
+  /** Runs the measured phase; resolves with this worker's measurements. */
+  async run(onProgress: (p: Progress) => void, onEvents: (e: readonly LoadEvent[]) => void): Promise<LoadPart> {
+    const s = this.spec;
+    const startMs = Date.now();
+    const cpu0 = s.measureCpu ? process.cpuUsage() : undefined;
+    this.recorder.t0 = performance.now();
+    this.remaining = s.handshakes;
+    this.deadline = s.durationMs === null ? Infinity : this.recorder.t0 + s.durationMs;
+    const flush = () => {
+      onProgress(this.recorder.progress());
+      if (this.recorder.events.length) {
+        onEvents(this.recorder.events);
+        this.recorder.events = [];
+      }
+    };
+    const ticker = setInterval(flush, s.reportEvents ? 100 : 250);
+    try {
+      if (s.http) {
+        await runHttpLoops(s, this.contexts[0]!, this.recorder, this.deadline, (stop) => (this.stopHttp = stop));
+      } else {
+        await this.runModel();
+      }
+    } finally {
+      clearInterval(ticker);
+    }
+    flush();
+    const endMs = Date.now();
+    const cpu = cpu0 ? process.cpuUsage(cpu0) : undefined;
+    for (const socket of this.lingering) socket.destroy();
+    this.lingering.clear();
+    const r = this.recorder;
+    return {
+      counters: r.counters,
+      histograms: {
+        handshake: encodeHistogram(r.all),
+        full: encodeHistogram(r.full),
+        resumed: encodeHistogram(r.resumed),
+        http: encodeHistogram(r.http),
+      },
+      timeline: r.timeline(),
+      cpu: cpu ? { userMs: cpu.user / 1000, systemMs: cpu.system / 1000 } : null,
+      startMs,
+      endMs,
+    };
+  }
+
+  /** Stops issuing new handshakes; those in flight complete (each is bounded by the handshake timeout). */
+  stop(): void {
+    this.stopping = true;
+    this.stopHttp?.();
+  }
+
+  /** Takes one unit of the budget: false once the count, the duration or a stop ends the run. */
+  private take(): boolean {
+    if (this.stopping) return false;
+    if (performance.now() >= this.deadline) return false;
+    if (this.remaining !== null) {
+      if (this.remaining <= 0) return false;
+      this.remaining--;
+    }
+    return true;
+  }
+
+  private runModel(): Promise<void> {
+    return this.spec.rate !== null ? this.runOpen(this.spec.rate) : this.runClosed();
+  }
+
+  private async runClosed(): Promise<void> {
+    const loops: Promise<void>[] = [];
+    for (let j = 0; j < this.spec.connections; j++) {
+      const state = { credit: 0 };
+      loops.push(
+        (async () => {
+          while (this.take()) await this.one(j, performance.now(), state);
+        })(),
+      );
+    }
+    await Promise.all(loops);
+  }
+
+  /**
+   * Open model: arrival i is due at t0 + i/rate. Due arrivals start at once while fewer than `connections` are in
+   * flight; otherwise they queue, and their latency still counts from when they were due.
+   */
+  private runOpen(rate: number): Promise<void> {
+    const interval = 1000 / rate;
+    const t0 = performance.now();
+    let issued = 0;
+    let inFlight = 0;
+    const queue: number[] = [];
+    let slot = 0;
+    const state = Array.from({ length: this.spec.connections }, () => ({ credit: 0 }));
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let ended = false;
+      const maybeEnd = () => {
+        if (ended && inFlight === 0 && queue.length === 0) {
+          if (timer) clearTimeout(timer);
+          resolve();
+        }
+      };
+      const launch = (due: number) => {
+        inFlight++;
+        const j = slot++ % this.spec.connections;
+        void this.one(j, due, state[j]!).then(() => {
+          inFlight--;
+          const next = queue.shift();
+          if (next !== undefined) launch(next);
+          maybeEnd();
+        });
+      };
+      const pump = () => {
+        timer = undefined;
+        const now = performance.now();
+        while (!ended) {
+          const due = t0 + issued * interval;
+          if (due > now) break;
+          if (!this.take()) {
+            ended = true;
+            break;
+          }
+          issued++;
+          if (inFlight < this.spec.connections) launch(due);
+          else queue.push(due);
+        }
+        if (ended) {
+          // Stopped or out of budget: queued arrivals never started and are dropped.
+          if (this.stopping) queue.length = 0;
+          maybeEnd();
+          return;
+        }
+        timer = setTimeout(pump, Math.max(0, t0 + issued * interval - performance.now()));
+      };
+      pump();
+    });
+  }
+
+  /** One handshake (or probe) of loop `j`, started (or due) at `start`. */
+  private one(j: number, start: number, state: { credit: number }): Promise<void> {
+    const r = this.recorder;
+    r.counters.attempted++;
+    if (this.spec.scenario) return this.probe(start);
+    const s = this.spec;
+    // NOTE: error diffusion gives the exact resumption ratio over any stretch of a loop, with no randomness.
+    let wantResume = s.mode === 'resumed';
+    if (s.mode === 'mixed') {
+      state.credit += s.resumeRatio;
+      wantResume = state.credit >= 1 - 1e-9;
+      if (wantResume) state.credit -= 1;
+    }
+    const src = this.sources[j]!;
+    const offered = wantResume ? src.take() : undefined;
+    const keepSession = s.mode !== 'full' && s.ticketPolicy === 'fresh';
+    return new Promise<void>((resolve) => {
+      handshake(this.params[j]!, offered?.data, keepSession ? s.ticketTimeoutMs : 0, (o: HandshakeOutcome) => {
+        this.record(o, start, wantResume, offered);
+        if (o.ok && keepSession) src.give(o.session ?? (offered && !this.tls13 && o.reused ? offered : undefined));
+        resolve();
+      });
+    });
+  }
+
+  private record(o: HandshakeOutcome, start: number, wantResume: boolean, offered: HeldSession | undefined): void {
+    const r = this.recorder;
+    const c = r.counters;
+    const ms = o.doneAt - start;
+    if (!o.ok) {
+      r.error(o.error ?? 'other:error', o.doneAt, ms);
+      return;
+    }
+    c.succeeded++;
+    const b = r.bucket(o.doneAt);
+    if (o.reused) {
+      c.resumed++;
+      b.resumed++;
+      r.latency(r.resumed, ms, o.doneAt);
+    } else {
+      c.full++;
+      b.full++;
+      r.latency(r.full, ms, o.doneAt);
+    }
+    if (wantResume) {
+      c.resumeWanted++;
+      if (!o.reused) {
+        if (!offered) c.noTicketReceived++;
+        else if (offered.kind === 'ticket') c.ticketRefused++;
+        else c.serverCacheOff++;
+      }
+    }
+    if (r.reportEvents) r.events.push({ kind: o.reused ? 'resumed' : 'full', ms });
+  }
+
+  /** --scenario: one full engine probe with the scenario's certificate; acceptance needs an app-data round trip. */
+  private async probe(start: number): Promise<void> {
+    const s = this.spec;
+    const obs: Observation = await probeNode({
+      host: s.host,
+      port: s.port,
+      servername: s.servername,
+      tls: s.tls,
+      secureContext: this.scenarioContext!,
+      mode: s.scenario!.probe,
+      timeoutMs: s.timeoutMs,
+      ...(s.http ? { path: s.http.path } : {}),
+    });
+    const at = performance.now();
+    const ms = at - start;
+    const r = this.recorder;
+    const c = r.counters;
+    const decided = (kind: 'accepted' | 'rejected', cls?: string) => {
+      c.succeeded++;
+      c.full++;
+      r.bucket(at).full++;
+      r.latency(r.full, ms, at);
+      if (kind === 'accepted') c.acceptances++;
+      else c.rejections[cls!] = (c.rejections[cls!] ?? 0) + 1;
+      if (r.reportEvents) r.events.push({ kind, ms, ...(cls ? { error: cls } : {}) });
+    };
+    switch (obs.outcome) {
+      case 'accepted':
+        return decided('accepted');
+      case 'rejected-alert':
+        return decided('rejected', `alert:${obs.alert?.name ?? 'unknown'}`);
+      case 'rejected-http':
+        return decided('rejected', `http:${obs.httpStatus ?? 0}`);
+      case 'closed':
+      case 'reset':
+        return decided('rejected', obs.outcome);
+      case 'timeout':
+        return r.error('timeout', at, ms);
+      default:
+        return r.error(obs.error?.kind ?? classifyError(undefined), at, ms);
+    }
+  }
+}

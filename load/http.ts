@@ -1,0 +1,91 @@
+import diagnostics from 'node:diagnostics_channel';
+import net from 'node:net';
+import type tls from 'node:tls';
+import { Pool } from 'undici';
+import { classifyError } from './handshake.js';
+import type { Recorder } from './engine.js';
+import type { WorkerSpec } from './protocol.js';
+
+/**
+ * Options of the undici Pool that carries HTTP over mTLS: the client certificate and key (inside the prebuilt
+ * SecureContext, which also holds the CA), the server name, and server verification ON.
+ *
+ * NOTE: autocannon is not used for measurements: its lib/httpClient.js spreads `tlsOptions` and then sets
+ * `rejectUnauthorized: false` after them, so server verification cannot be turned back on, and it never resumes
+ * sessions. undici verifies the server (Node's default) and keeps a TLS session cache per connector.
+ */
+export function poolOptions(spec: Pick<WorkerSpec, 'connections' | 'servername' | 'http'>, context: tls.SecureContext) {
+  const ip = net.isIP(spec.servername) !== 0;
+  return {
+    connections: spec.connections,
+    pipelining: spec.http?.pipelining ?? 1,
+    connect: {
+      secureContext: context,
+      rejectUnauthorized: true,
+      ...(ip ? {} : { servername: spec.servername }),
+    },
+  };
+}
+
+interface ConnectedMessage {
+  readonly socket?: { isSessionReused?: () => boolean };
+}
+
+/**
+ * `--http`: connections × pipelining request loops over one undici Pool, until the deadline or a stop. Records
+ * requests, statuses and latency, and counts the TLS connections the pool opened and how many resumed (from undici's
+ * `undici:client:connected` diagnostics channel).
+ */
+export async function runHttpLoops(
+  spec: WorkerSpec,
+  context: tls.SecureContext,
+  r: Recorder,
+  deadline: number,
+  onStop: (stop: () => void) => void,
+): Promise<void> {
+  const origin = `https://${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`;
+  const pool = new Pool(origin, poolOptions(spec, context));
+  const channel = diagnostics.channel('undici:client:connected');
+  const onConnected = (message: unknown) => {
+    const socket = (message as ConnectedMessage).socket;
+    r.counters.connections++;
+    if (socket?.isSessionReused?.()) r.counters.resumedConnections++;
+  };
+  channel.subscribe(onConnected);
+  let stopped = false;
+  onStop(() => (stopped = true));
+  const path = spec.http?.path ?? '/';
+  const host = spec.servername;
+  const loop = async () => {
+    while (!stopped && performance.now() < deadline) {
+      const start = performance.now();
+      try {
+        const res = await pool.request({ path, method: 'GET', headers: { host } });
+        await res.body.dump();
+        const at = performance.now();
+        r.counters.requests++;
+        const code = String(res.statusCode);
+        r.counters.statusCodes[code] = (r.counters.statusCodes[code] ?? 0) + 1;
+        r.bucket(at).requests++;
+        r.latency(r.http, at - start, at);
+        if (r.reportEvents) r.events.push({ kind: 'request', ms: at - start });
+      } catch (err) {
+        const at = performance.now();
+        r.counters.requestsFailed++;
+        const cls = classifyError(err);
+        r.counters.errors[cls] = (r.counters.errors[cls] ?? 0) + 1;
+        r.bucket(at).errors++;
+        if (r.reportEvents) r.events.push({ kind: 'failed', ms: at - start, error: cls });
+        // A refusing or dead server fails at once: do not spin.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  };
+  try {
+    const loops = spec.connections * (spec.http?.pipelining ?? 1);
+    await Promise.all(Array.from({ length: loops }, loop));
+  } finally {
+    channel.unsubscribe(onConnected);
+    await pool.destroy();
+  }
+}

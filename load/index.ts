@@ -1,0 +1,16 @@
+/** The load module: mTLS handshake throughput, proven resumption, and HTTP over mTLS. */
+export { runLoad, LoadRun, type LoadRunEvents } from './run-load.js';
+export { validate, type LoadOptions, type ResolvedLoadOptions } from './validate.js';
+export { DEFAULT_LOAD_OPTIONS, DEFAULT_MULTI_WORKER_KIND } from './default-options.js';
+export { mergeLoadResults, readLoadResult } from './merge.js';
+export { addMeasured, buildLoadResult } from './aggregate.js';
+export {
+  HISTOGRAM_PRECISION,
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  addEncoded,
+  latencySummary,
+} from './histogram.js';
+export { issueIdentities, identityPems, loadIdentityIds, identityId } from './identities.js';
+export type { IdentityPem, LoadEvent } from './protocol.js';

@@ -1,0 +1,88 @@
+import type { EncodedHistogram, LoadCounters, LoadMode, LoadTimelinePoint, TicketPolicy } from '../core/load-result.js';
+import type { TlsVersion } from '../core/scenario.js';
+
+/** A client identity as PEM text: the chain the client sends (leaf first) and its private key. */
+export interface IdentityPem {
+  readonly chainPem: string;
+  readonly keyPem: string;
+}
+
+/** Everything one worker needs; plain data, so it crosses thread and process boundaries. */
+export interface WorkerSpec {
+  readonly index: number;
+  readonly host: string;
+  readonly port: number;
+  readonly servername: string;
+  readonly tls: TlsVersion;
+  readonly mode: LoadMode;
+  readonly resumeRatio: number;
+  readonly ticketPolicy: TicketPolicy;
+  /** This worker's connection loops (closed model) or in-flight cap (open model). */
+  readonly connections: number;
+  /** Global index of this worker's first loop: loop j uses identity (loopOffset + j) mod identities. */
+  readonly loopOffset: number;
+  /** This worker's share of --handshakes, or null when bounded by time. */
+  readonly handshakes: number | null;
+  readonly durationMs: number | null;
+  /** This worker's share of --rate (handshakes/s), or null for the closed model. */
+  readonly rate: number | null;
+  readonly warmupMs: number;
+  readonly timeoutMs: number;
+  readonly ticketTimeoutMs: number;
+  readonly trustPem: string;
+  readonly identities: readonly IdentityPem[];
+  /** --scenario: probe with this certificate (or none) and count acceptances. */
+  readonly scenario: { readonly identity: IdentityPem | null; readonly probe: 'raw' | 'http' } | null;
+  readonly http: { readonly path: string; readonly pipelining: number } | null;
+  /** Send per-handshake records to the parent (someone listens to 'handshake' or 'error'). */
+  readonly reportEvents: boolean;
+  /** Measure this process's CPU (child processes; threads share the parent's process figures). */
+  readonly measureCpu: boolean;
+}
+
+/** One worker's measurements: raw counters, encoded histograms and its timeline. */
+export interface LoadPart {
+  readonly counters: LoadCounters;
+  readonly histograms: {
+    readonly handshake: EncodedHistogram;
+    readonly full: EncodedHistogram;
+    readonly resumed: EncodedHistogram;
+    readonly http: EncodedHistogram;
+  };
+  readonly timeline: readonly LoadTimelinePoint[];
+  /** CPU used during the measured phase, when this worker measured it. */
+  readonly cpu: { readonly userMs: number; readonly systemMs: number } | null;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/** Cumulative progress, sent once a second. */
+export interface Progress {
+  readonly succeeded: number;
+  readonly full: number;
+  readonly resumed: number;
+  readonly requests: number;
+  readonly failed: number;
+  readonly acceptances: number;
+  readonly latencySumUs: number;
+  readonly latencyCount: number;
+}
+
+/** One completed handshake, probe or request, for 'handshake' / 'error' listeners. */
+export interface LoadEvent {
+  readonly kind: 'full' | 'resumed' | 'accepted' | 'rejected' | 'request' | 'failed';
+  readonly ms: number;
+  readonly error?: string;
+}
+
+/** Parent → worker. */
+export type ParentMessage =
+  { readonly type: 'init'; readonly spec: WorkerSpec } | { readonly type: 'go' } | { readonly type: 'stop' };
+
+/** Worker → parent. */
+export type WorkerMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'progress'; readonly progress: Progress }
+  | { readonly type: 'events'; readonly events: readonly LoadEvent[] }
+  | { readonly type: 'done'; readonly part: LoadPart }
+  | { readonly type: 'failed'; readonly message: string };

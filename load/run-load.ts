@@ -1,0 +1,315 @@
+import { EventEmitter } from 'node:events';
+import { HarnessError, type ErrorCode } from '../core/errors.js';
+import type { LoadConfig, LoadResult, LoadTick, WorkerKind } from '../core/load-result.js';
+import type { Observation } from '../core/result.js';
+import { clientContext, probeNode } from '../engine/probe-node.js';
+import { addMeasured, buildLoadResult } from './aggregate.js';
+import { DEFAULT_MULTI_WORKER_KIND } from './default-options.js';
+import type { LoadEvent, LoadPart, Progress, WorkerSpec } from './protocol.js';
+import { validate, type LoadOptions, type ResolvedLoadOptions } from './validate.js';
+import { startWorker, type WorkerChannel } from './workers.js';
+
+/** Events of a {@link LoadRun} (autocannon's shape). */
+export interface LoadRunEvents {
+  /** The measured phase started (after warm-up and session priming). */
+  start: [info: { workers: number; workerKind: WorkerKind }];
+  /** Once a second: the figures of the last second and totals. */
+  tick: [tick: LoadTick];
+  /** One completed handshake, probe or request (only sent when someone listens when the run starts). */
+  handshake: [event: LoadEvent];
+  /** One failed handshake, probe or request (same condition; never emitted without a listener). */
+  error: [event: LoadEvent];
+  /** The final result (also what the run resolves to). */
+  done: [result: LoadResult];
+}
+
+const TARGET_ERRORS: Record<string, ErrorCode> = {
+  refused: 'MTLS_ERR_TARGET_UNREACHABLE',
+  dns: 'MTLS_ERR_TARGET_UNREACHABLE',
+  'not-tls': 'MTLS_ERR_TARGET_NOT_TLS',
+  'server-untrusted': 'MTLS_ERR_TARGET_UNTRUSTED',
+};
+
+function describe(obs: Observation): string {
+  if (obs.outcome === 'rejected-alert') return `rejected with alert ${obs.alert?.name ?? 'unknown'}`;
+  if (obs.outcome === 'rejected-http') return `rejected with HTTP ${obs.httpStatus}`;
+  if (obs.outcome === 'error') return `${obs.error?.kind}: ${obs.error?.message}`;
+  return obs.outcome + (obs.detail ? ` (${obs.detail})` : '');
+}
+
+/**
+ * A running load test: an EventEmitter (`start`, `tick`, `handshake`, `error`, `done`) that is also a promise of the
+ * {@link LoadResult}. `stop()` ends it early (Ctrl-C): the result then covers what was measured.
+ */
+export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<LoadResult> {
+  private readonly result: Promise<LoadResult>;
+  private channels: WorkerChannel[] = [];
+  private stopped = false;
+  private measuring = false;
+
+  constructor(options: LoadOptions) {
+    super();
+    // NOTE: the work starts on a later tick so listeners attached right after runLoad() see every event.
+    this.result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.execute(options));
+    this.result.catch(() => {});
+  }
+
+  then<A = LoadResult, B = never>(
+    onFulfilled?: ((value: LoadResult) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.result.then(onFulfilled, onRejected);
+  }
+
+  /** Stops issuing handshakes; in-flight ones finish and the result covers what was measured. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.measuring) for (const ch of this.channels) ch.send({ type: 'stop' });
+  }
+
+  private async sanity(o: ResolvedLoadOptions): Promise<Observation> {
+    const id = o.identities[0]!;
+    return probeNode({
+      host: o.host,
+      port: o.port,
+      servername: o.servername,
+      tls: o.tls,
+      secureContext: clientContext({ tls: o.tls, trustPem: o.trustPem, chainPem: id.chainPem, keyPem: id.keyPem }),
+      mode: o.probe,
+      timeoutMs: Math.min(o.timeoutMs, 10_000),
+      ...(o.http ? { path: o.http.path } : {}),
+    });
+  }
+
+  private async execute(options: LoadOptions): Promise<LoadResult> {
+    const o = validate(options);
+    if (o instanceof Error) throw new HarnessError('MTLS_ERR_USAGE', o.message, { cause: o });
+    const notes: string[] = [];
+    if (o.sanity) {
+      const before = await this.sanity(o);
+      if (before.outcome !== 'accepted') {
+        const code = (before.error && TARGET_ERRORS[before.error.kind]) || 'MTLS_ERR_SANITY';
+        throw new HarnessError(
+          code,
+          `sanity probe before the load: a valid client certificate was not accepted by ${o.target.name} over TLS ${o.tls} (${describe(before)})`,
+        );
+      }
+    }
+    // NOTE: a target in this process (the built-in server) would be counted as generator CPU by a thread or inline
+    // worker, so those runs use child processes.
+    const workerKind: WorkerKind =
+      o.workerKind !== 'auto'
+        ? o.workerKind
+        : o.targetInProcess
+          ? 'process'
+          : o.workers === 1
+            ? 'inline'
+            : DEFAULT_MULTI_WORKER_KIND;
+    if (o.workerKind === 'auto' && o.workers > 1 && !o.targetInProcess)
+      notes.push(
+        `${o.workers} workers as ${workerKind === 'process' ? 'child processes' : 'worker threads'} (the faster kind as measured; see README)`,
+      );
+    if (o.targetInProcess && workerKind !== 'process')
+      notes.push('generator CPU not measured: the target runs in the same process as the workers');
+    if (o.targetInProcess && workerKind === 'process')
+      notes.push('workers ran as child processes: the target runs in the harness process, and its CPU is not counted');
+    const reportEvents = this.listenerCount('handshake') > 0 || this.listenerCount('error') > 0;
+    const specs = this.split(o, workerKind, reportEvents);
+    const parts: (LoadPart | undefined)[] = specs.map(() => undefined);
+    const progress: Progress[] = specs.map(() => ({
+      succeeded: 0,
+      full: 0,
+      resumed: 0,
+      requests: 0,
+      failed: 0,
+      acceptances: 0,
+      latencySumUs: 0,
+      latencyCount: 0,
+    }));
+
+    let ready = 0;
+    let finished = 0;
+    let onAllReady!: () => void;
+    let onAllDone!: () => void;
+    let onFailure!: (err: Error) => void;
+    const allReady = new Promise<void>((res) => (onAllReady = res));
+    const allDone = new Promise<void>((res) => (onAllDone = res));
+    const failed = new Promise<never>((_, rej) => (onFailure = rej));
+    failed.catch(() => {});
+    this.channels = specs.map((spec, i) => {
+      const ch = startWorker(workerKind);
+      ch.onExit((reason) => onFailure(new HarnessError('MTLS_ERR_INTERNAL', `load worker ${i}: ${reason}`)));
+      ch.onMessage((m) => {
+        switch (m.type) {
+          case 'ready':
+            if (++ready === specs.length) onAllReady();
+            return;
+          case 'progress':
+            progress[i] = m.progress;
+            return;
+          case 'events':
+            for (const e of m.events) {
+              if (e.kind === 'failed') {
+                if (this.listenerCount('error') > 0) this.emit('error', e);
+              } else this.emit('handshake', e);
+            }
+            return;
+          case 'done':
+            parts[i] = m.part;
+            if (++finished === specs.length) onAllDone();
+            return;
+          case 'failed':
+            onFailure(new HarnessError('MTLS_ERR_INTERNAL', `load worker ${i} failed: ${m.message}`));
+            return;
+        }
+      });
+      ch.send({ type: 'init', spec });
+      return ch;
+    });
+
+    let ticker: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([allReady, failed]);
+      const cpu0 = process.cpuUsage();
+      const startMs = Date.now();
+      this.measuring = true;
+      for (const ch of this.channels) ch.send({ type: 'go' });
+      if (this.stopped) for (const ch of this.channels) ch.send({ type: 'stop' });
+      this.emit('start', { workers: specs.length, workerKind });
+      let last = progress.map((p) => ({ ...p }));
+      let second = 0;
+      ticker = setInterval(() => {
+        second++;
+        const now = progress.map((p) => ({ ...p }));
+        const sum = (list: Progress[], k: keyof Progress) => list.reduce((a, p) => a + p[k], 0);
+        const d = (k: keyof Progress) => sum(now, k) - sum(last, k);
+        const count = d('latencyCount');
+        this.emit('tick', {
+          second,
+          full: d('full'),
+          resumed: d('resumed'),
+          requests: d('requests'),
+          errors: d('failed'),
+          total: sum(now, 'succeeded') + sum(now, 'requests'),
+          errorsTotal: sum(now, 'failed'),
+          acceptances: sum(now, 'acceptances'),
+          meanMs: count > 0 ? Math.round(d('latencySumUs') / count) / 1000 : 0,
+        });
+        last = now;
+      }, 1000);
+      await Promise.race([allDone, failed]);
+      clearInterval(ticker);
+      const endMs = Date.now();
+      const parentCpu = process.cpuUsage(cpu0);
+      const done = parts as LoadPart[];
+      // Threads and inline share this process: its CPU covers them. Child processes measured themselves.
+      // With a target in this process, only the children's own figures are the generator's.
+      const own = o.targetInProcess ? { user: 0, system: 0 } : parentCpu;
+      const cpu =
+        workerKind === 'process'
+          ? {
+              userMs: own.user / 1000 + done.reduce((a, p) => a + (p.cpu?.userMs ?? 0), 0),
+              systemMs: own.system / 1000 + done.reduce((a, p) => a + (p.cpu?.systemMs ?? 0), 0),
+            }
+          : o.targetInProcess
+            ? null
+            : { userMs: parentCpu.user / 1000, systemMs: parentCpu.system / 1000 };
+      await Promise.all(this.channels.map((ch) => ch.close()));
+      this.channels = [];
+
+      const extraFailures: string[] = [];
+      if (o.sanity && !this.stopped) {
+        const after = await this.sanity(o);
+        if (after.outcome !== 'accepted')
+          extraFailures.push(`sanity probe after the load: a valid client was not accepted (${describe(after)})`);
+      }
+      const measured = addMeasured(done.map((p) => ({ ...p, startMs: p.startMs })));
+      const config: LoadConfig = {
+        tls: o.tls,
+        mode: o.mode,
+        resumeRatio: o.resumeRatio,
+        ticketPolicy: o.ticketPolicy,
+        connections: o.connections,
+        durationS: o.durationS,
+        handshakes: o.handshakes,
+        rate: o.rate,
+        warmupS: o.warmupS,
+        workers: specs.length,
+        workerKind,
+        identities: o.identities.length,
+        scenario: o.scenario ? { id: o.scenario.id, fixture: o.scenario.fixture, expect: o.scenario.expect } : null,
+        http: o.http,
+      };
+      if (o.http && measured.counters.connections >= measured.counters.requests && measured.counters.requests > 1)
+        notes.push('the server closed the connection after every response: each request paid a handshake');
+      const result = buildLoadResult(measured, {
+        config,
+        target: {
+          name: o.target.name,
+          endpoint: `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`,
+          ...(o.target.version ? { version: o.target.version } : {}),
+        },
+        window: { startMs, endMs },
+        cpu,
+        agents: 1,
+        interrupted: this.stopped,
+        thresholds: { maxP99Ms: o.maxP99Ms, minRate: o.minRate },
+        minResumeSuccess: o.minResumeSuccess,
+        notes,
+        extraFailures,
+      });
+      this.emit('done', result);
+      return result;
+    } finally {
+      if (ticker) clearInterval(ticker);
+      await Promise.all(this.channels.map((ch) => ch.close()));
+    }
+  }
+
+  /** Splits connections, the handshake budget and the rate over the workers (remainders to the first ones). */
+  private split(o: ResolvedLoadOptions, workerKind: WorkerKind, reportEvents: boolean): WorkerSpec[] {
+    const k = o.workers;
+    const share = (total: number, i: number) => Math.floor(total / k) + (i < total % k ? 1 : 0);
+    const specs: WorkerSpec[] = [];
+    let loopOffset = 0;
+    for (let i = 0; i < k; i++) {
+      const connections = share(o.connections, i);
+      specs.push({
+        index: i,
+        host: o.host,
+        port: o.port,
+        servername: o.servername,
+        tls: o.tls,
+        mode: o.mode,
+        resumeRatio: o.resumeRatio,
+        ticketPolicy: o.ticketPolicy,
+        connections,
+        loopOffset,
+        handshakes: o.handshakes === null ? null : share(o.handshakes, i),
+        durationMs: o.durationS === null ? null : o.durationS * 1000,
+        rate: o.rate === null ? null : o.rate / k,
+        warmupMs: o.warmupS * 1000,
+        timeoutMs: o.timeoutMs,
+        ticketTimeoutMs: o.ticketTimeoutMs,
+        trustPem: o.trustPem,
+        identities: o.identities,
+        scenario: o.scenario ? { identity: o.scenario.identity, probe: o.probe } : null,
+        http: o.http,
+        reportEvents,
+        measureCpu: workerKind === 'process',
+      });
+      loopOffset += connections;
+    }
+    return specs;
+  }
+}
+
+/**
+ * Runs a load test against a TLS server with client certificates (STYLE.md rule 12: autocannon's shape). Returns at
+ * once; the run starts on the next tick. Rejects with a HarnessError for bad options (MTLS_ERR_USAGE) or a target
+ * that does not accept a valid client before the load (MTLS_ERR_SANITY, MTLS_ERR_TARGET_*).
+ */
+export function runLoad(options: LoadOptions): LoadRun {
+  return new LoadRun(options);
+}

@@ -1,0 +1,207 @@
+import type { LoadMode, TicketPolicy, WorkerKind } from '../core/load-result.js';
+import type { TlsVersion } from '../core/scenario.js';
+import { DEFAULT_LOAD_OPTIONS } from './default-options.js';
+import type { IdentityPem } from './protocol.js';
+
+/** Options of {@link runLoad}; everything optional has a default in {@link DEFAULT_LOAD_OPTIONS}. */
+export interface LoadOptions {
+  readonly host: string;
+  readonly port: number;
+  /** SNI and the server name checked in the server certificate (default localhost). */
+  readonly servername?: string;
+  /** For the report: the target's name and version. */
+  readonly target?: { readonly name: string; readonly version?: string };
+  readonly tls?: TlsVersion;
+  readonly mode?: LoadMode;
+  /** Share of handshakes that try to resume, with mode `mixed` (0 < R < 1). */
+  readonly resumeRatio?: number;
+  readonly ticketPolicy?: TicketPolicy;
+  readonly connections?: number;
+  /** Seconds of the measured phase; exclusive with `handshakes`. */
+  readonly durationS?: number;
+  /** Handshakes (attempts) of the measured phase; exclusive with `durationS`. */
+  readonly handshakes?: number;
+  /** Open model: constant arrival rate in handshakes per second. */
+  readonly rate?: number;
+  readonly warmupS?: number;
+  readonly workers?: number;
+  readonly workerKind?: WorkerKind | 'auto';
+  /** The CA bundle that verifies the server (the fixtures' trust.pem). */
+  readonly trustPem: string;
+  /** Client identities, spread over the connection loops (loop i uses identity i mod N). */
+  readonly identities: readonly IdentityPem[];
+  /** --scenario: the scenario's certificate (null: none) and what a correct server does with it. */
+  readonly scenario?: {
+    readonly id: string;
+    readonly fixture: string | null;
+    readonly expect: 'accept' | 'reject';
+    readonly identity: IdentityPem | null;
+  };
+  /** raw: any data back proves acceptance; http: a GET (what the sanity and scenario probes send). */
+  readonly probe?: 'raw' | 'http';
+  /** --http: requests over kept-alive mTLS connections. */
+  readonly http?: { readonly path?: string; readonly pipelining?: number };
+  readonly maxP99Ms?: number;
+  readonly minRate?: number;
+  readonly minResumeSuccess?: number;
+  readonly timeoutMs?: number;
+  readonly ticketTimeoutMs?: number;
+  readonly sanity?: boolean;
+  /**
+   * The target runs in this process (the built-in server started by the CLI). Its CPU must not count as the
+   * generator's, so the workers run as child processes (with workerKind auto) and only their CPU is counted.
+   */
+  readonly targetInProcess?: boolean;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedLoadOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly servername: string;
+  readonly target: { readonly name: string; readonly version?: string };
+  readonly tls: TlsVersion;
+  readonly mode: LoadMode;
+  readonly resumeRatio: number;
+  readonly ticketPolicy: TicketPolicy;
+  readonly connections: number;
+  readonly durationS: number | null;
+  readonly handshakes: number | null;
+  readonly rate: number | null;
+  readonly warmupS: number;
+  readonly workers: number;
+  readonly workerKind: WorkerKind | 'auto';
+  readonly trustPem: string;
+  readonly identities: readonly IdentityPem[];
+  readonly scenario: LoadOptions['scenario'] | null;
+  readonly probe: 'raw' | 'http';
+  readonly http: { readonly path: string; readonly pipelining: number } | null;
+  readonly maxP99Ms: number | null;
+  readonly minRate: number | null;
+  readonly minResumeSuccess: number;
+  readonly timeoutMs: number;
+  readonly ticketTimeoutMs: number;
+  readonly sanity: boolean;
+  readonly targetInProcess: boolean;
+}
+
+const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const isNum = (v: unknown, min: number, max = Number.MAX_VALUE): v is number =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+
+/**
+ * Checks load options and fills in defaults (autocannon's validate shape): returns the resolved options, or an
+ * `Error` whose message names the option at fault. Conflicting options are errors, never silently resolved.
+ */
+export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
+  const d = DEFAULT_LOAD_OPTIONS;
+  const err = (message: string) => new Error(message);
+  if (typeof o.host !== 'string' || o.host === '') return err("Bad option 'host': expected a host name or address");
+  if (!isInt(o.port, 1, 65535)) return err("Bad option 'port': expected an integer from 1 to 65535");
+  const tls = o.tls ?? d.tls;
+  if (tls !== '1.2' && tls !== '1.3') return err("Bad option 'tls': expected 1.2 or 1.3");
+  const mode = o.mode ?? d.mode;
+  if (!['full', 'resumed', 'mixed'].includes(mode)) return err("Bad option 'mode': expected full, resumed or mixed");
+  if (mode === 'mixed') {
+    if (o.resumeRatio === undefined) return err("Option 'mode' mixed needs 'resumeRatio' (0 < R < 1)");
+    if (!isNum(o.resumeRatio, 0) || o.resumeRatio <= 0 || o.resumeRatio >= 1)
+      return err("Bad option 'resumeRatio': expected a number between 0 and 1 (exclusive)");
+  } else if (o.resumeRatio !== undefined) {
+    return err("Option 'resumeRatio' needs mode mixed");
+  }
+  const resumeRatio = mode === 'mixed' ? o.resumeRatio! : mode === 'resumed' ? 1 : 0;
+  if (o.ticketPolicy !== undefined && !['reuse', 'fresh'].includes(o.ticketPolicy))
+    return err("Bad option 'ticketPolicy': expected reuse or fresh");
+  if (o.ticketPolicy !== undefined && mode === 'full')
+    return err("Option 'ticketPolicy' needs mode resumed or mixed (full handshakes use no ticket)");
+  const connections = o.connections ?? d.connections;
+  if (!isInt(connections, 1, 100_000)) return err("Bad option 'connections': expected an integer from 1 to 100000");
+  if (o.durationS !== undefined && o.handshakes !== undefined)
+    return err("Options 'durationS' and 'handshakes' exclude each other: bound the run by time or by count");
+  if (o.durationS !== undefined && !(isNum(o.durationS, 0) && o.durationS > 0 && o.durationS <= 86_400))
+    return err("Bad option 'durationS': expected seconds, more than 0 and at most 86400");
+  if (o.handshakes !== undefined && !isInt(o.handshakes, 1))
+    return err("Bad option 'handshakes': expected a positive integer");
+  if (o.rate !== undefined && !(isNum(o.rate, 0) && o.rate > 0 && o.rate <= 1_000_000))
+    return err("Bad option 'rate': expected handshakes per second, more than 0");
+  const warmupS = o.warmupS ?? d.warmupS;
+  if (!isNum(warmupS, 0, 3600)) return err("Bad option 'warmupS': expected seconds from 0 to 3600");
+  const workers = o.workers ?? d.workers;
+  if (!isInt(workers, 1, 256)) return err("Bad option 'workers': expected an integer from 1 to 256");
+  if (workers > connections) return err(`Option 'workers' (${workers}) exceeds 'connections' (${connections})`);
+  const workerKind = o.workerKind ?? d.workerKind;
+  if (!['auto', 'inline', 'thread', 'process'].includes(workerKind))
+    return err("Bad option 'workerKind': expected auto, thread or process");
+  if (workerKind === 'inline' && workers !== 1) return err("Option 'workerKind' inline runs exactly one worker");
+  const handshakes = o.handshakes ?? null;
+  if (handshakes !== null && handshakes < workers)
+    return err(`Option 'handshakes' (${handshakes}) is smaller than 'workers' (${workers})`);
+  if (typeof o.trustPem !== 'string' || !o.trustPem.includes('-----BEGIN'))
+    return err("Bad option 'trustPem': expected the PEM of the CA that verifies the server");
+  if (!Array.isArray(o.identities) || o.identities.length === 0)
+    return err("Bad option 'identities': expected at least one client identity (chainPem, keyPem)");
+  for (const [i, id] of o.identities.entries()) {
+    if (typeof id?.chainPem !== 'string' || typeof id.keyPem !== 'string')
+      return err(`Bad field 'identities[${i}]': expected { chainPem, keyPem } PEM strings`);
+  }
+  if (o.scenario) {
+    if (mode !== 'full') return err("Option 'scenario' probes with full handshakes: it excludes mode resumed/mixed");
+    if (o.http) return err("Options 'scenario' and 'http' exclude each other");
+  }
+  let http: ResolvedLoadOptions['http'] = null;
+  if (o.http) {
+    if (mode !== 'full' || o.ticketPolicy)
+      return err("Option 'http' keeps connections alive (undici resumes on its own): it excludes mode/ticketPolicy");
+    if (o.rate !== undefined) return err("Option 'http' runs the closed model: it excludes 'rate'");
+    if (o.handshakes !== undefined) return err("Option 'http' is bounded by time: use 'durationS', not 'handshakes'");
+    const pipelining = o.http.pipelining ?? d.pipelining;
+    if (!isInt(pipelining, 1, 256)) return err("Bad field 'pipelining' in 'http': expected an integer from 1 to 256");
+    const path = o.http.path ?? d.httpPath;
+    if (typeof path !== 'string' || !path.startsWith('/')) return err("Bad field 'path' in 'http': expected /PATH");
+    http = { path, pipelining };
+  }
+  if (o.maxP99Ms !== undefined && !(isNum(o.maxP99Ms, 0) && o.maxP99Ms > 0))
+    return err("Bad option 'maxP99Ms': expected milliseconds, more than 0");
+  if (o.minRate !== undefined && !(isNum(o.minRate, 0) && o.minRate > 0))
+    return err("Bad option 'minRate': expected a rate per second, more than 0");
+  const minResumeSuccess = o.minResumeSuccess ?? d.minResumeSuccess;
+  if (!isNum(minResumeSuccess, 0, 1)) return err("Bad option 'minResumeSuccess': expected a share from 0 to 1");
+  const timeoutMs = o.timeoutMs ?? d.timeoutMs;
+  if (!isInt(timeoutMs, 10, 600_000)) return err("Bad option 'timeoutMs': expected milliseconds from 10 to 600000");
+  const ticketTimeoutMs = o.ticketTimeoutMs ?? d.ticketTimeoutMs;
+  if (!isInt(ticketTimeoutMs, 1, 60_000))
+    return err("Bad option 'ticketTimeoutMs': expected milliseconds from 1 to 60000");
+  const probe = o.probe ?? 'http';
+  if (probe !== 'raw' && probe !== 'http') return err("Bad option 'probe': expected raw or http");
+  const servername = o.servername ?? d.servername;
+  return {
+    host: o.host,
+    port: o.port,
+    servername,
+    target: o.target ?? { name: `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}` },
+    tls,
+    mode,
+    resumeRatio,
+    ticketPolicy: o.ticketPolicy ?? d.ticketPolicy,
+    connections,
+    durationS: o.durationS ?? (handshakes === null ? d.durationS : null),
+    handshakes,
+    rate: o.rate ?? null,
+    warmupS,
+    workers,
+    workerKind,
+    trustPem: o.trustPem,
+    identities: o.identities,
+    scenario: o.scenario ?? null,
+    probe,
+    http,
+    maxP99Ms: o.maxP99Ms ?? null,
+    minRate: o.minRate ?? null,
+    minResumeSuccess,
+    timeoutMs,
+    ticketTimeoutMs,
+    sanity: o.sanity ?? d.sanity,
+    targetInProcess: o.targetInProcess ?? false,
+  };
+}

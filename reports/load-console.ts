@@ -1,0 +1,121 @@
+import type { LatencyMs, LoadResult, LoadTick } from '../core/load-result.js';
+import { visible } from './common.js';
+import type { FormatterOptions } from './types.js';
+
+const ESC = '\u001b[';
+const paint = (on: boolean, code: string) => (text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text);
+
+/** A rate with a fixed number of decimals that stays short: 1234.5 → "1234.5", 0.12 → "0.12". */
+export function formatRate(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+/** Milliseconds with up to three decimals. */
+export function formatMs(value: number): string {
+  return value >= 100 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
+}
+
+/** `p50 1.23 · p90 … · max …` */
+export function latencyLine(l: LatencyMs): string {
+  return `p50 ${formatMs(l.p50)} · p90 ${formatMs(l.p90)} · p99 ${formatMs(l.p99)} · p99.9 ${formatMs(l.p999)} · max ${formatMs(l.max)} ms`;
+}
+
+/** What a run measured, in words: the kind of handshakes and the model. */
+export function describeLoad(r: LoadResult): string {
+  const c = r.config;
+  const what = c.http
+    ? `HTTP GET ${c.http.path} (pipelining ${c.http.pipelining})`
+    : c.scenario
+      ? `scenario ${c.scenario.id} (full handshakes + app-data probe)`
+      : c.mode === 'mixed'
+        ? `mixed handshakes (${Math.round(c.resumeRatio * 100)} % resumption, ticket policy ${c.ticketPolicy})`
+        : c.mode === 'resumed'
+          ? `resumed handshakes (ticket policy ${c.ticketPolicy})`
+          : 'full handshakes';
+  const model =
+    c.rate !== null ? `open model at ${c.rate}/s, ≤ ${c.connections} in flight` : `${c.connections} connections`;
+  const bound = c.handshakes !== null ? `${c.handshakes} handshakes` : `${c.durationS} s`;
+  return `TLS ${c.tls} · ${what} · ${model} · ${bound} · ${c.workers} ${c.workerKind} worker(s) · ${c.identities} identit${c.identities === 1 ? 'y' : 'ies'}`;
+}
+
+/**
+ * The live line printed once a second, e.g.
+ * `  3 s   812 hs/s (full 812, resumed 0)  mean 9.81 ms  errors 0`.
+ */
+export function formatLoadTick(
+  t: LoadTick,
+  opts: FormatterOptions & { http?: boolean; scenario?: boolean } = {},
+): string {
+  const red = paint(opts.color === true, '1;31');
+  const rate = opts.http ? `${t.requests} req/s` : `${t.full + t.resumed} hs/s (full ${t.full}, resumed ${t.resumed})`;
+  const acc = opts.scenario ? `  acceptances ${t.acceptances > 0 ? red(String(t.acceptances)) : '0'}` : '';
+  const errors = t.errors > 0 ? red(String(t.errors)) : '0';
+  return `  ${String(t.second).padStart(3)} s  ${rate}  mean ${formatMs(t.meanMs)} ms  errors ${errors} (total ${t.errorsTotal})${acc}`;
+}
+
+const counts = (record: Readonly<Record<string, number>>): string =>
+  Object.entries(record)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${visible(k)} ${v}`)
+    .join(', ') || 'none';
+
+/** The console summary of a load run (plain text; ANSI colour with `color`). */
+export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): string {
+  const on = opts.color === true;
+  const bold = paint(on, '1');
+  const green = paint(on, '1;32');
+  const red = paint(on, '1;31');
+  const lines: string[] = [];
+  lines.push(bold(`mtls-harness load: ${visible(r.target.name)} (${visible(r.target.endpoint)})`));
+  lines.push(`  ${describeLoad(r)}`);
+  lines.push(
+    `  measured ${(r.durationMs / 1000).toFixed(2)} s from ${r.startedAt}${r.agents > 1 ? ` · ${r.agents} agents merged` : ''}${r.interrupted ? ' · INTERRUPTED (Ctrl-C): partial figures' : ''}`,
+  );
+  const h = r.handshakes;
+  if (r.http) {
+    lines.push(
+      `  requests/s      ${bold(formatRate(r.http.requestsPerSecond))}  (${r.http.requests} requests, ${r.http.failed} failed; ${r.http.connections} TLS connections, ${r.http.resumedConnections} resumed)`,
+    );
+    lines.push(`  latency         ${latencyLine(r.http.latencyMs)}`);
+    lines.push(`  status codes    ${counts(r.http.statusCodes)}`);
+  } else {
+    lines.push(
+      `  handshakes/s    ${bold(formatRate(r.handshakesPerSecond.total))}  (full ${formatRate(r.handshakesPerSecond.full)}, resumed ${formatRate(r.handshakesPerSecond.resumed)})`,
+    );
+    lines.push(
+      `  handshakes      ${h.succeeded} ok of ${h.attempted} (full ${h.full}, resumed ${h.resumed}, failed ${h.failed})`,
+    );
+    if (r.resumedRatio !== null)
+      lines.push(`  resumed ratio   ${(r.resumedRatio * 100).toFixed(2)} % (isSessionReused)`);
+    if (r.resumption.wanted > 0) {
+      const rs = r.resumption;
+      lines.push(
+        `  resumption      ${rs.resumed} of ${rs.wanted} asked for (no ticket ${rs.noTicketReceived}, ticket refused ${rs.ticketRefused}, server cache off ${rs.serverCacheOff})`,
+      );
+    }
+    lines.push(`  latency         ${latencyLine(r.latencyMs)}`);
+    if (r.latencyByKind.full.count > 0 && r.latencyByKind.resumed.count > 0) {
+      lines.push(`    full          ${latencyLine(r.latencyByKind.full)}`);
+      lines.push(`    resumed       ${latencyLine(r.latencyByKind.resumed)}`);
+    }
+  }
+  if (r.acceptances !== null) {
+    const bad = r.config.scenario?.expect === 'reject' && r.acceptances > 0;
+    lines.push(
+      `  acceptances     ${bad ? red(String(r.acceptances)) : String(r.acceptances)}  (rejections: ${counts(r.rejections ?? {})})`,
+    );
+  }
+  lines.push(`  errors          ${r.errorsTotal}${r.errorsTotal ? ` (${counts(r.errors)})` : ''}`);
+  if (r.cpu && r.clientCpuMsPerHandshake !== null) {
+    const busy = r.cpu.cores >= 0.9 * r.config.workers ? ' (near saturation: the generator may be the limit)' : '';
+    lines.push(
+      `  generator CPU   ${formatMs(r.clientCpuMsPerHandshake)} ms per ${r.http ? 'request' : 'handshake'} · ${r.cpu.cores.toFixed(2)} cores busy${busy}`,
+    );
+  } else {
+    lines.push('  generator CPU   not measured');
+  }
+  for (const note of r.notes) lines.push(`  note: ${visible(note)}`);
+  if (r.passed) lines.push(green('  PASS'));
+  else for (const f of r.failures) lines.push(red(`  FAIL ${visible(f)}`));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,76 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HarnessError } from '../core/errors.js';
+import { ensureDir } from '../core/fs.js';
+import type { LoadResult } from '../core/load-result.js';
+import { formatLoadConsole } from './load-console.js';
+import { formatLoadHtml } from './load-html.js';
+import { formatLoadJson } from './load-json.js';
+import type { FormatterOptions } from './types.js';
+
+export { formatLoadConsole, formatLoadTick, describeLoad } from './load-console.js';
+export { formatLoadHtml } from './load-html.js';
+export { formatLoadJson } from './load-json.js';
+
+/** Report formats of a load run. */
+export type LoadReportFormat = 'console' | 'json' | 'html';
+
+/** A load report writer: a pure function from a {@link LoadResult} to the text of one report. */
+export type LoadFormatter = (result: LoadResult, opts?: FormatterOptions) => string;
+
+/** Every load report writer, by format name. */
+export const LOAD_FORMATTERS: Readonly<Record<LoadReportFormat, LoadFormatter>> = {
+  console: formatLoadConsole,
+  json: formatLoadJson,
+  html: formatLoadHtml,
+};
+
+/** File names inside the report directory: a public contract (`merge` reads results.json). */
+export const LOAD_REPORT_FILES: Readonly<Record<Exclude<LoadReportFormat, 'console'>, string>> = {
+  json: 'results.json',
+  html: 'report.html',
+};
+
+/** Parses `console,json,html` (order kept, duplicates dropped); MTLS_ERR_USAGE for anything else. */
+export function parseLoadFormats(list: string): LoadReportFormat[] {
+  const out: LoadReportFormat[] = [];
+  for (const raw of list.split(',')) {
+    const name = raw.trim();
+    if (!name) continue;
+    if (!Object.hasOwn(LOAD_FORMATTERS, name))
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        `Bad value '${name}' in '--format' argument: expected a comma-separated list of console, json, html`,
+      );
+    if (!out.includes(name as LoadReportFormat)) out.push(name as LoadReportFormat);
+  }
+  if (out.length === 0)
+    throw new HarnessError('MTLS_ERR_USAGE', "Empty '--format' argument: expected some of console, json, html");
+  return out;
+}
+
+/** Writes the file formats into `dir` and returns the paths; MTLS_ERR_OUT_UNWRITABLE on failure. */
+export async function writeLoadReports(
+  result: LoadResult,
+  dir: string,
+  formats: readonly LoadReportFormat[],
+): Promise<string[]> {
+  const files = formats.filter((f): f is Exclude<LoadReportFormat, 'console'> => f !== 'console');
+  if (files.length === 0) return [];
+  try {
+    ensureDir(dir);
+  } catch (cause) {
+    throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `Cannot create report directory '${dir}'`, { cause });
+  }
+  const written: string[] = [];
+  for (const f of files) {
+    const path = join(dir, LOAD_REPORT_FILES[f]);
+    try {
+      await writeFile(path, LOAD_FORMATTERS[f](result), 'utf8');
+    } catch (cause) {
+      throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `Cannot write ${f} report '${path}'`, { cause });
+    }
+    written.push(path);
+  }
+  return written;
+}

@@ -1,0 +1,324 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HarnessError } from '../../core/errors.js';
+import type { FixtureSet } from '../../core/manifest.js';
+import type { Feature, ServerPolicy } from '../../core/scenario.js';
+import { startOcspResponder, type OcspResponder } from '../../fixtures-gen/ocsp.js';
+import type { StartedTarget } from '../target.js';
+import { freePort, PortTakenError, startServerProcess, type ServerProcess } from './spawn.js';
+
+/** The process-target names, in the order `mtls-harness targets` lists them. */
+export const PROCESS_TARGET_NAMES = [
+  'nginx',
+  'haproxy',
+  'apache',
+  'stunnel',
+  'lighttpd',
+  'caddy',
+  'openssl-s-server',
+] as const;
+/** A server the harness can start itself. */
+export type ProcessTargetName = (typeof PROCESS_TARGET_NAMES)[number];
+
+/**
+ * The PKI files as the server sees them, relative to {@link RenderInput.root}. {@link stagePki} copies them from the
+ * fixtures into `<dir>/pki/`, so the same rendered configuration works for a process (root = the temp dir) and for a
+ * container (root = the mount point).
+ */
+export const PKI = {
+  /** Server certificate followed by its intermediate. */
+  chain: 'pki/server-chain.pem',
+  /** The server certificate alone. */
+  cert: 'pki/server-cert.pem',
+  key: 'pki/server-key.pem',
+  /** chain + key in one file (haproxy). */
+  chainAndKey: 'pki/server-chain-key.pem',
+  trust: 'pki/trust.pem',
+  /** Every CRL of the trusted hierarchy, one per CA level. */
+  crls: 'pki/crls.pem',
+  /** trust.pem followed by every CRL (servers that read CRLs from their CA file). */
+  trustAndCrls: 'pki/trust-and-crls.pem',
+  /** Every intermediate CA of the trusted hierarchy: untrusted helpers to verify OCSP responses their CA signed. */
+  intermediates: 'pki/intermediates.pem',
+} as const;
+
+/** What a configuration is rendered from: pure data, no file system access. */
+export interface RenderInput {
+  readonly policy: ServerPolicy;
+  /** Directory the server sees its files under (the temp dir, or the container mount point). */
+  readonly root: string;
+  /** Address and port the server listens on. */
+  readonly listenHost: string;
+  readonly port: number;
+  /** URL of the loopback OCSP responder, for servers that check OCSP for client certificates. */
+  readonly ocspUrl?: string;
+  /** True when the process runs as root (privilege-dropping servers then need a user). */
+  readonly asRoot: boolean;
+  /** A deliberately broken variant, one of the adapter's {@link ServerAdapter.weakenings}. */
+  readonly weaken?: string;
+  /** `debian`: the Debian package's layout (default); `image`: the official container image's layout. */
+  readonly flavor?: 'debian' | 'image';
+}
+
+/** A rendered configuration: files to write under the root, and the command line. */
+export interface Rendered {
+  /** Relative path → content. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Arguments after the binary. */
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** Relative paths of log files the server writes. */
+  readonly logFiles?: readonly string[];
+}
+
+/** How a server rejects a client: with a TLS alert, at the HTTP layer after the handshake, or both. */
+export type RejectionMechanism = 'alert' | 'http' | 'alert-or-http';
+
+/** What an adapter's server can express, as `mtls-harness targets` shows it. */
+export interface AdapterCapabilities {
+  /** Features the runner may rely on (scenarios needing others are skipped with the reason). */
+  readonly features: readonly Feature[];
+  readonly tls: readonly ('1.2' | '1.3')[];
+  readonly resumption: boolean;
+  readonly rejection: RejectionMechanism;
+  /** One line per notable limitation. */
+  readonly notes: readonly string[];
+}
+
+/** One real server: how to find it, what it can do, and how to configure it. */
+export interface ServerAdapter {
+  readonly name: ProcessTargetName;
+  /** The Debian package that provides it. */
+  readonly debianPackage: string;
+  /** Candidate binaries, first found wins. */
+  readonly binaries: readonly string[];
+  /** The official container image (with a tag). */
+  readonly image: string;
+  /** The server binary inside {@link image}. */
+  readonly containerBinary: string;
+  /** Arguments that print the version, and how to extract it from the output. */
+  readonly versionArgs: readonly string[];
+  parseVersion(output: string): string | undefined;
+  readonly capabilities: AdapterCapabilities;
+  /** Deliberately weakened variants for tests: name → what is left out. */
+  readonly weakenings: Readonly<Record<string, string>>;
+  /** Renders the configuration. Pure: the same input gives the same output. */
+  render(input: RenderInput): Rendered;
+  /** Probes concurrently in flight the server copes with (openssl s_server serves one connection at a time). */
+  readonly maxConcurrency?: number;
+}
+
+/** Locates an executable on PATH (plus the sbin directories, which a non-root PATH may lack). */
+export function which(names: readonly string[]): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean);
+  for (const name of names) {
+    for (const dir of dirs) {
+      const p = path.join(dir, name);
+      try {
+        // NOTE: accessSync(X_OK) is true for root on any file; read the mode bits instead.
+        const st = statSync(p);
+        if (st.isFile() && (st.mode & 0o111) !== 0) return p;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Runs a command and returns stdout+stderr (never throws; a missing binary gives ''). */
+export function runForOutput(command: string, args: readonly string[], timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(command, [...args], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (_err, stdout, stderr) =>
+      resolve(`${String(stdout)}${String(stderr)}`),
+    );
+  });
+}
+
+/** Availability of an adapter on this machine. */
+export type Availability =
+  | { readonly available: true; readonly version: string; readonly binary: string }
+  | { readonly available: false; readonly reason: string };
+
+/** Finds the binary and reads its version. */
+export async function probeAdapter(adapter: ServerAdapter): Promise<Availability> {
+  const binary = which(adapter.binaries);
+  if (!binary) {
+    return {
+      available: false,
+      reason: `${adapter.binaries[0]} not found (install the Debian package ${adapter.debianPackage}, or run scripts/install-targets.sh)`,
+    };
+  }
+  const out = await runForOutput(binary, adapter.versionArgs);
+  const version = adapter.parseVersion(out);
+  if (!version) {
+    return { available: false, reason: `${binary} ${adapter.versionArgs.join(' ')} printed no version: ${out.trim()}` };
+  }
+  return { available: true, version, binary };
+}
+
+/** Copies the PKI files the configurations name into `<dir>/pki/` (keys mode 0600). */
+export function stagePki(fixtures: FixtureSet, dir: string): void {
+  const m = fixtures.manifest;
+  const read = (rel: string) => {
+    try {
+      return readFileSync(fixtures.resolve(rel), 'utf8');
+    } catch (cause) {
+      throw new HarnessError(
+        'MTLS_ERR_FILE_MISSING',
+        `fixtures file '${fixtures.resolve(rel)}' named by the manifest is missing`,
+        { cause },
+      );
+    }
+  };
+  mkdirSync(path.join(dir, 'pki'), { recursive: true });
+  const write = (rel: string, content: string, mode = 0o644) => {
+    writeFileSync(path.join(dir, rel), content, { mode });
+    chmodSync(path.join(dir, rel), mode);
+  };
+  const nl = (s: string) => (s.endsWith('\n') ? s : `${s}\n`);
+  const chain = nl(read(m.server.chain));
+  const key = nl(read(m.server.key));
+  const trust = nl(read(m.trust));
+  // NOTE: one CRL per CA level of the trusted hierarchy: with CRL checking on for the whole chain, OpenSSL-based
+  // servers refuse a chain whose any CA lacks a CRL.
+  const crls = m.cas
+    .filter((c) => c.crl)
+    .map((c) => nl(read(c.crl!.pem)))
+    .join('');
+  write(PKI.chain, chain);
+  write(PKI.cert, nl(read(m.server.cert)));
+  write(PKI.key, key, 0o600);
+  write(PKI.chainAndKey, chain + key, 0o600);
+  write(PKI.trust, trust);
+  write(PKI.crls, crls);
+  write(PKI.trustAndCrls, trust + crls);
+  write(
+    PKI.intermediates,
+    m.cas
+      .filter((c) => c.crl && c.issuer !== null)
+      .map((c) => nl(read(c.cert)))
+      .join(''),
+  );
+}
+
+/** Writes a rendered configuration's files under `dir`. */
+export function writeRendered(rendered: Rendered, dir: string): void {
+  for (const [rel, content] of Object.entries(rendered.files)) {
+    const p = path.join(dir, rel);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, content);
+  }
+}
+
+/** Options of {@link startProcessTarget}. */
+export interface ProcessStartOptions {
+  readonly weaken?: string;
+  /** Default 10 s. */
+  readonly readyTimeoutMs?: number;
+  readonly host?: string;
+}
+
+/** A started process target, with its PID for tests that check it is gone afterwards. */
+export interface StartedProcessTarget extends StartedTarget {
+  readonly pid: number;
+  /** The rendered configuration's directory (removed on stop). */
+  readonly dir: string;
+  readonly maxConcurrency?: number;
+}
+
+/**
+ * Starts an adapter's server for one policy: a private temp dir with the PKI and the rendered configuration, a free
+ * 127.0.0.1 port (a new one if it was taken meanwhile), a loopback OCSP responder where the server checks OCSP, and
+ * the binary in the foreground. Stopping kills it by PID and removes the temp dir.
+ */
+export async function startProcessTarget(
+  adapter: ServerAdapter,
+  fixtures: FixtureSet,
+  policy: ServerPolicy,
+  options: ProcessStartOptions = {},
+): Promise<StartedProcessTarget> {
+  const probe = await probeAdapter(adapter);
+  if (!probe.available)
+    throw new HarnessError('MTLS_ERR_TARGET_UNAVAILABLE', `target '${adapter.name}': ${probe.reason}`);
+  if (options.weaken && !(options.weaken in adapter.weakenings)) {
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `target '${adapter.name}' has no weakening '${options.weaken}' (has: ${Object.keys(adapter.weakenings).join(', ') || 'none'})`,
+    );
+  }
+  const host = options.host ?? '127.0.0.1';
+  const wantsOcsp = adapter.capabilities.features.includes('ocsp');
+  const ocsp: OcspResponder | undefined = wantsOcsp ? await startOcspResponder(fixtures, { port: 0 }) : undefined;
+  let lastError: unknown;
+  try {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), `mtls-harness-${adapter.name}-`));
+      // NOTE: servers started as root drop their workers to nobody, which must be able to reach the dir (not read it).
+      chmodSync(dir, 0o711);
+      let proc: ServerProcess;
+      const port = await freePort(host);
+      try {
+        stagePki(fixtures, dir);
+        const rendered = adapter.render({
+          policy,
+          root: dir,
+          listenHost: host,
+          port,
+          asRoot: process.getuid?.() === 0,
+          ...(ocsp ? { ocspUrl: ocsp.ocspUrl } : {}),
+          ...(options.weaken ? { weaken: options.weaken } : {}),
+        });
+        writeRendered(rendered, dir);
+        proc = await startServerProcess({
+          name: adapter.name,
+          command: probe.binary,
+          args: rendered.args,
+          cwd: dir,
+          ...(rendered.env ? { env: rendered.env } : {}),
+          host,
+          port,
+          logFiles: (rendered.logFiles ?? []).map((f) => path.join(dir, f)),
+          tempDir: dir,
+          ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+        });
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        if (err instanceof PortTakenError) {
+          lastError = err;
+          continue;
+        }
+        throw err;
+      }
+      const stop = async () => {
+        await proc.stop();
+        await ocsp?.close();
+      };
+      const features = new Set<Feature>(adapter.capabilities.features);
+      return {
+        name: adapter.name,
+        policy,
+        endpoint: { host, port },
+        servername: 'localhost',
+        capabilities: features,
+        probe: 'http',
+        version: probe.version,
+        pid: proc.pid,
+        dir,
+        ...(adapter.maxConcurrency ? { maxConcurrency: adapter.maxConcurrency } : {}),
+        logs: () => proc.logs(),
+        stop,
+        [Symbol.asyncDispose]: stop,
+      };
+    }
+  } catch (err) {
+    await ocsp?.close();
+    throw err;
+  }
+  await ocsp?.close();
+  throw new HarnessError('MTLS_ERR_PORT', `target '${adapter.name}': every free port was taken before it could bind`, {
+    cause: lastError,
+  });
+}

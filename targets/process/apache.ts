@@ -1,0 +1,108 @@
+import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
+import { PKI } from './adapter.js';
+
+const WEAKENINGS = {
+  'no-crl': 'no SSLCARevocationFile/SSLCARevocationCheck: revoked certificates are not detected',
+  'optional-no-ca': 'SSLVerifyClient optional_no_ca: chains that do not reach a trusted CA are let through',
+} as const;
+
+/** Where apache keeps its loadable modules: Debian's apache2, and the official httpd image. */
+const MODULES = { debian: '/usr/lib/apache2/modules', image: '/usr/local/apache2/modules' } as const;
+
+/**
+ * A minimal httpd.conf that loads only the modules it needs, keeps its pid, lock and log files in the private
+ * directory, requires or asks for a client certificate, checks the CRLs of the whole chain and OCSP for the leaf
+ * (through the loopback responder), and serves a one-line page.
+ */
+export function renderApache(input: RenderInput): Rendered {
+  const modules = MODULES[input.flavor ?? 'debian'];
+  const p = (rel: string) => `${input.root}/${rel}`;
+  const verify =
+    input.weaken === 'optional-no-ca' ? 'optional_no_ca' : input.policy === 'require' ? 'require' : 'optional';
+  const mod = (name: string, file: string) => `LoadModule ${name}_module ${modules}/${file}`;
+  const lines = [
+    '# rendered by mtls-harness: a private apache in the foreground',
+    mod('mpm_event', 'mod_mpm_event.so'),
+    mod('authz_core', 'mod_authz_core.so'),
+    mod('dir', 'mod_dir.so'),
+    mod('mime', 'mod_mime.so'),
+    mod('socache_shmcb', 'mod_socache_shmcb.so'),
+    mod('ssl', 'mod_ssl.so'),
+    `ServerRoot ${input.root}`,
+    `DefaultRuntimeDir ${p('run')}`,
+    `PidFile ${p('run/httpd.pid')}`,
+    `ErrorLog ${p('error.log')}`,
+    'LogLevel info ssl:info',
+    ...(input.asRoot
+      ? input.flavor === 'image'
+        ? ['User daemon', 'Group daemon']
+        : ['User nobody', 'Group nogroup']
+      : []),
+    'ServerName localhost',
+    `Listen ${input.listenHost}:${input.port}`,
+    'StartServers 1',
+    'ServerLimit 1',
+    'ThreadsPerChild 16',
+    'MaxRequestWorkers 16',
+    `DocumentRoot ${p('www')}`,
+    'DirectoryIndex index.html',
+    'TypesConfig /dev/null',
+    'AddType text/plain .html',
+    `<Directory ${p('www')}>`,
+    '  Require all granted',
+    '</Directory>',
+    `SSLSessionCache shmcb:${p('run/ssl_scache')}(512000)`,
+    `<VirtualHost ${input.listenHost}:${input.port}>`,
+    '  SSLEngine on',
+    '  SSLProtocol -all +TLSv1.2 +TLSv1.3',
+    `  SSLCertificateFile ${p(PKI.cert)}`,
+    `  SSLCertificateChainFile ${p(PKI.chain)}`,
+    `  SSLCertificateKeyFile ${p(PKI.key)}`,
+    `  SSLCACertificateFile ${p(PKI.trust)}`,
+    `  SSLVerifyClient ${verify}`,
+    '  SSLVerifyDepth 5',
+    ...(input.weaken === 'no-crl' ? [] : [`  SSLCARevocationFile ${p(PKI.crls)}`, '  SSLCARevocationCheck chain']),
+    ...(input.ocspUrl
+      ? [
+          '  SSLOCSPEnable leaf',
+          `  SSLOCSPDefaultResponder ${input.ocspUrl}`,
+          '  SSLOCSPOverrideResponder on',
+          // NOTE: mod_ssl verifies an OCSP response against its CA store only, not the chain the client sent, so a
+          // response signed by an intermediate needs the intermediates as untrusted helpers.
+          `  SSLOCSPResponderCertificateFile ${p(PKI.intermediates)}`,
+          '  SSLOCSPResponderTimeout 5',
+        ]
+      : []),
+    '</VirtualHost>',
+    '',
+  ];
+  return {
+    files: {
+      'httpd.conf': lines.join('\n'),
+      'www/index.html': 'ok\n',
+      'run/.keep': '',
+    },
+    args: ['-DFOREGROUND', '-d', input.root, '-f', p('httpd.conf')],
+    logFiles: ['error.log'],
+  };
+}
+
+/** Apache httpd with mod_ssl (Debian apache2 / official image httpd). */
+export const apacheAdapter: ServerAdapter = {
+  name: 'apache',
+  debianPackage: 'apache2',
+  binaries: ['apache2', 'httpd'],
+  image: 'httpd:2.4',
+  containerBinary: 'httpd',
+  versionArgs: ['-v'],
+  parseVersion: (out) => /Server version: (\S+)/.exec(out)?.[1],
+  capabilities: {
+    features: ['crl', 'ocsp'],
+    tls: ['1.2', '1.3'],
+    resumption: true,
+    rejection: 'alert',
+    notes: ['OCSP for client certificates via SSLOCSPEnable leaf with the loopback responder'],
+  },
+  weakenings: WEAKENINGS,
+  render: renderApache,
+};

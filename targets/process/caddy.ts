@@ -1,0 +1,75 @@
+import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
+import { PKI } from './adapter.js';
+
+const WEAKENINGS = {
+  'request-only': 'client_auth mode request: a certificate is asked for but never verified',
+} as const;
+
+/**
+ * A Caddyfile for one HTTPS site on the port: the fixtures' server chain, `client_auth` with `require_and_verify` or
+ * `verify_if_given` against the fixtures' root, and a one-line response. The admin API is off and every state
+ * directory is inside the private directory. Caddy (Go crypto/tls) has no CRL or OCSP checking of client certificates.
+ */
+export function renderCaddy(input: RenderInput): Rendered {
+  const p = (rel: string) => `${input.root}/${rel}`;
+  const mode =
+    input.weaken === 'request-only' ? 'request' : input.policy === 'require' ? 'require_and_verify' : 'verify_if_given';
+  const lines = [
+    '# rendered by mtls-harness: a private caddy in the foreground',
+    '{',
+    '  admin off',
+    '  auto_https off',
+    `  storage file_system ${p('storage')}`,
+    '  default_sni localhost',
+    '  servers {',
+    '    protocols h1 h2',
+    '  }',
+    '  log {',
+    '    output stderr',
+    '    level INFO',
+    '  }',
+    '}',
+    `https://:${input.port} {`,
+    `  bind ${input.listenHost}`,
+    `  tls ${p(PKI.chain)} ${p(PKI.key)} {`,
+    '    protocols tls1.2 tls1.3',
+    '    client_auth {',
+    `      mode ${mode}`,
+    `      trusted_ca_cert_file ${p(PKI.trust)}`,
+    '    }',
+    '  }',
+    '  respond "ok" 200',
+    '}',
+    '',
+  ];
+  return {
+    files: { Caddyfile: lines.join('\n') },
+    args: ['run', '--config', p('Caddyfile'), '--adapter', 'caddyfile'],
+    env: {
+      HOME: input.root,
+      XDG_CONFIG_HOME: p('config'),
+      XDG_DATA_HOME: p('data'),
+      XDG_CACHE_HOME: p('cache'),
+    },
+  };
+}
+
+/** Caddy (Debian caddy / official image caddy). */
+export const caddyAdapter: ServerAdapter = {
+  name: 'caddy',
+  debianPackage: 'caddy',
+  binaries: ['caddy'],
+  image: 'caddy:2.6',
+  containerBinary: 'caddy',
+  versionArgs: ['version'],
+  parseVersion: (out) => /^v?(\d+\.\d+\.\S*)/m.exec(out.trim())?.[1]?.replace(/^/, 'caddy/'),
+  capabilities: {
+    features: [],
+    tls: ['1.2', '1.3'],
+    resumption: true,
+    rejection: 'alert',
+    notes: ['Go crypto/tls: no CRL and no OCSP checking of client certificates (revocation scenarios are skipped)'],
+  },
+  weakenings: WEAKENINGS,
+  render: renderCaddy,
+};

@@ -1,0 +1,82 @@
+import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
+import { PKI } from './adapter.js';
+
+const WEAKENINGS = {
+  'no-crl': 'no ssl.ca-crl-file: revoked certificates are not detected',
+  'no-enforce': 'ssl.verifyclient.enforce = "disable" under the require policy: verification failures are ignored',
+} as const;
+
+/**
+ * The page behind lighttpd's optional policy: lighttpd's documented way to "verify if given" is to let the application
+ * read SSL_CLIENT_VERIFY (SUCCESS, NONE, or FAILED:<reason>), so this CGI answers 403 for a failed certificate.
+ */
+const GATE = [
+  '#!/bin/sh',
+  'case "$SSL_CLIENT_VERIFY" in',
+  "  SUCCESS|NONE) printf 'Status: 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nok\\n' ;;",
+  '  *) printf \'Status: 403 Forbidden\\r\\nContent-Type: text/plain\\r\\n\\r\\nclient certificate: %s\\n\' "$SSL_CLIENT_VERIFY" ;;',
+  'esac',
+  '',
+].join('\n');
+
+/**
+ * lighttpd.conf with mod_openssl: the client certificate is verified against the fixtures' root and every CA level's
+ * CRL. `ssl.verifyclient.enforce` is the only TLS-level switch: "enable" rejects a missing or failing certificate with
+ * an alert; "disable" accepts both and leaves the verdict to the application. The optional policy therefore serves
+ * the page through a CGI gate on SSL_CLIENT_VERIFY (HTTP 403 for a failed certificate). No OCSP for client
+ * certificates.
+ */
+export function renderLighttpd(input: RenderInput): Rendered {
+  const p = (rel: string) => `${input.root}/${rel}`;
+  const enforce = input.policy === 'require' && input.weaken !== 'no-enforce';
+  const gate = input.policy === 'optional' && !input.weaken;
+  const lines = [
+    '# rendered by mtls-harness: a private lighttpd in the foreground',
+    `server.modules = ( "mod_openssl"${gate ? ', "mod_cgi"' : ''} )`,
+    `server.document-root = "${p('www')}"`,
+    `server.bind = "${input.listenHost}"`,
+    `server.port = ${input.port}`,
+    // NOTE: no server.errorlog: lighttpd opens it after dropping privileges; in the foreground it logs to stderr.
+    ...(input.asRoot ? ['server.username = "nobody"', 'server.groupname = "nogroup"'] : []),
+    `index-file.names = ( "${gate ? 'index.sh' : 'index.html'}" )`,
+    ...(gate ? ['cgi.assign = ( ".sh" => "/bin/sh" )'] : []),
+    'mimetype.assign = ( ".html" => "text/plain" )',
+    'ssl.engine = "enable"',
+    `ssl.pemfile = "${p(PKI.chain)}"`,
+    `ssl.privkey = "${p(PKI.key)}"`,
+    `ssl.ca-file = "${p(PKI.trust)}"`,
+    ...(input.weaken === 'no-crl' ? [] : [`ssl.ca-crl-file = "${p(PKI.crls)}"`]),
+    'ssl.openssl.ssl-conf-cmd = ( "MinProtocol" => "TLSv1.2" )',
+    'ssl.verifyclient.activate = "enable"',
+    `ssl.verifyclient.enforce = "${enforce ? 'enable' : 'disable'}"`,
+    'ssl.verifyclient.depth = 5',
+    '',
+  ];
+  return {
+    files: { 'lighttpd.conf': lines.join('\n'), 'www/index.html': 'ok\n', ...(gate ? { 'www/index.sh': GATE } : {}) },
+    args: ['-D', '-f', p('lighttpd.conf')],
+  };
+}
+
+/** lighttpd (Debian lighttpd; no official image: the container form uses sebp/lighttpd). */
+export const lighttpdAdapter: ServerAdapter = {
+  name: 'lighttpd',
+  debianPackage: 'lighttpd',
+  binaries: ['lighttpd'],
+  image: 'sebp/lighttpd:latest',
+  containerBinary: 'lighttpd',
+  versionArgs: ['-v'],
+  parseVersion: (out) => /^(lighttpd\/\S+)/m.exec(out)?.[1],
+  capabilities: {
+    features: ['crl'],
+    tls: ['1.2', '1.3'],
+    resumption: true,
+    rejection: 'alert-or-http',
+    notes: [
+      'require: alert; optional (ssl.verifyclient.enforce = "disable") accepts failing certificates at the TLS layer, so a CGI gate on SSL_CLIENT_VERIFY answers 403',
+      'no OCSP checking of client certificates',
+    ],
+  },
+  weakenings: WEAKENINGS,
+  render: renderLighttpd,
+};

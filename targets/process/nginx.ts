@@ -1,0 +1,79 @@
+import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
+import { PKI } from './adapter.js';
+
+/** Weakened nginx variants: what a misconfiguration leaves out. */
+const WEAKENINGS = {
+  'optional-no-ca':
+    'ssl_verify_client optional_no_ca: chains that do not reach a trusted CA get through (and nginx refuses ssl_ocsp with it)',
+  'no-crl': 'no ssl_crl: revoked certificates are not detected',
+} as const;
+
+/**
+ * nginx.conf for the policy: `ssl_verify_client on|optional`, the fixtures' root, every CA level's CRL, and OCSP for
+ * the leaf through the loopback responder (`ssl_ocsp`, nginx ≥ 1.19). nginx verifies during the handshake but
+ * rejects a bad client certificate at the HTTP layer (400), after a completed handshake.
+ */
+export function renderNginx(input: RenderInput): Rendered {
+  const p = (rel: string) => `${input.root}/${rel}`;
+  const verify = input.weaken === 'optional-no-ca' ? 'optional_no_ca' : input.policy === 'require' ? 'on' : 'optional';
+  const lines = [
+    '# rendered by mtls-harness: a private nginx in the foreground',
+    'worker_processes 1;',
+    `pid ${p('nginx.pid')};`,
+    `error_log ${p('error.log')} info;`,
+    ...(input.asRoot ? ['user nobody nogroup;'] : []),
+    'events { worker_connections 256; }',
+    'http {',
+    `  access_log ${p('access.log')};`,
+    '  server {',
+    `    listen ${input.listenHost}:${input.port} ssl;`,
+    '    server_name localhost;',
+    `    ssl_certificate ${p(PKI.chain)};`,
+    `    ssl_certificate_key ${p(PKI.key)};`,
+    '    ssl_protocols TLSv1.2 TLSv1.3;',
+    '    ssl_session_cache shared:mtls:1m;',
+    `    ssl_client_certificate ${p(PKI.trust)};`,
+    `    ssl_verify_client ${verify};`,
+    '    ssl_verify_depth 5;',
+    ...(input.weaken === 'no-crl' ? [] : [`    ssl_crl ${p(PKI.crls)};`]),
+    // NOTE: nginx refuses ssl_ocsp together with optional_no_ca.
+    ...(input.ocspUrl && input.weaken !== 'optional-no-ca'
+      ? ['    ssl_ocsp leaf;', `    ssl_ocsp_responder ${input.ocspUrl};`]
+      : []),
+    '    location / {',
+    '      default_type text/plain;',
+    '      return 200 "ok\\n";',
+    '    }',
+    '  }',
+    '}',
+    '',
+  ];
+  return {
+    files: { 'nginx.conf': lines.join('\n') },
+    args: ['-p', `${input.root}/`, '-c', p('nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'],
+    logFiles: ['error.log', 'access.log'],
+  };
+}
+
+/** nginx (Debian nginx-light / official image nginx). */
+export const nginxAdapter: ServerAdapter = {
+  name: 'nginx',
+  debianPackage: 'nginx-light',
+  binaries: ['nginx'],
+  image: 'nginx:1.22',
+  containerBinary: 'nginx',
+  versionArgs: ['-v'],
+  parseVersion: (out) => /nginx version: (nginx\/\S+)/.exec(out)?.[1],
+  capabilities: {
+    features: ['crl', 'ocsp'],
+    tls: ['1.2', '1.3'],
+    resumption: true,
+    rejection: 'alert-or-http',
+    notes: [
+      'a client certificate that fails verification is answered with HTTP 400 after the handshake (protocol errors get an alert)',
+      'OCSP for client certificates via ssl_ocsp leaf (nginx >= 1.19.0)',
+    ],
+  },
+  weakenings: WEAKENINGS,
+  render: renderNginx,
+};

@@ -1,0 +1,59 @@
+import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
+import { PKI } from './adapter.js';
+
+const WEAKENINGS = {
+  'no-return-error': 'no -verify_return_error: verification failures are logged but the handshake goes on',
+} as const;
+
+/**
+ * The argument vector of `openssl s_server -www`: `-Verify 5` (require) or `-verify 5` (optional),
+ * `-verify_return_error` so a failing certificate aborts the handshake with an alert, and `-crl_check_all` with the
+ * root and every CA level's CRL loaded from one `-CAfile` (s_server's own `-CRL` takes a single CRL). No OCSP for
+ * client certificates. s_server serves one connection at a time.
+ */
+export function renderOpensslSServer(input: RenderInput): Rendered {
+  const p = (rel: string) => `${input.root}/${rel}`;
+  const args = [
+    's_server',
+    '-accept',
+    `${input.listenHost}:${input.port}`,
+    '-cert',
+    p(PKI.cert),
+    '-cert_chain',
+    p(PKI.chain),
+    '-key',
+    p(PKI.key),
+    '-CAfile',
+    p(PKI.trustAndCrls),
+    input.policy === 'require' ? '-Verify' : '-verify',
+    '5',
+    ...(input.weaken === 'no-return-error' ? [] : ['-verify_return_error']),
+    '-crl_check_all',
+    '-min_protocol',
+    'TLSv1.2',
+    '-www',
+    '-quiet',
+  ];
+  return { files: {}, args };
+}
+
+/** `openssl s_server` from the Debian openssl package (OpenSSL 3.0). */
+export const opensslSServerAdapter: ServerAdapter = {
+  name: 'openssl-s-server',
+  debianPackage: 'openssl',
+  binaries: ['openssl'],
+  image: 'alpine/openssl:latest',
+  containerBinary: 'openssl',
+  versionArgs: ['version'],
+  parseVersion: (out) => /^(OpenSSL \S+)/m.exec(out)?.[1]?.replace(' ', '/'),
+  capabilities: {
+    features: ['crl'],
+    tls: ['1.2', '1.3'],
+    resumption: true,
+    rejection: 'alert',
+    notes: ['serves one connection at a time (probes run one by one)', 'no OCSP checking of client certificates'],
+  },
+  weakenings: WEAKENINGS,
+  render: renderOpensslSServer,
+  maxConcurrency: 1,
+};

@@ -1,0 +1,66 @@
+import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
+import { PKI } from './adapter.js';
+
+const WEAKENINGS = {
+  'no-verify-chain': 'verifyChain = no: the client certificate is requested but never verified',
+  'no-crl': 'no CRLfile: revoked certificates are not detected',
+} as const;
+
+/**
+ * stunnel.conf: one service in the foreground that verifies the client chain (`verifyChain`), requires a
+ * certificate or not (`requireCert`), checks every CA level's CRL and OCSP for the client certificate through the
+ * loopback responder, and hands each accepted connection to `/bin/sh`, which reads the request line and answers a
+ * one-line HTTP 200 (stunnel's own `exec`, no backend port).
+ */
+export function renderStunnel(input: RenderInput): Rendered {
+  const p = (rel: string) => `${input.root}/${rel}`;
+  // NOTE: stunnel splits execArgs on spaces without quoting, so the reply lives in a script file.
+  const reply = [
+    '#!/bin/sh',
+    '# read the whole request head (up to the blank line) before answering: exiting with input unread races stunnel',
+    'while read -r line; do [ "${#line}" -le 1 ] && break; done',
+    "printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: 3\\r\\nConnection: close\\r\\n\\r\\nok\\n'",
+    '',
+  ].join('\n');
+  const lines = [
+    '; rendered by mtls-harness: a private stunnel in the foreground',
+    'foreground = yes',
+    `pid = ${p('stunnel.pid')}`,
+    'debug = info',
+    'syslog = no',
+    '[mtls]',
+    `accept = ${input.listenHost}:${input.port}`,
+    `cert = ${p(PKI.chain)}`,
+    `key = ${p(PKI.key)}`,
+    'sslVersionMin = TLSv1.2',
+    `CAfile = ${p(PKI.trust)}`,
+    `verifyChain = ${input.weaken === 'no-verify-chain' ? 'no' : 'yes'}`,
+    `requireCert = ${input.policy === 'require' ? 'yes' : 'no'}`,
+    ...(input.weaken === 'no-crl' || input.weaken === 'no-verify-chain' ? [] : [`CRLfile = ${p(PKI.crls)}`]),
+    ...(input.ocspUrl && !input.weaken ? [`OCSP = ${input.ocspUrl}`, 'OCSPaia = no', 'OCSPnonce = no'] : []),
+    'exec = /bin/sh',
+    `execArgs = sh ${p('reply.sh')}`,
+    '',
+  ];
+  return { files: { 'stunnel.conf': lines.join('\n'), 'reply.sh': reply }, args: [p('stunnel.conf')] };
+}
+
+/** stunnel (Debian stunnel4 / no official image: the container form uses the community image dweomer/stunnel). */
+export const stunnelAdapter: ServerAdapter = {
+  name: 'stunnel',
+  debianPackage: 'stunnel4',
+  binaries: ['stunnel4', 'stunnel'],
+  image: 'dweomer/stunnel:latest',
+  containerBinary: 'stunnel',
+  versionArgs: ['-version'],
+  parseVersion: (out) => /^stunnel (\S+)/m.exec(out)?.[1]?.replace(/^/, 'stunnel/'),
+  capabilities: {
+    features: ['crl', 'ocsp'],
+    tls: ['1.2', '1.3'],
+    resumption: true,
+    rejection: 'alert',
+    notes: ['OCSP for client certificates via OCSP = <loopback responder>', 'serves HTTP through exec = /bin/sh'],
+  },
+  weakenings: WEAKENINGS,
+  render: renderStunnel,
+};

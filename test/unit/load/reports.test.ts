@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildLoadResult } from '../../../load/aggregate.js';
+import { zeroCounters } from '../../../load/engine.js';
+import { createHistogram, encodeHistogram, recordMs } from '../../../load/histogram.js';
+import { formatLoadConsole, formatLoadHtml, formatLoadJson, formatLoadTick } from '../../../reports/load-index.js';
+import { validate, type Schema } from '../../helpers/json-schema.js';
+
+const h = createHistogram();
+for (let i = 1; i <= 200; i++) recordMs(h, i / 10);
+const enc = encodeHistogram(h);
+const empty = encodeHistogram(createHistogram());
+const result = buildLoadResult(
+  {
+    counters: { ...zeroCounters(), attempted: 201, succeeded: 200, full: 200, failed: 1, errors: { 'alert:<b>': 1 } },
+    histograms: { handshake: enc, full: enc, resumed: empty, http: empty },
+    timeline: [
+      { second: 0, full: 120, resumed: 0, errors: 1, requests: 0, latencySumUs: 1_000_000 },
+      { second: 1, full: 80, resumed: 0, errors: 0, requests: 0, latencySumUs: 800_000 },
+    ],
+    startMs: 1_700_000_000_000,
+  },
+  {
+    config: {
+      tls: '1.2',
+      mode: 'full',
+      resumeRatio: 0,
+      ticketPolicy: 'reuse',
+      connections: 8,
+      durationS: 2,
+      handshakes: null,
+      rate: null,
+      warmupS: 0,
+      workers: 1,
+      workerKind: 'process',
+      identities: 1,
+      scenario: null,
+      http: null,
+    },
+    target: { name: 'nginx <test>', endpoint: '127.0.0.1:8443' },
+    window: { startMs: 1_700_000_000_000, endMs: 1_700_000_002_000 },
+    cpu: { userMs: 300, systemMs: 100 },
+    agents: 1,
+    interrupted: false,
+    thresholds: { maxP99Ms: 5, minRate: null },
+    minResumeSuccess: 0.99,
+    notes: [],
+  },
+);
+
+describe('load reports', () => {
+  it('console: headline figures and the failure reason', () => {
+    const text = formatLoadConsole(result);
+    expect(text).toMatch(/handshakes\/s +100 +\(full 100, resumed 0.00\)/);
+    expect(text).toMatch(/latency +p50 10.0\d · p90 18.\d+ · p99 19.\d+ · p99.9 20.\d+ · max 20.\d+ ms/);
+    expect(text).toMatch(/generator CPU +2.00 ms per handshake/);
+    expect(text).toMatch(/FAIL p99 latency .* exceeds --max-p99 5 ms/);
+    expect(text).not.toMatch(/\u001b\[/);
+    expect(formatLoadConsole(result, { color: true })).toMatch(/\u001b\[1;31m/);
+  });
+
+  it('live line', () => {
+    const line = formatLoadTick({
+      second: 3,
+      full: 10,
+      resumed: 5,
+      requests: 0,
+      errors: 0,
+      total: 40,
+      errorsTotal: 0,
+      acceptances: 0,
+      meanMs: 1.5,
+    });
+    expect(line).toBe('    3 s  15 hs/s (full 10, resumed 5)  mean 1.50 ms  errors 0 (total 0)');
+  });
+
+  it('json: valid against schemas/load-results.schema.json and round-trips', () => {
+    const schema = JSON.parse(
+      readFileSync(path.resolve(import.meta.dirname, '../../../schemas/load-results.schema.json'), 'utf8'),
+    ) as Schema;
+    const parsed = JSON.parse(formatLoadJson(result)) as unknown;
+    expect(validate(schema, parsed)).toEqual([]);
+    expect(parsed).toEqual(JSON.parse(JSON.stringify(result)));
+  });
+
+  it('html: self-contained, escaped, with both plots', () => {
+    const html = formatLoadHtml(result);
+    expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'/);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).toContain('nginx &lt;test&gt;');
+    expect(html).not.toContain('<b>alert');
+    expect(html).toMatch(/aria-label="handshake latency distribution"/);
+    expect(html).toMatch(/aria-label="Throughput per second"/);
+    expect((html.match(/<rect [^>]*fill="#0969da"/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect(html).toMatch(/class="banner fail"/);
+  });
+});

@@ -1,0 +1,114 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HarnessError } from '../../../core/errors.js';
+import { catalogue } from '../../../suites/index.js';
+import { CONTAINER_ROOT, renderForContainer } from '../../../targets/container/container-target.js';
+import { loadExpectations } from '../../../targets/expectations.js';
+import { ADAPTERS, PROCESS_TARGET_NAMES, type RenderInput } from '../../../targets/process/index.js';
+import { parseTarget, targetName, TARGET_NAMES } from '../../../targets/registry.js';
+import { globMatcher } from '../../../engine/select.js';
+import { ROOT } from '../../helpers/cli.js';
+
+const base: RenderInput = { policy: 'require', root: '/srv/x', listenHost: '127.0.0.1', port: 12345, asRoot: false };
+const text = (r: { files: Readonly<Record<string, string>>; args: readonly string[] }) =>
+  [...Object.values(r.files), r.args.join(' ')].join('\n');
+
+describe('config renderers', () => {
+  it.each(PROCESS_TARGET_NAMES)('%s: pure, on the given port, with the fixture PKI and the policy', (name) => {
+    const a = ADAPTERS[name];
+    const r = a.render(base);
+    expect(a.render(base)).toEqual(r);
+    const all = text(r);
+    expect(all).toContain('12345');
+    expect(all).toContain('/srv/x/pki/trust');
+    expect(all).toMatch(/\/srv\/x\/pki\/server-(chain|cert|chain-key)\.pem/);
+    if (a.capabilities.features.includes('crl')) expect(all).toMatch(/\/srv\/x\/pki\/(crls|trust-and-crls)\.pem/);
+    // require and optional render differently; nothing names a path outside the root or a system service.
+    expect(text(a.render({ ...base, policy: 'optional' }))).not.toEqual(all);
+    expect(all).not.toMatch(/(^|[\s"'=])\/(etc|var\/run|run|var\/log)\//m);
+  });
+
+  it('express require and optional with each server own switch', () => {
+    const pick = (name: keyof typeof ADAPTERS, policy: 'require' | 'optional') =>
+      text(ADAPTERS[name].render({ ...base, policy }));
+    expect(pick('nginx', 'require')).toContain('ssl_verify_client on;');
+    expect(pick('nginx', 'optional')).toContain('ssl_verify_client optional;');
+    expect(pick('haproxy', 'require')).toContain('verify required');
+    expect(pick('haproxy', 'optional')).toContain('verify optional');
+    expect(pick('apache', 'require')).toContain('SSLVerifyClient require');
+    expect(pick('apache', 'optional')).toContain('SSLVerifyClient optional');
+    expect(pick('apache', 'require')).toContain('SSLCARevocationCheck chain');
+    expect(pick('stunnel', 'require')).toMatch(/verifyChain = yes\nrequireCert = yes/);
+    expect(pick('stunnel', 'optional')).toMatch(/verifyChain = yes\nrequireCert = no/);
+    expect(pick('lighttpd', 'require')).toContain('ssl.verifyclient.enforce = "enable"');
+    expect(pick('lighttpd', 'optional')).toContain('ssl.verifyclient.enforce = "disable"');
+    expect(pick('caddy', 'require')).toContain('mode require_and_verify');
+    expect(pick('caddy', 'optional')).toContain('mode verify_if_given');
+    expect(pick('openssl-s-server', 'require')).toMatch(/-Verify 5 -verify_return_error -crl_check_all/);
+    expect(pick('openssl-s-server', 'optional')).toMatch(/-verify 5 -verify_return_error -crl_check_all/);
+  });
+
+  it('check OCSP only where the server can, against the given responder', () => {
+    const withOcsp = { ...base, ocspUrl: 'http://127.0.0.1:1/ocsp' };
+    for (const name of PROCESS_TARGET_NAMES) {
+      const a = ADAPTERS[name];
+      expect(text(a.render(withOcsp)).includes('127.0.0.1:1/ocsp'), name).toBe(
+        a.capabilities.features.includes('ocsp'),
+      );
+    }
+  });
+
+  it('each weakening changes the configuration', () => {
+    for (const name of PROCESS_TARGET_NAMES) {
+      const a = ADAPTERS[name];
+      for (const w of Object.keys(a.weakenings))
+        expect(text(a.render({ ...base, weaken: w })), `${name} ${w}`).not.toEqual(text(a.render(base)));
+    }
+  });
+
+  it.each(PROCESS_TARGET_NAMES)('%s: the container form mounts the same rendering under /mtls', (name) => {
+    const a = ADAPTERS[name];
+    const c = renderForContainer(a, 'require');
+    const p = a.render({
+      ...base,
+      root: CONTAINER_ROOT,
+      listenHost: '0.0.0.0',
+      port: 8443,
+      asRoot: true,
+      flavor: 'image',
+    });
+    expect(c).toEqual(p);
+    expect(text(c)).toContain(`${CONTAINER_ROOT}/pki/`);
+  });
+});
+
+describe('target names', () => {
+  it('parses every adapter, containers, builtin and HOST:PORT', () => {
+    for (const n of PROCESS_TARGET_NAMES) expect(parseTarget(n)).toEqual({ kind: 'process', name: n });
+    expect(parseTarget('container:nginx')).toEqual({ kind: 'container', name: 'nginx' });
+    expect(parseTarget('builtin')).toEqual({ kind: 'builtin' });
+    expect(parseTarget('127.0.0.1:8443')).toEqual({ kind: 'external', host: '127.0.0.1', port: 8443 });
+    expect(() => parseTarget('container:iis')).toThrow(HarnessError);
+    expect(() => parseTarget('iis')).toThrow(/nginx, haproxy/);
+    expect(TARGET_NAMES).toContain('openssl-s-server');
+    expect(targetName(parseTarget('container:caddy'))).toBe('container:caddy');
+  });
+});
+
+describe('expectation files', () => {
+  const dir = path.join(ROOT, 'targets/expectations');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  it('exist for every target, load, name their target, and every deviation matches a scenario and says what was observed', () => {
+    for (const n of ['builtin', ...PROCESS_TARGET_NAMES]) expect(files).toContain(`${n}.json`);
+    const ids = catalogue().map((s) => s.id);
+    for (const f of files) {
+      const name = f.replace(/\.json$/, '');
+      expect(JSON.parse(readFileSync(path.join(dir, f), 'utf8')).target).toBe(name);
+      for (const d of loadExpectations(name)) {
+        expect(ids.some(globMatcher(d.pattern)), `${f}: ${d.pattern}`).toBe(true);
+        expect(d.reason, `${f}: ${d.pattern}`).toMatch(/observed/);
+      }
+    }
+  });
+});
