@@ -8,12 +8,15 @@ export const USAGE = `mtls-harness ${VERSION}: proves whether a TLS server enfor
 
   mtls-harness run                                  run the catalogue against the built-in server
   mtls-harness run --target 127.0.0.1:8443 --fixtures ./fixtures --policy require
+  mtls-harness run --target nginx                   start a real server configured from the fixtures
+  mtls-harness matrix --targets nginx,haproxy,builtin
+  mtls-harness load --tls 1.3 --mode resumed --connections 8 --duration 10
   mtls-harness fixtures --out ./fixtures            generate the test PKI and manifest.json
   mtls-harness serve --fixtures ./fixtures --port 8443
   mtls-harness ocsp --fixtures ./fixtures --port 18888
   mtls-harness list                                 list the scenario catalogue
 
-Commands: run, fixtures, serve, ocsp, list, schema, version. Each takes --help.
+Commands: run, matrix, targets, load, merge, fixtures, serve, ocsp, list, schema, version. Each takes --help.
 Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error.`;
 
 type Command = (argv: readonly string[]) => Promise<number>;

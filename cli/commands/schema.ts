@@ -6,9 +6,9 @@ import { parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { catalogueJson } from './list.js';
 
-const SCHEMAS = ['manifest', 'results', 'catalogue'] as const;
+const SCHEMAS = ['manifest', 'results', 'load-results', 'catalogue'] as const;
 
-/** `mtls-harness schema manifest|results|catalogue`: prints a committed JSON Schema, or the catalogue JSON. */
+/** `mtls-harness schema manifest|results|load-results|catalogue`: prints a committed JSON Schema, or the catalogue JSON. */
 export async function schemaCommand(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   parseFlags('schema', rest, {});

@@ -1,0 +1,37 @@
+/**
+ * mtls-harness as a library: generate fixtures, run the catalogue, drive load, format reports — everything the CLI
+ * does, for QA scripts that want the results as data.
+ *
+ *   import { generateFixtures, loadManifest, catalogue, runSuite, startTargets, parseTarget } from 'mtls-harness';
+ */
+export * from './core/alerts.js';
+export * from './core/errors.js';
+export * from './core/manifest.js';
+export * from './core/result.js';
+export * from './core/scenario.js';
+export type * from './core/load-result.js';
+export { VERSION } from './core/version.js';
+
+export { generateFixtures, buildPki, parseClock, type GenerateOptions } from './fixtures-gen/generate.js';
+export { PkiBuilder } from './fixtures-gen/builder.js';
+export { startOcspResponder, queryOcsp, type OcspResponder } from './fixtures-gen/ocsp.js';
+
+export { catalogue, checkCatalogue, CATALOGUE_VERSION, TOPICS } from './suites/index.js';
+
+export { runSuite, HARNESS_FEATURES, type RunSuiteOptions } from './engine/run-suite.js';
+export { classify, applyDeviation, type Deviation } from './engine/classify.js';
+export { selectScenarios, globMatcher } from './engine/select.js';
+export { probeNode, clientContext, type NodeProbeOptions } from './engine/probe-node.js';
+export { compareWithBaseline, loadBaseline } from './engine/baseline.js';
+
+export { wireProbe, WIRE_MUTATIONS, type WireProbeOptions, type WireResult } from './wire/index.js';
+
+export { startBuiltinServer, type BuiltinServerOptions } from './targets/builtin.js';
+export { parseTarget, startTargets, describeTargets, type TargetSpec } from './targets/registry.js';
+export { loadExpectations } from './targets/expectations.js';
+export type { StartedTarget, Endpoint } from './targets/target.js';
+
+export * as load from './load/index.js';
+
+export { FORMATTERS, REPORT_FILES, parseFormats, writeReports } from './reports/index.js';
+export type { ReportFormat } from './reports/types.js';
