@@ -61,6 +61,14 @@ export interface LoadTimelinePoint {
 }
 
 /** Raw counters: every figure of a run is derived from these, and merging sums them. */
+/** The encoded HDR histograms of a run or a part of one: all handshakes, full, resumed, and HTTP requests. */
+export interface LoadHistograms {
+  readonly handshake: EncodedHistogram;
+  readonly full: EncodedHistogram;
+  readonly resumed: EncodedHistogram;
+  readonly http: EncodedHistogram;
+}
+
 export interface LoadCounters {
   /** Handshakes (or, with --scenario, probes) started in the measured phase. */
   readonly attempted: number;
@@ -177,12 +185,7 @@ export interface LoadResult {
     readonly http: readonly { readonly percentile: number; readonly ms: number }[];
   };
   readonly counters: LoadCounters;
-  readonly histograms: {
-    readonly handshake: EncodedHistogram;
-    readonly full: EncodedHistogram;
-    readonly resumed: EncodedHistogram;
-    readonly http: EncodedHistogram;
-  };
+  readonly histograms: LoadHistograms;
   readonly thresholds: { readonly maxP99Ms: number | null; readonly minRate: number | null };
   /** True when nothing below failed. */
   readonly passed: boolean;

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { alertFromNodeError } from '../core/alerts.js';
+import { SERVER_UNTRUSTED_CODES } from '../core/node-tls-errors.js';
 import { httpStatusOf, REJECTING_HTTP_STATUSES } from '../core/http.js';
 import type { Observation, UnrelatedError } from '../core/result.js';
 import type { HandshakeStep, TlsVersion } from '../core/scenario.js';
@@ -20,22 +21,6 @@ export interface NodeProbeOptions {
   /** HTTP path for mode http (default /). */
   readonly path?: string;
 }
-
-/** Node error codes for a server certificate the client does not trust: unrelated to the client certificate. */
-const SERVER_UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'HOSTNAME_MISMATCH',
-  'INVALID_CA',
-]);
 
 const NOT_TLS = new Set([
   'ERR_SSL_WRONG_VERSION_NUMBER',
@@ -147,7 +132,7 @@ export function probeNode(options: NodeProbeOptions): Promise<Observation> {
         return unrelated('refused', `connection refused by ${options.host}:${options.port}`, 'tcp-connect');
       if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
         return unrelated('dns', `cannot resolve ${options.host}`, 'tcp-connect');
-      if (SERVER_UNTRUSTED.has(code))
+      if (SERVER_UNTRUSTED_CODES.has(code))
         return unrelated('server-untrusted', `server certificate rejected by the client: ${code}`, 'server-hello');
       if (NOT_TLS.has(code)) return unrelated('not-tls', `the target does not speak TLS (${code})`, 'client-hello');
       if (

@@ -1,8 +1,8 @@
 import {
   LOAD_RESULTS_SCHEMA_VERSION,
-  type EncodedHistogram,
   type LoadConfig,
   type LoadCounters,
+  type LoadHistograms,
   type LoadResult,
   type LoadTimelinePoint,
   type ResumptionFailure,
@@ -14,12 +14,7 @@ import { addEncoded, encodeHistogram, latencySummary, percentileCurve } from './
 /** Measurements to add up: one worker's, or one whole results.json's. */
 export interface Measured {
   readonly counters: LoadCounters;
-  readonly histograms: {
-    readonly handshake: EncodedHistogram;
-    readonly full: EncodedHistogram;
-    readonly resumed: EncodedHistogram;
-    readonly http: EncodedHistogram;
-  };
+  readonly histograms: LoadHistograms;
   readonly timeline: readonly LoadTimelinePoint[];
   /** Epoch ms when this part's measured phase started (aligns timelines). */
   readonly startMs: number;

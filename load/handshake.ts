@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { alertFromNodeError } from '../core/alerts.js';
+import { SERVER_UNTRUSTED_CODES } from '../core/node-tls-errors.js';
 
 /**
  * A resumable session as the client holds it. `kind` tells what the server handed out, which is what a refused
@@ -39,19 +40,6 @@ export interface HandshakeOutcome {
   readonly error?: string;
 }
 
-/** Server-certificate failures on the client side: unrelated to the client certificate. */
-const SERVER_UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /**
  * Classes a failed connection: `alert:<name>` (a TLS alert from the server), `refused`, `reset`, `closed` (closed
  * during the handshake without an alert), `timeout`, `server-untrusted`, or `other:<code>`.
@@ -65,7 +53,7 @@ export function classifyError(err: unknown): string {
   if (code === 'ECONNRESET' && /before secure TLS connection/.test(e?.message ?? '')) return 'closed';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
   if (code === 'ETIMEDOUT') return 'timeout';
-  if (SERVER_UNTRUSTED.has(code)) return 'server-untrusted';
+  if (SERVER_UNTRUSTED_CODES.has(code)) return 'server-untrusted';
   return `other:${code || 'error'}`;
 }
 

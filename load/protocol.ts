@@ -1,4 +1,4 @@
-import type { EncodedHistogram, LoadCounters, LoadMode, LoadTimelinePoint, TicketPolicy } from '../core/load-result.js';
+import type { LoadCounters, LoadMode, LoadTimelinePoint, TicketPolicy, LoadHistograms } from '../core/load-result.js';
 import type { TlsVersion } from '../core/scenario.js';
 
 /** A client identity as PEM text: the chain the client sends (leaf first) and its private key. */
@@ -43,12 +43,7 @@ export interface WorkerSpec {
 /** One worker's measurements: raw counters, encoded histograms and its timeline. */
 export interface LoadPart {
   readonly counters: LoadCounters;
-  readonly histograms: {
-    readonly handshake: EncodedHistogram;
-    readonly full: EncodedHistogram;
-    readonly resumed: EncodedHistogram;
-    readonly http: EncodedHistogram;
-  };
+  readonly histograms: LoadHistograms;
   readonly timeline: readonly LoadTimelinePoint[];
   /** CPU used during the measured phase, when this worker measured it. */
   readonly cpu: { readonly userMs: number; readonly systemMs: number } | null;

@@ -1,7 +1,7 @@
 import type { RunResult, ScenarioResult, Verdict } from '../core/result.js';
 import type { ServerPolicy, TlsVersion } from '../core/scenario.js';
 import { describeOutcome, formatDuration, oneLine, runStatus, summaryText, tlsLabel } from './common.js';
-import { htmlEscape } from './html.js';
+import { htmlEscape, htmlPage } from './html-page.js';
 import { mdText } from './markdown.js';
 
 /** The version of the matrix.json contract. */
@@ -227,7 +227,7 @@ export function formatMatrixHtml(input: MatrixInput): string {
         `${t.reason ? `<br><small>${h(t.reason)}</small>` : ''}</td><td>${t.run ? h(summaryText(t.run.summary)) : ''}</td></tr>`,
     )
     .join('\n');
-  const body = rows
+  const rowHtml = rows
     .map((r) => {
       const cells = names
         .map((n) => {
@@ -239,18 +239,7 @@ export function formatMatrixHtml(input: MatrixInput): string {
       return `<tr${r.differs ? ' class="differs"' : ''}><td>${h(r.id)}</td><td>${h(tlsLabel(r.tls))}</td><td>${h(r.expected)}</td>${cells}</tr>`;
     })
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<link rel="icon" href="data:,">
-<title>mTLS differential matrix</title>
-<style>${CSS}</style>
-</head>
-<body>
-<h1>mTLS differential matrix</h1>
+  const body = `<h1>mTLS differential matrix</h1>
 <p>${h(input.tool.name)} ${h(input.tool.version)} · catalogue v${input.catalogueVersion} · fixture clock <code>${h(input.clock)}</code> · policies ${h(input.policies.join(', '))} · ${h(input.tls.map(tlsLabel).join(', '))} · started ${h(input.startedAt)} · took ${h(formatDuration(input.duration))}</p>
 <table id="targets">
 <thead><tr><th>target</th><th>version</th><th>status</th><th>summary</th></tr></thead>
@@ -262,10 +251,9 @@ ${targetRows}
 <table id="matrix">
 <thead><tr><th>scenario</th><th>TLS</th><th>expected</th>${names.map((n) => `<th>${h(n)}</th>`).join('')}</tr></thead>
 <tbody>
-${body}
+${rowHtml}
 </tbody>
 </table>
-</body>
-</html>
 `;
+  return htmlPage({ title: 'mTLS differential matrix', css: CSS, body });
 }

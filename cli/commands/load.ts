@@ -1,11 +1,11 @@
+import { openFixtures } from '../fixtures-source.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import type { LoadMode, TicketPolicy, WorkerKind } from '../../core/load-result.js';
-import { loadManifest, type FixtureSet } from '../../core/manifest.js';
+import { type FixtureSet } from '../../core/manifest.js';
 import type { Scenario, ServerPolicy, TlsVersion } from '../../core/scenario.js';
-import { generateFixtures } from '../../fixtures-gen/generate.js';
 import { identityPems, issueIdentities, loadIdentityIds } from '../../load/identities.js';
 import { runLoad } from '../../load/run-load.js';
 import { validate, type LoadOptions } from '../../load/validate.js';
@@ -192,17 +192,12 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
   if (checked instanceof Error) throw new HarnessError('MTLS_ERR_USAGE', `load: ${checked.message}`);
 
   const temps: string[] = [];
+  const disposers: Disposable[] = [];
   let target: StartedTarget | undefined;
   try {
-    let fx: FixtureSet;
-    if (values.fixtures) {
-      fx = loadManifest(values.fixtures);
-    } else {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-fixtures-'));
-      temps.push(dir);
-      await generateFixtures({ out: dir });
-      fx = loadManifest(dir);
-    }
+    const opened = await openFixtures(values.fixtures);
+    disposers.push(opened);
+    let fx: FixtureSet = opened.fx;
     let identityIds = ['valid'];
     if (identities > 1) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-identities-'));
@@ -267,5 +262,6 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
   } finally {
     await target?.stop();
     for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+    for (const d of disposers) d[Symbol.dispose]();
   }
 }

@@ -1,14 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { ensureDir } from '../../core/fs.js';
+import { openFixtures } from '../fixtures-source.js';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
-import { loadManifest, type FixtureSet } from '../../core/manifest.js';
 import type { RunResult, Strictness } from '../../core/result.js';
 import { TLS_VERSIONS, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
 import { VERSION } from '../../core/version.js';
 import { runSuite } from '../../engine/run-suite.js';
 import { selectScenarios } from '../../engine/select.js';
-import { generateFixtures } from '../../fixtures-gen/generate.js';
 import {
   formatMatrixHtml,
   formatMatrixJson,
@@ -123,21 +122,14 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
   }
   const out = values.out ?? 'mtls-matrix';
   try {
-    mkdirSync(out, { recursive: true });
+    ensureDir(out);
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot create the output directory '${out}'`, { cause });
   }
 
   const started = Date.now();
-  let tempFixtures: string | undefined;
-  let fx: FixtureSet;
-  if (values.fixtures) {
-    fx = loadManifest(values.fixtures);
-  } else {
-    tempFixtures = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-fixtures-'));
-    await generateFixtures({ out: tempFixtures });
-    fx = loadManifest(tempFixtures);
-  }
+  const opened = await openFixtures(values.fixtures);
+  const fx = opened.fx;
   const availability = new Map((await describeTargets()).map((t) => [t.name, t]));
   const deadline = started + deadlineMs;
 
@@ -223,7 +215,7 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
     };
     await Promise.all(Array.from({ length: Math.min(parallel, specs.length) }, worker));
   } finally {
-    if (tempFixtures) rmSync(tempFixtures, { recursive: true, force: true });
+    opened[Symbol.dispose]();
   }
 
   const input: MatrixInput = {

@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { openFixtures } from '../fixtures-source.js';
 import { HarnessError, type ErrorCode } from '../../core/errors.js';
-import { loadManifest, type FixtureSet } from '../../core/manifest.js';
 import type { RunResult, Strictness } from '../../core/result.js';
 import { TLS_VERSIONS, type Feature, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
 import { compareWithBaseline, loadBaseline } from '../../engine/baseline.js';
 import { runSuite } from '../../engine/run-suite.js';
 import { selectScenarios } from '../../engine/select.js';
-import { generateFixtures } from '../../fixtures-gen/generate.js';
 import { formatConsole, formatProgressLine } from '../../reports/console.js';
 import { parseFormats, writeReports } from '../../reports/index.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
@@ -147,15 +143,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     );
   }
 
-  let tempFixtures: string | undefined;
-  let fx: FixtureSet;
-  if (values.fixtures) {
-    fx = loadManifest(values.fixtures);
-  } else {
-    tempFixtures = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-fixtures-'));
-    await generateFixtures({ out: tempFixtures });
-    fx = loadManifest(tempFixtures);
-  }
+  const opened = await openFixtures(values.fixtures);
+  const fx = opened.fx;
   const color = !values['no-color'] && process.stdout.isTTY === true;
   const targets = await startTargets(spec, fx, policies, {
     capabilities: capabilities as Feature[],
@@ -189,7 +178,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     });
   } finally {
     await Promise.all(Object.values(targets).map((t) => t!.stop()));
-    if (tempFixtures) rmSync(tempFixtures, { recursive: true, force: true });
+    opened[Symbol.dispose]();
   }
   if (run.error) {
     // Name the real cause when the sanity probe could not even talk TLS to the target.
