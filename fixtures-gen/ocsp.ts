@@ -347,7 +347,23 @@ export async function buildOcspIndex(fixtures: FixtureSet): Promise<OcspIndex> {
       issuers.set(certIdKey(oid, nameHash, keyHash), issuer);
     }
   };
-  await Promise.all(manifest.cas.map(load));
+  // NOTE: a self-signed client certificate is its own issuer, so its own key answers for it (RFC 6960 §2.2 only
+  // asks that the CA that issued the certificate signs): the manifest's `good` for it is then what the responder says.
+  const selfIssued: ManifestCa[] = manifest.fixtures
+    .filter((f) => f.issuer === 'self')
+    .map((f) => ({
+      id: 'self',
+      description: `self-signed fixture ${f.id}`,
+      cert: f.cert,
+      key: f.key,
+      issuer: null,
+      trusted: false,
+      serial: f.serial,
+      subject: f.subject,
+      notBefore: f.notBefore,
+      notAfter: f.notAfter,
+    }));
+  await Promise.all([...manifest.cas, ...selfIssued].map(load));
   return { issuers, crls, clock };
 }
 

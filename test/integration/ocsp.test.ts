@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as ocsp from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { openssl } from '../helpers/openssl.js';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { loadManifest, type FixtureSet, type KeyProfile } from '../../core/manifest.js';
 import { generateFixtures } from '../../fixtures-gen/generate.js';
@@ -220,9 +221,21 @@ describe('loopback OCSP responder (default ecdsa-p256 fixtures)', () => {
   });
 
   it('answers unauthorized for an issuer it does not serve', async () => {
-    const self = pem(leaf('self-signed'));
-    const reply = await httpRequest(responder.ocspUrl, 'POST', buildOcspRequest(self, self));
+    const request = AsnConvert.parse(
+      buildOcspRequest(pem(leaf('valid')), pem(caCert(fx, 'intermediate')), { nonce: false }),
+      ocsp.OCSPRequest,
+    );
+    const first = request.tbsRequest.requestList[0];
+    if (!first) throw new Error('no request');
+    first.reqCert.issuerKeyHash = new OctetString(new Uint8Array(20).fill(7));
+    const reply = await httpRequest(responder.ocspUrl, 'POST', new Uint8Array(AsnConvert.serialize(request)));
     expect(parseResponse(reply.body).status).toBe(ocsp.OCSPResponseStatus.unauthorized);
+  });
+
+  it('answers for a self-signed client certificate with its own key, as the manifest says', async () => {
+    const self = pem(leaf('self-signed'));
+    expect(fx.fixture('self-signed').ocsp.status).toBe('good');
+    await expect(queryOcsp(responder.ocspUrl, self, self)).resolves.toMatchObject({ status: 'good' });
   });
 
   it('survives bad input: garbage, bad base64, oversize bodies, unknown paths', async () => {
@@ -271,8 +284,23 @@ describe('loopback OCSP responder (default ecdsa-p256 fixtures)', () => {
   });
 
   it('queryOcsp rejects unauthorized answers, bad signatures, replayed nonces and silence', async () => {
-    const self = pem(leaf('self-signed'));
-    await expect(queryOcsp(responder.ocspUrl, self, self)).rejects.toThrow(/unauthorized/);
+    const foreign = await openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      '/dev/null',
+      '-subj',
+      '/CN=not served',
+      '-days',
+      '1',
+    ]);
+    const foreignPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/.exec(foreign.out)![0];
+    await expect(queryOcsp(responder.ocspUrl, foreignPem, foreignPem)).rejects.toThrow(/unauthorized/);
 
     // A man in the middle that alters a signed field, or replays an answer to an earlier request.
     const issuer = pem(caCert(fx, 'intermediate'));
