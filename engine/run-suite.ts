@@ -36,6 +36,11 @@ export interface RunSuiteOptions {
   readonly probe?: 'raw' | 'http';
   /** SNI override. */
   readonly servername?: string;
+  /**
+   * PEM bundle the client verifies the server certificate against (default: the fixtures' trust anchor). For servers
+   * whose own certificate comes from another CA than the client fixtures.
+   */
+  readonly serverTrustPem?: string;
   /** Run chain-validation scenarios through the wire client instead of node:tls (differential checks). */
   readonly backend?: 'node' | 'wire';
   readonly deviations?: readonly Deviation[];
@@ -61,7 +66,7 @@ const ZERO: Record<Verdict, number> = { pass: 0, fail: 0, skip: 0, error: 0, xfa
 export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   const started = Date.now();
   const fx = options.fixtures;
-  const trustPem = readFileSync(fx.resolve(fx.manifest.trust), 'utf8');
+  const trustPem = options.serverTrustPem ?? readFileSync(fx.resolve(fx.manifest.trust), 'utf8');
   const contexts = new Map<string, tls.SecureContext | Error>();
   const pem = new Map<string, string>();
   const readPem = (rel: string) => {

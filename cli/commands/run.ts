@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { openFixtures } from '../fixtures-source.js';
 import { HarnessError, type ErrorCode } from '../../core/errors.js';
 import type { RunResult, Strictness } from '../../core/result.js';
@@ -37,6 +39,7 @@ Flags:
                                how the server treats client certificates (default: both for a target the harness
                                starts, require for HOST:PORT)
   --servername NAME            SNI and expected server name (default localhost)
+  --server-ca FILE             CA bundle the server certificate is checked against (default: the fixtures' root)
   --probe http|raw             http reads the status line (default http); raw: any data back means accepted
   --capabilities LIST          what an external server checks: crl,ocsp,identity-policy (default crl)
   --suite GLOB[,GLOB]          scenario ids to run, e.g. 'validity::*' or 'require::trust::unknown-ca'
@@ -68,6 +71,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     fixtures: { type: 'string' },
     policy: { type: 'string' },
     servername: { type: 'string' },
+    'server-ca': { type: 'string' },
     probe: { type: 'string' },
     capabilities: { type: 'string' },
     suite: { type: 'string' },
@@ -132,6 +136,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     );
   }
   const baseline = values.baseline ? loadBaseline(values.baseline) : undefined;
+  const serverTrustPem = values['server-ca'] ? readServerCa(values['server-ca']) : undefined;
   // NOTE: a container runs the same server as the process form, so it shares its expectation file.
   const deviations = loadExpectations(spec.kind === 'container' ? spec.name : targetName(spec), values.expectations);
 
@@ -174,6 +179,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       catalogueSize: catalogue().length,
       ...(probe ? { probe } : {}),
       ...(values.servername ? { servername: values.servername } : {}),
+      ...(serverTrustPem ? { serverTrustPem } : {}),
       ...(values.quiet ? {} : { onResult: (r) => console.log(formatProgressLine(r, { color })) }),
     });
   } finally {
@@ -204,4 +210,24 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   if (gate === 'regressions') return (run.baseline?.newFailures ?? 0) > 0 ? EXIT.NON_CONFORMANT : EXIT.OK;
   return run.conformant ? EXIT.OK : EXIT.NON_CONFORMANT;
+}
+
+/** Reads --server-ca: a PEM bundle with at least one certificate, or a one-line error. */
+function readServerCa(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new HarnessError('MTLS_ERR_FILE_MISSING', `cannot read --server-ca '${file}'`, { cause });
+  }
+  try {
+    for (const block of text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
+      new X509Certificate(block);
+  } catch (cause) {
+    throw new HarnessError('MTLS_ERR_PEM_MALFORMED', `--server-ca '${file}' holds a malformed certificate`, { cause });
+  }
+  if (!/-----BEGIN CERTIFICATE-----/.test(text)) {
+    throw new HarnessError('MTLS_ERR_PEM_MALFORMED', `--server-ca '${file}' holds no PEM certificate`);
+  }
+  return text;
 }

@@ -1,5 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
+import tls from 'node:tls';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadManifest, type FixtureSet } from '../../core/manifest.js';
@@ -299,6 +301,57 @@ describe('baseline and regression gating', () => {
     } finally {
       await good.stop();
       await weak.stop();
+    }
+  });
+});
+
+describe('a server whose own certificate comes from another CA', () => {
+  it('is MTLS_ERR_TARGET_UNTRUSTED until --server-ca names that CA', async () => {
+    const other = path.join(dir, 'other-pki');
+    await generateFixtures({ out: other, only: ['valid'] });
+    const read = (p: string) => readFileSync(p, 'utf8');
+    const crls = fx.manifest.cas.filter((c) => c.crl).map((c) => read(fx.resolve(c.crl!.pem)));
+    const server = tls.createServer({
+      key: read(path.join(other, 'server/key.pem')),
+      cert: read(path.join(other, 'server/chain.pem')),
+      ca: read(fx.resolve(fx.manifest.trust)),
+      crl: crls,
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    server.on('secureConnection', (s) => s.on('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n')));
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const base = [
+        'run',
+        '--target',
+        `127.0.0.1:${port}`,
+        '--fixtures',
+        fx.dir,
+        '--suite',
+        'trust::*',
+        '--quiet',
+        '--format',
+        'json',
+      ];
+      const untrusted = await runCli([...base, '--out', path.join(dir, 'srv-a')]);
+      expect(untrusted.status).toBe(2);
+      expect(untrusted.stderr).toMatch(/^mtls-harness: error MTLS_ERR_TARGET_UNTRUSTED: /);
+      const trusted = await runCli([
+        ...base,
+        '--out',
+        path.join(dir, 'srv-b'),
+        '--server-ca',
+        path.join(other, 'trust.pem'),
+      ]);
+      expect(trusted.status, trusted.stderr).toBe(0);
+      const bad = await runCli([...base, '--server-ca', path.join(dir, 'srv-a', 'results.json')]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/^mtls-harness: error MTLS_ERR_PEM_MALFORMED: .*no PEM certificate/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
