@@ -123,6 +123,29 @@ export class Connection {
     });
   }
 
+  /**
+   * Lets the event loop poll the socket once (two check phases apart, so a poll phase runs in between): records the
+   * server sent while we were busy are queued, and its close is noticed.
+   */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  /** True once the server closed or reset the connection (queued records may still be read). */
+  get peerGone(): boolean {
+    return this.failure instanceof PeerClosed;
+  }
+
+  /** Holds writes until {@link uncork}, so a whole flight leaves together. */
+  cork(): void {
+    if (!this.socket.destroyed) this.socket.cork();
+  }
+
+  /** Sends what {@link cork} held. */
+  uncork(): void {
+    if (!this.socket.destroyed) this.socket.uncork();
+  }
+
   /** Writes bytes; write errors surface on the next read. */
   write(bytes: Uint8Array): void {
     if (this.socket.destroyed || !this.socket.writable) return;

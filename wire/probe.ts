@@ -238,7 +238,24 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
   const steps = opts.conversation ?? conversationFor(opts.tls, mutation);
   let observation: Observation;
   try {
-    for (const step of steps) await client.run(step);
+    let inFlight = false;
+    for (const step of steps) {
+      const sending = 'send' in step;
+      if (sending && !inFlight) {
+        // NOTE: a server that answered our last flight with a fatal alert and closed must have that alert read
+        // before we write again: writing into its reset makes node destroy the socket with the alert unread.
+        await conn.settle();
+        if (conn.peerGone) for (;;) await session.next();
+        // A flight leaves in one write, as a TLS stack sends it, so the server cannot answer part of it while we
+        // are still signing the rest.
+        conn.cork();
+      } else if (!sending && inFlight) {
+        conn.uncork();
+      }
+      inFlight = sending;
+      await client.run(step);
+    }
+    if (inFlight) conn.uncork();
     observation = finish(client.state, mutation, base, opts.http);
     // NOTE: RFC 5246 §7.2.1, RFC 8446 §6.1 — end with close_notify: OpenSSL servers drop a session from their cache
     // when the connection ends without it, which would leave nothing to resume by session ID.
