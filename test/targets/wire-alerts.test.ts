@@ -14,12 +14,12 @@ describe('wire probe against nginx: alerts are never lost to the reset that foll
     probe = await availability('nginx');
   });
 
-  it.each([
+  it.for([
     ['1.2', 'garbage-leaf-der', 'decode_error'],
     ['1.2', 'omit-certificate', 'unexpected_message'],
     ['1.3', 'cv-bitflip', 'decrypt_error'],
     ['1.3', 'bad-certificate-list-length', 'decode_error'],
-  ] as const)('TLS %s %s → %s, every time', async (tls, mutation, alert, ctx) => {
+  ] as const)('TLS %s %s → %s, every time', async ([tls, mutation, alert], ctx) => {
     if (!probe.available && !ON_CI) ctx.skip();
     const fx = fixtures.get();
     const target = await startProcessTarget(ADAPTERS.nginx, fx, 'require');
