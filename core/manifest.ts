@@ -125,6 +125,8 @@ export interface FixtureSet {
   readonly manifest: Manifest;
   /** Absolute path of a manifest-relative path. */
   resolve(relative: string): string;
+  /** A manifest-relative file as UTF-8 text; throws MTLS_ERR_FILE_MISSING naming the file when it cannot be read. */
+  read(relative: string): string;
   /** The fixture with this id; throws MTLS_ERR_MANIFEST_INVALID if absent. */
   fixture(id: string): ManifestFixture;
 }
@@ -137,6 +139,16 @@ export function fixtureSet(dir: string, manifest: Manifest): FixtureSet {
     dir: abs,
     manifest,
     resolve: (relative) => path.resolve(abs, relative),
+    read(relative) {
+      const file = path.resolve(abs, relative);
+      try {
+        return readFileSync(file, 'utf8');
+      } catch (cause) {
+        throw new HarnessError('MTLS_ERR_FILE_MISSING', `fixtures file '${file}' named by the manifest is missing`, {
+          cause,
+        });
+      }
+    },
     fixture(id) {
       const found = byId.get(id);
       if (!found) throw new HarnessError('MTLS_ERR_MANIFEST_INVALID', `manifest in '${abs}' has no fixture '${id}'`);

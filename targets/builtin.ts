@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -48,17 +47,7 @@ export interface BuiltinEcho {
 export async function startBuiltinServer(options: BuiltinServerOptions): Promise<StartedTarget> {
   const fx = options.fixtures;
   const m = fx.manifest;
-  const read = (rel: string) => {
-    try {
-      return readFileSync(fx.resolve(rel), 'utf8');
-    } catch (cause) {
-      throw new HarnessError(
-        'MTLS_ERR_FILE_MISSING',
-        `fixtures file '${fx.resolve(rel)}' named by the manifest is missing`,
-        { cause },
-      );
-    }
-  };
+  const read = (rel: string) => fx.read(rel);
   const useCrl = options.crl ?? true;
   const useOcsp = (options.ocsp ?? true) && !options.weaken;
   const useIdentity = (options.identityPolicy ?? true) && !options.weaken;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
@@ -162,17 +162,7 @@ export async function probeAdapter(adapter: ServerAdapter): Promise<Availability
 /** Copies the PKI files the configurations name into `<dir>/pki/` (keys mode 0600). */
 export function stagePki(fixtures: FixtureSet, dir: string): void {
   const m = fixtures.manifest;
-  const read = (rel: string) => {
-    try {
-      return readFileSync(fixtures.resolve(rel), 'utf8');
-    } catch (cause) {
-      throw new HarnessError(
-        'MTLS_ERR_FILE_MISSING',
-        `fixtures file '${fixtures.resolve(rel)}' named by the manifest is missing`,
-        { cause },
-      );
-    }
-  };
+  const read = (rel: string) => fixtures.read(rel);
   mkdirSync(path.join(dir, 'pki'), { recursive: true });
   const write = (rel: string, content: string, mode = 0o644) => {
     writeFileSync(path.join(dir, rel), content, { mode });
