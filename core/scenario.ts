@@ -1,9 +1,14 @@
 import type { AlertName } from './alerts.js';
 
-/** How a server treats client certificates: `require` rejects a client without one, `optional` only asks. */
-export type ServerPolicy = 'require' | 'optional';
-/** Server policies in canonical order. */
+/**
+ * How a server treats client certificates: `require` rejects a client without one, `optional` only asks, `none`
+ * never asks (client authentication off: the scenarios for it check that an unasked-for Certificate is refused).
+ */
+export type ServerPolicy = 'require' | 'optional' | 'none';
+/** The policies a run covers by default (`--policy both`), in canonical order. */
 export const SERVER_POLICIES: readonly ServerPolicy[] = ['require', 'optional'];
+/** Every policy, in canonical order. */
+export const ALL_POLICIES: readonly ServerPolicy[] = ['require', 'optional', 'none'];
 
 /** TLS protocol versions the harness drives. */
 export type TlsVersion = '1.2' | '1.3';

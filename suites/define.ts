@@ -48,13 +48,16 @@ export function reject(alerts: readonly AlertName[], step: HandshakeStep = 'clie
 export const ACCEPT: Expectation = { decision: 'accept', alerts: [] };
 
 /** Same rejection under both policies: an optional server must still reject a bad certificate. */
-export function rejectBoth(alerts: readonly AlertName[], step?: HandshakeStep): Record<ServerPolicy, Expectation> {
+export function rejectBoth(
+  alerts: readonly AlertName[],
+  step?: HandshakeStep,
+): { require: Expectation; optional: Expectation } {
   const e = reject(alerts, step);
   return { require: e, optional: e };
 }
 
 /** Acceptance under both policies. */
-export const ACCEPT_BOTH: Record<ServerPolicy, Expectation> = { require: ACCEPT, optional: ACCEPT };
+export const ACCEPT_BOTH: { require: Expectation; optional: Expectation } = { require: ACCEPT, optional: ACCEPT };
 
 /** Binds a topic's templates into scenarios for one policy. */
 export function instantiate(topic: string, templates: readonly ScenarioTemplate[], policy: ServerPolicy): Scenario[] {

@@ -1,4 +1,4 @@
-import { rejectBoth, ACCEPT_BOTH, type ScenarioTemplate } from './define.js';
+import { reject, rejectBoth, ACCEPT_BOTH, type ScenarioTemplate } from './define.js';
 import type { AlertName } from '../core/alerts.js';
 import type { HandshakeStep, TlsVersion } from '../core/scenario.js';
 
@@ -144,6 +144,20 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['unexpected_message'],
     'client-certificate',
   ),
+  {
+    name: 'unsolicited-certificate',
+    title: 'A client Certificate the server never asked for',
+    description:
+      'The server sent no CertificateRequest (client authentication off), yet the client sends Certificate and ' +
+      'CertificateVerify. A client may only send them in response to a request (RFC 8446 §4.4.2, RFC 5246 §7.4.6): ' +
+      'the server must abort with unexpected_message rather than quietly treat the client as authenticated.',
+    spec: ['RFC 8446 §4.4.2', 'RFC 5246 §7.4.6', 'RFC 8446 §6.2'],
+    importance: 'medium',
+    fixture: 'valid',
+    expect: { none: reject(['unexpected_message'], 'client-certificate') },
+    requires: ['wire-client'],
+    wire: { mutation: 'unsolicited-certificate' },
+  },
   mutated(
     'unrequested-cert-entry-extension',
     'Unrequested extension in a TLS 1.3 CertificateEntry',

@@ -1,4 +1,4 @@
-import { SCENARIO_ID_PATTERN, SERVER_POLICIES, type Scenario } from '../core/scenario.js';
+import { ALL_POLICIES, SCENARIO_ID_PATTERN, type Scenario } from '../core/scenario.js';
 import { chain } from './chain.js';
 import { crypto } from './crypto.js';
 import { instantiate, type ScenarioTemplate } from './define.js';
@@ -18,7 +18,7 @@ import { validity } from './validity.js';
  * Version of the catalogue, printed in every report. Bump it whenever a scenario is added, removed or its expectation
  * changes, and record the change in CHANGELOG.md under "Catalogue".
  */
-export const CATALOGUE_VERSION = 1;
+export const CATALOGUE_VERSION = 2;
 
 /** Topic name (the second id component, and the file under suites/) → its templates. */
 export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
@@ -56,7 +56,7 @@ let cached: readonly Scenario[] | undefined;
 export function catalogue(): readonly Scenario[] {
   if (!cached) {
     const all: Scenario[] = [];
-    for (const policy of SERVER_POLICIES) {
+    for (const policy of ALL_POLICIES) {
       for (const [topic, templates] of Object.entries(TOPICS)) all.push(...instantiate(topic, templates, policy));
     }
     checkCatalogue(all);

@@ -8,7 +8,7 @@ export const presence: readonly ScenarioTemplate[] = [
     description:
       'The client answers the CertificateRequest with an empty Certificate. A server that requires client ' +
       'authentication aborts with certificate_required in TLS 1.3 (RFC 8446 §4.4.2.4) and handshake_failure in TLS 1.2 ' +
-      '(RFC 5246 §7.4.6); a server that only requests one continues unauthenticated.',
+      '(RFC 5246 §7.4.6); a server that only requests one, or never asks, continues unauthenticated.',
     spec: ['RFC 8446 §4.4.2.4', 'RFC 5246 §7.4.6'],
     importance: 'high',
     fixture: null,
@@ -21,6 +21,7 @@ export const presence: readonly ScenarioTemplate[] = [
         },
       },
       optional: ACCEPT,
+      none: ACCEPT,
     },
   },
 ];

@@ -65,7 +65,8 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   const ocspCache = new Map<string, Promise<'good' | 'revoked' | 'unknown' | 'error'>>();
   const caPems = new Map(m.cas.map((c) => [c.subject, read(c.cert)]));
 
-  const requestCert = options.weaken !== 'no-request';
+  // `none` is client authentication switched off: the server never sends a CertificateRequest.
+  const requestCert = options.weaken !== 'no-request' && options.policy !== 'none';
   let server: tls.Server;
   try {
     server = tls.createServer({

@@ -108,12 +108,24 @@ export interface StartTargetsOptions {
 }
 
 /** Starts (or wraps) the target once per policy; on a failure, whatever already started is stopped. */
+/** Throws MTLS_ERR_USAGE for a policy the target cannot be started with (call before any work). */
+export function checkPolicies(spec: TargetSpec, policies: readonly ServerPolicy[]): void {
+  if ((spec.kind === 'process' || spec.kind === 'container') && policies.includes('none')) {
+    // NOTE: the adapters render require or optional; a server with client authentication off is not rendered yet.
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `--policy none is supported by the builtin and HOST:PORT targets, not by '${targetName(spec)}'`,
+    );
+  }
+}
+
 export async function startTargets(
   spec: TargetSpec,
   fixtures: FixtureSet,
   policies: readonly ServerPolicy[],
   options: StartTargetsOptions,
 ): Promise<Partial<Record<ServerPolicy, StartedTarget>>> {
+  checkPolicies(spec, policies);
   const out: Partial<Record<ServerPolicy, StartedTarget>> = {};
   try {
     for (const policy of policies) {

@@ -1,3 +1,4 @@
+import { ALL_POLICIES } from '../../core/scenario.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { selectScenarios } from '../../engine/select.js';
 import { parseFlags } from '../args.js';
@@ -25,7 +26,7 @@ export async function listCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(catalogueJson());
     return EXIT.OK;
   }
-  const rows = selectScenarios(catalogue(), ['require', 'optional'], values.suite);
+  const rows = selectScenarios(catalogue(), ALL_POLICIES, values.suite);
   const width = Math.max(...rows.map((s) => s.id.length));
   console.log(`catalogue version ${CATALOGUE_VERSION}: ${rows.length} scenarios`);
   for (const s of rows) {

@@ -12,6 +12,7 @@ import { parseFormats, writeReports } from '../../reports/index.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
 import {
+  checkPolicies,
   DECLARABLE_CAPABILITIES,
   maxConcurrencyOf,
   parseTarget,
@@ -35,9 +36,10 @@ Flags:
                                lighttpd, caddy, openssl-s-server (started here; see mtls-harness targets),
                                container:NAME (official image, needs Docker), or HOST:PORT (your own server)
   --fixtures DIR               fixture set the server was configured from (default: generate a fresh one)
-  --policy require|optional|both
-                               how the server treats client certificates (default: both for a target the harness
-                               starts, require for HOST:PORT)
+  --policy require|optional|none|both
+                               how the server treats client certificates: required, only requested, or never asked
+                               (client auth off); both = require + optional, the default for a target the harness
+                               starts (HOST:PORT: require)
   --servername NAME            SNI and expected server name (default localhost)
   --server-ca FILE             CA bundle the server certificate is checked against (default: the fixtures' root)
   --probe http|raw             http reads the status line (default http); raw: any data back means accepted
@@ -98,10 +100,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const policyFlag = enumFlag(
     'policy',
     values.policy,
-    ['require', 'optional', 'both'] as const,
+    ['require', 'optional', 'none', 'both'] as const,
     spec.kind === 'external' ? 'require' : 'both',
   );
   const policies: ServerPolicy[] = policyFlag === 'both' ? ['require', 'optional'] : [policyFlag];
+  checkPolicies(spec, policies);
   const tlsFlag = enumFlag('tls', values.tls, ['1.2', '1.3', 'both'] as const, 'both');
   const versions: TlsVersion[] = tlsFlag === 'both' ? [...TLS_VERSIONS] : [tlsFlag];
   const strictness = enumFlag<Strictness>('strictness', values.strictness, ['any', 'alert', 'rfc'], 'any');
@@ -151,10 +154,16 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const opened = await openFixtures(values.fixtures);
   const fx = opened.fx;
   const color = !values['no-color'] && process.stdout.isTTY === true;
-  const targets = await startTargets(spec, fx, policies, {
-    capabilities: capabilities as Feature[],
-    ...(values.servername ? { servername: values.servername } : {}),
-  });
+  let targets: Awaited<ReturnType<typeof startTargets>>;
+  try {
+    targets = await startTargets(spec, fx, policies, {
+      capabilities: capabilities as Feature[],
+      ...(values.servername ? { servername: values.servername } : {}),
+    });
+  } catch (err) {
+    opened[Symbol.dispose]();
+    throw err;
+  }
   let run: RunResult;
   try {
     if (!values.quiet) {

@@ -140,6 +140,7 @@ const ERRORS: readonly [string, () => string[], string][] = [
   ['run: bad --tls', () => ['run', '--tls', '1.1'], 'MTLS_ERR_USAGE'],
   ['run: bad --format', () => ['run', '--format', 'pdf'], 'MTLS_ERR_USAGE'],
   ['run: bad --policy', () => ['run', '--policy', 'maybe'], 'MTLS_ERR_USAGE'],
+  ['run: policy none on a process target', () => ['run', '--target', 'nginx', '--policy', 'none'], 'MTLS_ERR_USAGE'],
   ['run: bad --strictness', () => ['run', '--strictness', 'lax'], 'MTLS_ERR_USAGE'],
   ['run: bad --concurrency', () => ['run', '--concurrency', '0'], 'MTLS_ERR_USAGE'],
   ['run: empty suite', () => ['run', '--suite', 'no-such::*'], 'MTLS_ERR_SUITE_EMPTY'],

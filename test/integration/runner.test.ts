@@ -90,6 +90,24 @@ describe('the built-in reference server', () => {
     }
   });
 
+  it('with client authentication off (policy none), refuses a Certificate it never asked for', async () => {
+    const target = await startBuiltinServer({ fixtures: fx, policy: 'none' });
+    try {
+      const run = await runAgainst(target);
+      expect(run.conformant).toBe(true);
+      const byId = Object.fromEntries(run.results.map((r) => [`${r.id} ${r.tls}`, r]));
+      for (const tls of ['1.2', '1.3']) {
+        expect(byId[`none::sanity::valid ${tls}`]?.observed.outcome).toBe('accepted');
+        expect(byId[`none::presence::no-certificate ${tls}`]?.observed.outcome).toBe('accepted');
+        const unsolicited = byId[`none::handshake::unsolicited-certificate ${tls}`];
+        expect(unsolicited?.verdict).toBe('pass');
+        expect(unsolicited?.observed.alert?.name).toBe('unexpected_message');
+      }
+    } finally {
+      await target.stop();
+    }
+  });
+
   it('gives the same verdicts on repeated runs', async () => {
     const target = await startBuiltinServer({ fixtures: fx, policy: 'require' });
     try {

@@ -11,7 +11,7 @@ import type {
   UnrelatedError,
   Verdict,
 } from '../../../core/result.js';
-import { SERVER_POLICIES, TLS_VERSIONS, type HandshakeStep } from '../../../core/scenario.js';
+import { ALL_POLICIES, TLS_VERSIONS, type HandshakeStep } from '../../../core/scenario.js';
 import { formatJson } from '../../../reports/json.js';
 import { validate, type Schema } from '../../helpers/json-schema.js';
 import { baselineRun, conformantRun, erroredRun, sampleRun } from './sample.js';
@@ -225,7 +225,7 @@ describe('schemas/results.schema.json', () => {
     const enums: [string[], readonly unknown[]][] = [
       [['$defs', 'verdict'], VERDICTS],
       [['$defs', 'outcome'], OUTCOMES],
-      [['$defs', 'serverPolicy'], SERVER_POLICIES],
+      [['$defs', 'serverPolicy'], ALL_POLICIES],
       [['$defs', 'tlsVersion'], TLS_VERSIONS],
       [['$defs', 'strictness'], STRICTNESS],
       [['$defs', 'alertName'], ALERT_NAMES],

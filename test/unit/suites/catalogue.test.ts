@@ -89,7 +89,11 @@ describe('the scenario catalogue', () => {
 
   it('only uses wire mutations the wire client implements, with one sanity scenario per policy', () => {
     for (const s of all.filter((x) => x.wire?.mutation)) expect(WIRE_MUTATIONS).toContain(s.wire!.mutation);
-    expect(all.filter((s) => s.sanity).map((s) => s.id)).toEqual(['require::sanity::valid', 'optional::sanity::valid']);
+    expect(all.filter((s) => s.sanity).map((s) => s.id)).toEqual([
+      'require::sanity::valid',
+      'optional::sanity::valid',
+      'none::sanity::valid',
+    ]);
   });
 
   it('matches the committed schemas/catalogue.json (regenerate with: mtls-harness list --json > schemas/catalogue.json)', () => {
