@@ -10,6 +10,7 @@ export function openssl(
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, out: `${stdout}${stderr}` });
     });
+    child.stdin?.on('error', () => {}); // openssl may exit before reading its input
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }

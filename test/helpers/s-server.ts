@@ -46,7 +46,7 @@ export async function startSServer(fx: FixtureSet, extra: readonly string[] = []
         '-www',
         ...extra,
       ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

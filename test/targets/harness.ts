@@ -143,6 +143,8 @@ export async function sClient(
       resolve(`${String(stdout)}\n${String(stderr)}`),
     );
     // NOTE: stdin stays open until the server has answered and closed (or 3 s): an early EOF races a slow answer.
+    // s_client may already have exited (a rejection during the handshake): a write into its closed stdin is expected.
+    child.stdin?.on('error', () => {});
     child.stdin?.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     const eof = setTimeout(() => child.stdin?.end(), 3000);
     child.on('exit', () => {

@@ -145,6 +145,7 @@ export async function opensslServer(
       ...extra,
     ];
     const proc = spawn('openssl', args, { stdio: [mode === '-www' ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    proc.stdin?.on('error', () => {}); // a write after s_server exited is not a test failure
     let output = '';
     const ready = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 5000);
