@@ -24,7 +24,7 @@ export function distributionSvg(points: readonly { percentile: number; ms: numbe
   const width = 680;
   const height = 300;
   const left = 64;
-  const right = 20;
+  const right = 36; // room for the last tick label (p99.999)
   const top = 16;
   const bottom = 44;
   const plotW = width - left - right;
