@@ -41,11 +41,6 @@ export function alertName(code: number): AlertName | undefined {
   return BY_CODE.get(code);
 }
 
-/** True for a known alert name. */
-export function isAlertName(value: string): value is AlertName {
-  return Object.hasOwn(ALERTS, value);
-}
-
 /**
  * Reads the alert a peer sent from a Node/OpenSSL error: `err.message` carries "SSL alert number N" whenever
  * OpenSSL received an alert record. Returns undefined when the error does not come from a received alert.

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
 import type { FixtureSet } from '../core/manifest.js';
 import {
@@ -66,13 +65,13 @@ const ZERO: Record<Verdict, number> = { pass: 0, fail: 0, skip: 0, error: 0, xfa
 export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   const started = Date.now();
   const fx = options.fixtures;
-  const trustPem = options.serverTrustPem ?? readFileSync(fx.resolve(fx.manifest.trust), 'utf8');
+  const trustPem = options.serverTrustPem ?? fx.read(fx.manifest.trust);
   const contexts = new Map<string, tls.SecureContext | Error>();
   const pem = new Map<string, string>();
   const readPem = (rel: string) => {
     let v = pem.get(rel);
     if (v === undefined) {
-      v = readFileSync(fx.resolve(rel), 'utf8');
+      v = fx.read(rel);
       pem.set(rel, v);
     }
     return v;

@@ -277,8 +277,3 @@ export function nodeSign(kind: KeyKind, data: Buffer, key: KeyObject): Buffer {
       return sign('sha256', data, { key, dsaEncoding: 'der' });
   }
 }
-
-/** Key kind of a CA, for callers that need to pick a compatible profile. */
-export function caKind(ca: CaHandle): KeyKind {
-  return ca.key.kind;
-}

@@ -1,4 +1,4 @@
-import type { LoadMode, TicketPolicy, WorkerKind } from '../core/load-result.js';
+import type { LoadConfig, LoadMode, TicketPolicy, WorkerKind } from '../core/load-result.js';
 import type { TlsVersion } from '../core/scenario.js';
 import { DEFAULT_LOAD_OPTIONS } from './default-options.js';
 import type { IdentityPem } from './protocol.js';
@@ -54,28 +54,33 @@ export interface LoadOptions {
   readonly targetInProcess?: boolean;
 }
 
+/** The settings that go into results.json unchanged (LoadConfig), as validated. */
+type ReportedSettings = Pick<
+  LoadConfig,
+  | 'tls'
+  | 'mode'
+  | 'resumeRatio'
+  | 'ticketPolicy'
+  | 'connections'
+  | 'durationS'
+  | 'handshakes'
+  | 'rate'
+  | 'warmupS'
+  | 'workers'
+  | 'http'
+>;
+
 /** Options after validation, with every default filled in. */
-export interface ResolvedLoadOptions {
+export interface ResolvedLoadOptions extends ReportedSettings {
   readonly host: string;
   readonly port: number;
   readonly servername: string;
   readonly target: { readonly name: string; readonly version?: string };
-  readonly tls: TlsVersion;
-  readonly mode: LoadMode;
-  readonly resumeRatio: number;
-  readonly ticketPolicy: TicketPolicy;
-  readonly connections: number;
-  readonly durationS: number | null;
-  readonly handshakes: number | null;
-  readonly rate: number | null;
-  readonly warmupS: number;
-  readonly workers: number;
   readonly workerKind: WorkerKind | 'auto';
   readonly trustPem: string;
   readonly identities: readonly IdentityPem[];
   readonly scenario: LoadOptions['scenario'] | null;
   readonly probe: 'raw' | 'http';
-  readonly http: { readonly path: string; readonly pipelining: number } | null;
   readonly maxP99Ms: number | null;
   readonly minRate: number | null;
   readonly minResumeSuccess: number;

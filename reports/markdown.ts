@@ -25,7 +25,8 @@ const STATUS_ICON: Readonly<Record<RunStatus, string>> = {
   error: '⚠️',
 };
 
-const VERDICT_ICON: Readonly<Record<Verdict, string>> = {
+/** The icon each verdict gets in Markdown tables (summary.md and matrix.md). */
+export const VERDICT_ICON: Readonly<Record<Verdict, string>> = {
   pass: '✅',
   fail: '❌',
   xpass: '❗',

@@ -2,7 +2,7 @@ import type { RunResult, ScenarioResult, Verdict } from '../core/result.js';
 import type { ServerPolicy, TlsVersion } from '../core/scenario.js';
 import { describeOutcome, formatDuration, oneLine, runStatus, summaryText, tlsLabel } from './common.js';
 import { htmlEscape, htmlPage } from './html-page.js';
-import { mdText } from './markdown.js';
+import { mdText, VERDICT_ICON } from './markdown.js';
 
 /** The version of the matrix.json contract. */
 export const MATRIX_SCHEMA_VERSION = 1;
@@ -158,15 +158,6 @@ const STATUS_WORD: Readonly<Record<MatrixTargetStatus, string>> = {
   unavailable: 'unavailable',
 };
 
-const MD_VERDICT: Readonly<Record<Verdict, string>> = {
-  pass: '✅',
-  fail: '❌',
-  xpass: '❗',
-  error: '⚠️',
-  xfail: '➖',
-  skip: '⏭️',
-};
-
 /** matrix.md: a targets table, then the matrix (scenario × TLS rows, a column per target). */
 export function formatMatrixMarkdown(input: MatrixInput): string {
   const rows = matrixRows(input);
@@ -184,7 +175,7 @@ export function formatMatrixMarkdown(input: MatrixInput): string {
         `| ${mdText(t.name)} | ${mdText(t.version ?? '')} | ${STATUS_WORD[t.status]}${t.reason ? `: ${mdText(t.reason)}` : ''} | ${t.run ? mdText(summaryText(t.run.summary)) : ''} |`,
     ),
     '',
-    `Legend: ${(Object.keys(MD_VERDICT) as Verdict[]).map((v) => `${MD_VERDICT[v]} ${v}`).join(' · ')}; ` +
+    `Legend: ${(Object.keys(VERDICT_ICON) as Verdict[]).map((v) => `${VERDICT_ICON[v]} ${v}`).join(' · ')}; ` +
       '**bold** rows: the targets disagree.',
     '',
     `| scenario | TLS | expected | ${names.map(mdText).join(' | ')} |`,
@@ -193,7 +184,7 @@ export function formatMatrixMarkdown(input: MatrixInput): string {
       const id = r.differs ? `**${mdText(r.id)}**` : mdText(r.id);
       const cells = names.map((n) => {
         const c = r.cells[n];
-        return c ? `${MD_VERDICT[c.verdict]} ${mdText(c.verdict === 'skip' ? 'skip' : c.observed)}` : '';
+        return c ? `${VERDICT_ICON[c.verdict]} ${mdText(c.verdict === 'skip' ? 'skip' : c.observed)}` : '';
       });
       return `| ${id} | ${r.tls} | ${r.expected} | ${cells.join(' | ')} |`;
     }),
