@@ -18,8 +18,12 @@ export { startOcspResponder, queryOcsp, type OcspResponder } from './fixtures-ge
 
 export { catalogue, checkCatalogue, CATALOGUE_VERSION, TOPICS } from './suites/index.js';
 
-export { runSuite, HARNESS_FEATURES, type RunSuiteOptions } from './engine/run-suite.js';
-export { classify, applyDeviation, type Deviation } from './engine/classify.js';
+export { runSuite, HARNESS_FEATURES, type RunSuiteOptions, type BackendChoice } from './engine/run-suite.js';
+export { applyDeviation, mechanism, type Deviation } from './engine/classify.js';
+export { assess, defectStep } from './engine/evidence.js';
+export { judge, type Evidence, type Judgement } from './engine/verdict.js';
+export { isGating, isWarning } from './engine/gate.js';
+export { coverageOf, topicOf } from './engine/coverage.js';
 export { selectScenarios, globMatcher } from './engine/select.js';
 export { probeNode, clientContext, type NodeProbeOptions } from './engine/probe-node.js';
 export { compareWithBaseline, loadBaseline } from './engine/baseline.js';

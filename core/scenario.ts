@@ -47,6 +47,36 @@ export type HandshakeStep =
   | 'post-handshake'
   | 'application-data';
 
+/** Handshake steps in protocol order: a rejection counts only at or after the step where the defect was presented. */
+export const STEP_ORDER: readonly HandshakeStep[] = [
+  'tcp-connect',
+  'client-hello',
+  'server-hello',
+  'certificate-request',
+  'client-certificate',
+  'client-key-exchange',
+  'certificate-verify',
+  'client-finished',
+  'post-handshake',
+  'application-data',
+];
+
+/** Position of a step in {@link STEP_ORDER} (later steps compare greater). */
+export function stepIndex(step: HandshakeStep): number {
+  return STEP_ORDER.indexOf(step);
+}
+
+/**
+ * What a failure of the scenario means:
+ * - `security`: accepting the client lets an unauthorised client in (an invalid, untrusted, revoked or unproven
+ *   identity is authenticated, or a required certificate is not required); such a failure fails the gate;
+ * - `protocol`: strictness with no authentication impact (an unrequested extension tolerated, the choice of alert, a
+ *   malformed message around a valid certificate); shown as a warning, failing the gate only with `--strict`.
+ */
+export type Severity = 'security' | 'protocol';
+/** Every severity, most serious first. */
+export const SEVERITIES: readonly Severity[] = ['security', 'protocol'];
+
 /** A scenario id: `namespace::kebab-name`, namespaces may nest (`rfc5280::eku::server-auth-only`). */
 export type ScenarioId = `${string}::${string}`;
 /** The pattern every scenario id must match. */
@@ -77,6 +107,8 @@ export interface Scenario {
   /** Spec references, e.g. `RFC 5280 §4.2.1.12`. */
   readonly spec: readonly string[];
   readonly importance: 'high' | 'medium' | 'low';
+  /** What a failure means: a way in for an unauthorised client (`security`) or strictness only (`protocol`). */
+  readonly severity: Severity;
   /** The client fixture id from the manifest; null sends no certificate at all. */
   readonly fixture: string | null;
   /** The server policy this scenario applies to. */

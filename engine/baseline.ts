@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { HarnessError } from '../core/errors.js';
-import type { RunResult, ScenarioResult, Verdict } from '../core/result.js';
+import type { RunResult, ScenarioResult } from '../core/result.js';
+import { isGating } from './gate.js';
 
-const BAD: readonly Verdict[] = ['fail', 'xpass', 'error'];
+/** Whether a result counts against the gate: a gating failure (see isGating) or an error. */
+function bad(r: Pick<ScenarioResult, 'verdict' | 'severity'>, strict: boolean): boolean {
+  // NOTE: results of schemaVersion 1 carry no severity: their failures all counted.
+  return r.verdict === 'error' || isGating({ verdict: r.verdict, severity: r.severity ?? 'security' }, strict);
+}
 
 /** Reads a results.json written by an earlier run. */
 export function loadBaseline(file: string): RunResult {
@@ -12,11 +17,11 @@ export function loadBaseline(file: string): RunResult {
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_BASELINE', `cannot read --baseline '${file}' as JSON`, { cause });
   }
-  const run = parsed as Partial<RunResult>;
-  if (run?.schemaVersion !== 1 || !Array.isArray(run.results)) {
-    throw new HarnessError('MTLS_ERR_BASELINE', `--baseline '${file}' is not a schemaVersion 1 results.json`);
+  const run = parsed as { schemaVersion?: number; results?: unknown };
+  if ((run?.schemaVersion !== 1 && run?.schemaVersion !== 2) || !Array.isArray(run.results)) {
+    throw new HarnessError('MTLS_ERR_BASELINE', `--baseline '${file}' is not a schemaVersion 1 or 2 results.json`);
   }
-  return run as RunResult;
+  return run as unknown as RunResult;
 }
 
 /**
@@ -24,17 +29,19 @@ export function loadBaseline(file: string): RunResult {
  * or new (not in the baseline).
  */
 export function compareWithBaseline(run: RunResult, baseline: RunResult, file: string): RunResult {
-  const before = new Map(baseline.results.map((r) => [`${r.id}|${r.tls}`, r.verdict]));
+  const strict = run.gate.strict;
+  const before = new Map(baseline.results.map((r) => [`${r.id}|${r.tls}`, bad(r, strict)]));
   let newFailures = 0;
   let fixed = 0;
   const results: ScenarioResult[] = run.results.map((r) => {
     const old = before.get(`${r.id}|${r.tls}`);
     let change: ScenarioResult['change'];
+    const now = bad(r, strict);
     if (old === undefined) change = 'new';
-    else if (BAD.includes(r.verdict) && !BAD.includes(old)) change = 'new-failure';
-    else if (!BAD.includes(r.verdict) && BAD.includes(old)) change = 'fixed';
+    else if (now && !old) change = 'new-failure';
+    else if (!now && old) change = 'fixed';
     else change = 'unchanged';
-    if (change === 'new-failure' || (change === 'new' && BAD.includes(r.verdict))) newFailures++;
+    if (change === 'new-failure' || (change === 'new' && now)) newFailures++;
     if (change === 'fixed') fixed++;
     return { ...r, change };
   });

@@ -1,6 +1,6 @@
 import type { AlertName } from '../core/alerts.js';
-import { REJECTION_OUTCOMES, type Observation, type Strictness, type Verdict } from '../core/result.js';
-import type { Expectation, Scenario, TlsVersion } from '../core/scenario.js';
+import type { Observation, Verdict } from '../core/result.js';
+import type { Expectation, TlsVersion } from '../core/scenario.js';
 
 /** A known deviation of one target: scenario-id glob → skip (unsupported) or xfail (known bug), with a reason. */
 export interface Deviation {
@@ -36,55 +36,6 @@ export function mechanism(obs: Observation): string {
     case 'not-run':
       return 'not run';
   }
-}
-
-/**
- * Judges one observation against a scenario's expectation. A failure unrelated to the client certificate (error,
- * timeout) is never a pass: a dead, hanging or non-TLS target yields `error`.
- */
-export function classify(
-  scenario: Pick<Scenario, 'expect'>,
-  tls: TlsVersion,
-  obs: Observation,
-  strictness: Strictness,
-): { verdict: Verdict; reason: string } {
-  const how = mechanism(obs);
-  if (obs.outcome === 'error' || obs.outcome === 'timeout' || obs.outcome === 'not-run') {
-    return { verdict: 'error', reason: `no verdict possible: ${how}` };
-  }
-  const rejected = REJECTION_OUTCOMES.includes(obs.outcome);
-  const expect = scenario.expect;
-  if (expect.eitherDecision) {
-    return { verdict: 'pass', reason: `${how}; the RFC permits either decision` };
-  }
-  if (expect.decision === 'accept') {
-    return rejected
-      ? { verdict: 'fail', reason: `a client that must be accepted was rejected: ${how}` }
-      : { verdict: 'pass', reason: how };
-  }
-  if (!rejected) return { verdict: 'fail', reason: `a client that must be rejected was ${how}` };
-  const alerts = alertsFor(expect, tls);
-  if (strictness === 'any') {
-    const note =
-      obs.outcome === 'rejected-alert' && obs.alert && !alerts.includes(obs.alert.name as AlertName)
-        ? ` (alert not in the acceptable set ${alerts.join('|')})`
-        : '';
-    return { verdict: 'pass', reason: `rejected: ${how}${note}` };
-  }
-  if (obs.outcome !== 'rejected-alert' || !obs.alert) {
-    return {
-      verdict: 'fail',
-      reason: `rejected without a TLS alert (${how}); --strictness ${strictness} requires ${alerts.join('|')}`,
-    };
-  }
-  const wanted = strictness === 'rfc' ? alerts.slice(0, 1) : alerts;
-  if (!wanted.includes(obs.alert.name as AlertName)) {
-    return {
-      verdict: 'fail',
-      reason: `rejected with ${obs.alert.name}; --strictness ${strictness} requires ${wanted.join('|')}`,
-    };
-  }
-  return { verdict: 'pass', reason: `rejected: ${how}` };
 }
 
 /** Applies a target's known deviations: xfail turns fail into xfail and pass into xpass (which fails the gate). */

@@ -5,6 +5,7 @@ import { SERVER_UNTRUSTED_CODES } from '../core/node-tls-errors.js';
 import { httpStatusOf, REJECTING_HTTP_STATUSES } from '../core/http.js';
 import type { Observation, UnrelatedError } from '../core/result.js';
 import type { HandshakeStep, TlsVersion } from '../core/scenario.js';
+import { RecordTap } from './record-tap.js';
 
 /** Where and how to probe. */
 export interface NodeProbeOptions {
@@ -42,8 +43,11 @@ export function probeNode(options: NodeProbeOptions): Promise<Observation> {
     let received = Buffer.alloc(0);
     let protocol: string | undefined;
     const raw = net.connect({ host: options.host, port: options.port, noDelay: true });
+    // NOTE: the tap reads the record layer both ways: evidence (was a whole server record ever received, did the
+    // client's certificate flight leave before the decision) that OpenSSL's error codes do not carry.
+    const tap = new RecordTap(raw);
     const socket = tls.connect({
-      socket: raw,
+      socket: tap,
       servername: isIp(options.servername ?? 'localhost') ? undefined : (options.servername ?? 'localhost'),
       secureContext: options.secureContext,
       rejectUnauthorized: true,
@@ -60,17 +64,23 @@ export function probeNode(options: NodeProbeOptions): Promise<Observation> {
         ...obs,
         handshakeCompleted,
         probe: options.mode === 'http' ? 'http' : 'node',
+        backend: 'node',
+        transport: tap.facts(),
         ...(protocol ? { protocol } : {}),
       });
     };
     const unrelated = (kind: UnrelatedError, message: string, step: HandshakeStep | null = null) =>
       finish({ outcome: 'error', step, error: { kind, message } });
     // NOTE: a close before the server said anything is not a decision about the client certificate.
-    const serverSpoke = () => raw.bytesRead > 0;
+    const serverSpoke = () => tap.serverBytes > 0;
     // NOTE: node:tls cannot see which message the server reacted to; decrypt_error can only answer CertificateVerify,
-    // every other decision about a client is taken on its Certificate (the wire probe pins steps exactly).
-    const decisionStep = (alertCode?: number): HandshakeStep =>
-      alertCode === 51 ? 'certificate-verify' : 'client-certificate';
+    // every other decision about a client is taken on its Certificate (the wire probe pins steps exactly). A decision
+    // that came before the client's certificate flight left was taken on the hellos.
+    const decisionStep = (alertCode?: number): HandshakeStep => {
+      const facts = tap.facts();
+      if (!facts.clientFlightSent) return facts.serverRecords > 0 ? 'server-hello' : 'client-hello';
+      return alertCode === 51 ? 'certificate-verify' : 'client-certificate';
+    };
 
     const timer = setTimeout(() => {
       if (!serverSpoke())
@@ -93,12 +103,16 @@ export function probeNode(options: NodeProbeOptions): Promise<Observation> {
     });
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
+      const status = httpStatusOf(received);
       if (options.mode === 'raw') {
+        // NOTE: a raw-mode server that answers with an HTTP refusal refused the client all the same.
+        if (status !== undefined && REJECTING_HTTP_STATUSES.has(status))
+          return finish({ outcome: 'rejected-http', step: 'application-data', httpStatus: status });
+        if (received.length < 12 && /^HTTP\/\d/.test(received.toString('latin1'))) return; // wait for the status
         finish({ outcome: 'accepted', step: null });
         return;
       }
       const text = received.toString('latin1');
-      const status = httpStatusOf(received);
       if (status !== undefined) {
         if (REJECTING_HTTP_STATUSES.has(status)) {
           finish({ outcome: 'rejected-http', step: 'application-data', httpStatus: status });
@@ -124,7 +138,7 @@ export function probeNode(options: NodeProbeOptions): Promise<Observation> {
           outcome: 'rejected-alert',
           alert,
           alertTiming: handshakeCompleted ? 'post-handshake' : 'handshake',
-          step: serverSpoke() ? decisionStep(alert.code) : 'client-hello',
+          step: decisionStep(alert.code),
           detail: code,
         });
       }
@@ -171,6 +185,9 @@ export function probeNode(options: NodeProbeOptions): Promise<Observation> {
       if (!serverSpoke())
         return unrelated('not-tls', 'connection closed before the server answered the ClientHello', 'client-hello');
       if (received.length > 0) {
+        const status = httpStatusOf(received);
+        if (status !== undefined && REJECTING_HTTP_STATUSES.has(status))
+          return finish({ outcome: 'rejected-http', step: 'application-data', httpStatus: status });
         return finish({
           outcome: 'accepted',
           step: null,

@@ -2,22 +2,36 @@ import type tls from 'node:tls';
 import type { FixtureSet } from '../core/manifest.js';
 import {
   RESULTS_SCHEMA_VERSION,
+  type Backend,
+  type ClientObservation,
+  type ControlResult,
   type Observation,
   type RunResult,
   type ScenarioResult,
+  type SkipKind,
   type Strictness,
   type Verdict,
 } from '../core/result.js';
 import type { Feature, Scenario, ServerPolicy, TlsVersion } from '../core/scenario.js';
 import { VERSION } from '../core/version.js';
 import type { StartedTarget } from '../targets/target.js';
-import { wireProbe } from '../wire/index.js';
-import { alertsFor, applyDeviation, classify, type Deviation } from './classify.js';
+import { findMutation, wireProbe, type ClientFault } from '../wire/index.js';
+import { alertsFor, applyDeviation, type Deviation } from './classify.js';
+import { coverageOf } from './coverage.js';
+import { assess, defectStep } from './evidence.js';
+import { isGating } from './gate.js';
 import { clientContext, probeNode } from './probe-node.js';
 import { globMatcher } from './select.js';
+import { judge } from './verdict.js';
 
 /** Features the harness itself provides (the wire client). */
 export const HARNESS_FEATURES: ReadonlySet<Feature> = new Set<Feature>(['wire-client', 'foreign-key-signing']);
+
+/**
+ * Which clients probe a scenario: `both` (default) sends every scenario node:tls can send through node:tls and the
+ * wire client, and a verdict needs both to agree; `node` or `wire` uses one.
+ */
+export type BackendChoice = Backend | 'both';
 
 /** Options of {@link runSuite}. */
 export interface RunSuiteOptions {
@@ -40,11 +54,17 @@ export interface RunSuiteOptions {
    * whose own certificate comes from another CA than the client fixtures.
    */
   readonly serverTrustPem?: string;
-  /** Run chain-validation scenarios through the wire client instead of node:tls (differential checks). */
-  readonly backend?: 'node' | 'wire';
+  /** The clients that probe each scenario (default both). Scenarios that alter messages always use the wire client. */
+  readonly backend?: BackendChoice;
+  /** Protocol-severity failures fail the gate too (default false: they are warnings). */
+  readonly strict?: boolean;
+  /** Topics whose skipped scenarios make the run non-conformant (`--require-coverage`); empty for none. */
+  readonly requireCoverage?: readonly string[];
   readonly deviations?: readonly Deviation[];
   readonly catalogueVersion: number;
   readonly catalogueSize: number;
+  /** A deliberate defect of the wire client: tests of the controls only. */
+  readonly wireFault?: ClientFault;
   /** Called as each result is known (progress output). */
   readonly onResult?: (result: ScenarioResult) => void;
 }
@@ -55,12 +75,24 @@ interface Job {
   readonly index: number;
 }
 
+/** One probe's inputs: whom to send, with which alteration. */
+interface ProbeSpec {
+  readonly fixture: string | null;
+  readonly mutation?: string;
+  readonly certificateRequest?: boolean;
+}
+
+type Seen = { obs: Observation; extra?: string } | { cannot: string };
+
 const ZERO: Record<Verdict, number> = { pass: 0, fail: 0, skip: 0, error: 0, xfail: 0, xpass: 0 };
 
 /**
- * Runs scenarios against started targets: per policy, the sanity scenario first (every TLS version), then the rest
- * with bounded concurrency, then sanity again. A sanity failure makes the run an error (exit 2) so that a dead,
- * misconfigured or dying target never produces a pass. Results come back in catalogue order, so repeated runs compare.
+ * Runs scenarios against started targets: per policy, the sanity scenario first (every TLS version, every client),
+ * then the rest with bounded concurrency, then sanity again. Each scenario is probed by both clients unless it alters
+ * messages node:tls cannot send; every rejection verdict rests on a positive control of the same path (run once per
+ * path, shared). A sanity failure makes the run an error (exit 2), but only an unreachable or mute target stops it: a
+ * target that refuses valid clients is still probed, since an accepted bad certificate is proof of non-conformance
+ * on its own. Results come back in catalogue order, so repeated runs compare.
  */
 export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   const started = Date.now();
@@ -95,15 +127,23 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     return ctx;
   };
   const timeoutMs = options.timeoutMs ?? 5000;
+  const choice = options.backend ?? 'both';
   const deviationMatchers = (options.deviations ?? []).map((d) => ({ d, test: globMatcher(d.pattern) }));
   const rootSubject = fx.manifest.cas.find((c) => c.trusted)?.subject ?? '';
+  const modeOf = (target: StartedTarget) => options.probe ?? target.probe;
+  const nameOf = (target: StartedTarget) => options.servername ?? target.servername;
 
-  const observe = async (scenario: Scenario, version: TlsVersion, target: StartedTarget) => {
-    const fixture = scenario.fixture ? fx.manifest.fixtures.find((f) => f.id === scenario.fixture) : undefined;
-    const mode = options.probe ?? target.probe;
-    const servername = options.servername ?? target.servername;
-    const useWire = Boolean(scenario.wire) || (options.backend === 'wire' && !scenario.sanity);
-    if (useWire) {
+  /** One probe by one client. */
+  const probeWith = async (
+    backend: Backend,
+    spec: ProbeSpec,
+    version: TlsVersion,
+    target: StartedTarget,
+  ): Promise<Seen> => {
+    const fixture = spec.fixture ? fx.manifest.fixtures.find((f) => f.id === spec.fixture) : undefined;
+    const mode = modeOf(target);
+    const servername = nameOf(target);
+    if (backend === 'wire') {
       const result = await wireProbe({
         host: target.endpoint.host,
         port: target.endpoint.port,
@@ -111,7 +151,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
         tls: version,
         trustPem,
         ...(fixture ? { chainPem: readPem(fixture.chain), keyPem: readPem(fixture.key) } : {}),
-        ...(scenario.wire?.mutation ? { mutation: scenario.wire.mutation } : {}),
+        ...(spec.mutation ? { mutation: spec.mutation } : {}),
+        ...(options.wireFault ? { fault: options.wireFault } : {}),
         timeoutMs,
         http: mode === 'http',
         ...(mode === 'http'
@@ -119,7 +160,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
           : {}),
       });
       let extra: string | undefined;
-      if (scenario.wire?.certificateRequest) {
+      if (spec.certificateRequest) {
         const cr = result.certificateRequest;
         const norm = (dn: string) => dn.replace(/\s+/g, '').toLowerCase();
         if (!cr) extra = 'the server sent no CertificateRequest';
@@ -130,11 +171,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
           extra = `certificate_authorities (${cr.certificateAuthorities.join('; ')}) does not name the fixture root ${rootSubject}`;
         }
       }
-      return { obs: result.observation, extra, certificateRequest: result.certificateRequest };
+      return { obs: result.observation, ...(extra ? { extra } : {}) };
     }
-    const ctx = contextFor(scenario.fixture, version);
+    const ctx = contextFor(spec.fixture, version);
     if (ctx instanceof Error)
-      return { skip: `node:tls cannot load fixture '${scenario.fixture}': ${ctx.message.split('\n')[0]}` };
+      return { cannot: `node:tls cannot load fixture '${spec.fixture}': ${ctx.message.split('\n')[0]}` };
     const obs = await probeNode({
       host: target.endpoint.host,
       port: target.endpoint.port,
@@ -147,63 +188,145 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     return { obs };
   };
 
+  const backendsFor = (scenario: Scenario): Backend[] => {
+    if (scenario.wire) return ['wire'];
+    return choice === 'both' ? ['node', 'wire'] : [choice];
+  };
+
+  // Positive controls, one per path, shared by every scenario on it.
+  const controls = new Map<string, Promise<ControlResult>>();
+  const validFixture = (id: string | null): boolean => {
+    const f = id ? fx.manifest.fixtures.find((x) => x.id === id) : undefined;
+    return Boolean(
+      f && f.expect.decision === 'accept' && f.expect.opensslVerifyError === 0 && (f.requires ?? []).length === 0,
+    );
+  };
+  const controlFor = (scenario: Scenario, backend: Backend, version: TlsVersion, target: StartedTarget) => {
+    const mutation = scenario.wire?.mutation ? findMutation(scenario.wire.mutation) : undefined;
+    const family = backend === 'wire' && mutation ? mutation.family : 'none';
+    // NOTE: the twin of a scenario that alters a valid identity's messages is that identity sent unaltered (same key
+    // type, same signing path); every other scenario is paired with the fixtures' valid identity.
+    const fixture = validFixture(scenario.fixture) ? scenario.fixture! : 'valid';
+    const mode = modeOf(target);
+    const servername = nameOf(target);
+    const id = `control:${scenario.policy}:${backend}:${version}:${mode}:${servername}:${family}:${fixture}`;
+    let pending = controls.get(id);
+    if (!pending) {
+      pending = (async (): Promise<ControlResult> => {
+        const t0 = performance.now();
+        const seen = await probeWith(backend, { fixture }, version, target);
+        const observed: Observation =
+          'obs' in seen
+            ? seen.obs
+            : {
+                outcome: 'error',
+                step: null,
+                handshakeCompleted: false,
+                backend,
+                error: { kind: 'client-setup', message: seen.cannot },
+              };
+        return {
+          id,
+          policy: scenario.policy,
+          backend,
+          tls: version,
+          probe: mode,
+          servername,
+          family,
+          fixture,
+          observed,
+          accepted: observed.outcome === 'accepted',
+          duration: Math.round(performance.now() - t0),
+        };
+      })();
+      controls.set(id, pending);
+    }
+    return pending;
+  };
+
   const runOne = async (job: Job): Promise<ScenarioResult> => {
     const { scenario, tls: version } = job;
     const t0 = performance.now();
     const target = options.targets[scenario.policy]!;
+    const expectedDecision = scenario.expect.eitherDecision ? 'either' : scenario.expect.decision;
     const base = {
       id: scenario.id,
       title: scenario.title,
       tls: version,
       policy: scenario.policy,
       fixture: scenario.fixture,
+      severity: scenario.severity,
       expected: {
-        decision: scenario.expect.decision,
+        decision: expectedDecision,
         alerts: alertsFor(scenario.expect, version),
         ...(scenario.expect.step ? { step: scenario.expect.step } : {}),
       },
-    };
-    const skip = (reason: string): ScenarioResult => ({
+    } as const;
+    const skip = (kind: SkipKind, reason: string): ScenarioResult => ({
       ...base,
       observed: { outcome: 'not-run', step: null, handshakeCompleted: false },
+      observations: [],
+      controls: [],
+      clients: 'single',
+      skip: { kind, detail: reason },
       verdict: 'skip',
       reason,
       duration: 0,
     });
-    const missing = scenario.requires.filter((f) => !target.capabilities.has(f) && !HARNESS_FEATURES.has(f));
+    const missing = scenario.requires.filter(
+      (f) => !target.capabilities.has(f) && !HARNESS_FEATURES.has(f) && !target.unchecked?.has(f),
+    );
     if (missing.includes('pinned-clock')) {
       return skip(
+        'clock',
         'needs the server clock pinned to the fixture clock; judged offline by openssl verify -attime (fixtures-gen tests)',
       );
     }
-    if (missing.length) return skip(`target '${target.name}' lacks ${missing.map((f) => `'${f}'`).join(', ')}`);
+    if (missing.length) {
+      return skip(
+        'capability',
+        `target '${target.name}' lacks ${missing.map((f) => `'${f}'`).join(', ')}` +
+          (target.declared ? ` (declare it with --capabilities if the server checks it)` : ''),
+      );
+    }
     if (scenario.fixture && !fx.manifest.fixtures.some((f) => f.id === scenario.fixture)) {
-      return skip(`fixture '${scenario.fixture}' is not in the manifest (regenerate the fixtures)`);
+      return skip('fixture', `fixture '${scenario.fixture}' is not in the manifest (regenerate the fixtures)`);
     }
     const deviation = deviationMatchers.find(({ d, test }) => test(scenario.id) && (!d.tls || d.tls === version))?.d;
-    if (deviation?.status === 'skip') return skip(`known deviation: ${deviation.reason}`);
-    const seen = await observe(scenario, version, target);
-    if ('skip' in seen && seen.skip) return skip(seen.skip);
-    const obs = seen.obs as Observation;
-    let judged = classify(scenario, version, obs, options.strictness);
-    if ('extra' in seen && seen.extra && judged.verdict === 'pass') judged = { verdict: 'fail', reason: seen.extra };
-    if (
-      obs.outcome !== 'error' &&
-      scenario.expect.step &&
-      judged.verdict === 'pass' &&
-      obs.step &&
-      obs.outcome !== 'accepted' &&
-      obs.step !== scenario.expect.step
-    ) {
-      judged = {
-        ...judged,
-        reason: `${judged.reason}; decided at ${obs.step}, strict servers decide at ${scenario.expect.step}`,
-      };
+    if (deviation?.status === 'skip') return skip('deviation', `known deviation: ${deviation.reason}`);
+
+    const spec: ProbeSpec = {
+      fixture: scenario.fixture,
+      ...(scenario.wire?.mutation ? { mutation: scenario.wire.mutation } : {}),
+      ...(scenario.wire?.certificateRequest ? { certificateRequest: true } : {}),
+    };
+    const defect = defectStep(scenario);
+    const observations: ClientObservation[] = [];
+    const cannot: string[] = [];
+    let extra: string | undefined;
+    for (const backend of backendsFor(scenario)) {
+      const seen = await probeWith(backend, spec, version, target);
+      if ('cannot' in seen) {
+        cannot.push(seen.cannot);
+        continue;
+      }
+      if (seen.extra) extra = seen.extra;
+      observations.push(assess(backend, seen.obs, defect, version));
     }
-    const final = applyDeviation(judged.verdict, judged.reason, deviation);
+    if (observations.length === 0) return skip('client', cannot.join('; '));
+    const usedControls = scenario.sanity
+      ? []
+      : await Promise.all(observations.map((o) => controlFor(scenario, o.backend, version, target)));
+    let judged = judge(scenario, version, { observations, controls: usedControls }, options.strictness);
+    if (extra && judged.verdict === 'pass') judged = { ...judged, verdict: 'fail', reason: extra };
+    const reason = cannot.length ? `${judged.reason}; ${cannot.join('; ')}` : judged.reason;
+    const final = applyDeviation(judged.verdict, reason, deviation);
     return {
       ...base,
-      observed: obs,
+      observed: judged.observed,
+      observations,
+      controls: usedControls.map((c) => c.id),
+      clients: judged.clients,
       verdict: final.verdict,
       reason: final.reason,
       duration: Math.round(performance.now() - t0),
@@ -212,57 +335,62 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
 
   const results: ScenarioResult[] = [];
   let runError: RunResult['error'];
+  /** A sanity failure: an unreachable or mute target stops the policy's run; a refusing one does not. */
+  const sanityProblem = (bad: ScenarioResult, when: string): boolean => {
+    const target = options.targets[bad.policy]!;
+    const mute = bad.observations.length > 0 && bad.observations.every((o) => o.evidence === 'no-decision');
+    runError ??= {
+      code: 'MTLS_ERR_SANITY',
+      message:
+        when === 'first'
+          ? `target ${target.name} (${bad.policy}) did not accept a valid client over TLS ${bad.tls}: ${bad.reason}`
+          : `target ${target.name} (${bad.policy}) no longer accepted a valid client over TLS ${bad.tls} at the end of the run (${bad.reason})`,
+    };
+    return mute;
+  };
   const policies = (Object.keys(options.targets) as ServerPolicy[]).filter((p) => options.targets[p]);
   for (const policy of policies) {
     const scenarios = options.scenarios.filter((s) => s.policy === policy);
     const jobsOf = (list: readonly Scenario[]) =>
-      list.flatMap((scenario) =>
-        options.tls.filter((v) => !scenario.tls || scenario.tls.includes(v)).map((v) => ({ scenario, tls: v })),
-      );
+      list
+        .flatMap((scenario) =>
+          options.tls.filter((v) => !scenario.tls || scenario.tls.includes(v)).map((v) => ({ scenario, tls: v })),
+        )
+        .map((j, index) => ({ ...j, index }));
     const sanity = scenarios.filter((s) => s.sanity);
     const rest = scenarios.filter((s) => !s.sanity);
-    const first = await pool(
-      jobsOf(sanity).map((j, index) => ({ ...j, index })),
-      1,
-      runOne,
-    );
+    const first = await pool(jobsOf(sanity), 1, runOne);
     for (const r of first) options.onResult?.(r);
     results.push(...first);
     const bad = first.find((r) => r.verdict !== 'pass');
-    if (bad) {
-      runError = {
-        code: 'MTLS_ERR_SANITY',
-        message: `target ${options.targets[policy]!.name} (${policy}) did not accept a valid client over TLS ${bad.tls}: ${bad.reason}`,
-      };
-      break;
-    }
-    const jobs = jobsOf(rest).map((j, index) => ({ ...j, index }));
-    const done = await pool(jobs, options.concurrency ?? 4, async (job) => {
+    if (bad && sanityProblem(bad, 'first')) break;
+    const done = await pool(jobsOf(rest), options.concurrency ?? 4, async (job) => {
       const r = await runOne(job);
       options.onResult?.(r);
       return r;
     });
     results.push(...done);
-    const last = await pool(
-      jobsOf(sanity).map((j, index) => ({ ...j, index })),
-      1,
-      runOne,
-    );
+    const last = await pool(jobsOf(sanity), 1, runOne);
     const lastBad = last.find((r) => r.verdict !== 'pass');
     if (lastBad) {
       const r = { ...lastBad, reason: `sanity re-check after the run: ${lastBad.reason}` };
       options.onResult?.(r);
       results.push(r);
-      runError = {
-        code: 'MTLS_ERR_SANITY',
-        message: `target ${options.targets[policy]!.name} (${policy}) broke during the run: a valid client is no longer accepted over TLS ${lastBad.tls} (${lastBad.reason})`,
-      };
-      break;
+      if (sanityProblem(lastBad, 'last')) break;
     }
   }
 
+  const strict = options.strict ?? false;
   const summary = { ...ZERO };
-  for (const r of results) summary[r.verdict]++;
+  let gating = 0;
+  let warnings = 0;
+  for (const r of results) {
+    summary[r.verdict]++;
+    if (isGating(r, strict)) gating++;
+    else if (r.verdict === 'fail') warnings++;
+  }
+  const coverage = coverageOf(results, options.requireCoverage ?? []);
+  const controlResults = await Promise.all(controls.values());
   const anyTarget = options.targets[policies[0]!]!;
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -282,8 +410,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     startedAt: new Date(started).toISOString(),
     duration: Date.now() - started,
     results,
-    summary: { ...summary, total: results.length },
-    conformant: !runError && summary.fail === 0 && summary.xpass === 0 && summary.error === 0,
+    controls: controlResults,
+    coverage,
+    gate: { strict },
+    summary: { ...summary, total: results.length, gating, warnings },
+    conformant: !runError && gating === 0 && summary.error === 0 && coverage.missing.length === 0,
     ...(runError ? { error: runError } : {}),
   };
 }

@@ -6,6 +6,7 @@ const UNTRUSTED = ['unknown_ca', 'bad_certificate', 'certificate_unknown'] as co
 export const chain: readonly ScenarioTemplate[] = [
   {
     name: 'missing-intermediate',
+    severity: 'security',
     title: 'Leaf sent without its intermediate',
     description:
       'The server holds only the root; without the intermediate in the client Certificate message no path can be built.',
@@ -16,6 +17,7 @@ export const chain: readonly ScenarioTemplate[] = [
   },
   {
     name: 'chain-reversed',
+    severity: 'protocol',
     title: 'Chain with the CA certificates in reverse order',
     description:
       'leaf, intermediate, sub-intermediate: RFC 8446 §4.4.2 tells servers to tolerate any order after the leaf (and ' +
@@ -27,6 +29,7 @@ export const chain: readonly ScenarioTemplate[] = [
   },
   {
     name: 'chain-extra-cert',
+    severity: 'protocol',
     title: 'Chain with an unrelated extra certificate',
     description: 'An unrelated self-signed CA after the valid chain must be ignored; identity is the leaf alone.',
     spec: ['RFC 8446 §4.4.2'],
@@ -36,6 +39,7 @@ export const chain: readonly ScenarioTemplate[] = [
   },
   {
     name: 'intermediate-not-ca',
+    severity: 'security',
     title: 'Intermediate with cA=false',
     description: 'basicConstraints cA=false forbids the intermediate to issue certificates (RFC 5280 §4.2.1.9).',
     spec: ['RFC 5280 §4.2.1.9', 'RFC 5280 §6.1.4 (k)'],
@@ -45,6 +49,7 @@ export const chain: readonly ScenarioTemplate[] = [
   },
   {
     name: 'intermediate-no-basic-constraints',
+    severity: 'security',
     title: 'Intermediate without basicConstraints',
     description:
       'A v3 CA certificate must carry basicConstraints with cA=true; without it the intermediate is not a CA.',
@@ -55,6 +60,7 @@ export const chain: readonly ScenarioTemplate[] = [
   },
   {
     name: 'v1-intermediate',
+    severity: 'security',
     title: 'X.509 v1 intermediate',
     description: 'A version 1 certificate cannot carry basicConstraints, so it cannot act as an intermediate CA.',
     spec: ['RFC 5280 §6.1.4 (k)'],
@@ -64,6 +70,7 @@ export const chain: readonly ScenarioTemplate[] = [
   },
   {
     name: 'pathlen-exceeded',
+    severity: 'security',
     title: 'pathLenConstraint exceeded',
     description: 'root → CA(pathLen 0) → sub-CA → leaf: the sub-CA breaks the pathLenConstraint of its issuer.',
     spec: ['RFC 5280 §4.2.1.9', 'RFC 5280 §6.1.4 (l)'],
@@ -73,6 +80,7 @@ export const chain: readonly ScenarioTemplate[] = [
   },
   {
     name: 'name-constraints-violation',
+    severity: 'security',
     title: 'Name constraints violated',
     description: 'The intermediate permits only permitted.mtls-harness.test; the leaf SAN dNSName lies outside it.',
     spec: ['RFC 5280 §4.2.1.10', 'RFC 5280 §6.1.3 (b)'],

@@ -4,6 +4,7 @@ import { rejectBoth, type ScenarioTemplate } from './define.js';
 export const crypto: readonly ScenarioTemplate[] = [
   {
     name: 'weak-rsa-1024',
+    severity: 'security',
     title: 'RSA-1024 client key',
     description: 'An 80-bit-security key; below OpenSSL security level 2 and every current policy.',
     spec: ['RFC 8446 §4.4.2.4', 'NIST SP 800-131A'],
@@ -13,6 +14,7 @@ export const crypto: readonly ScenarioTemplate[] = [
   },
   {
     name: 'sha1-signature',
+    severity: 'security',
     title: 'SHA-1 signed client certificate',
     description: 'The issuer signed the leaf with ecdsa-with-SHA1, which is broken for collision resistance.',
     spec: ['RFC 9155'],
@@ -22,6 +24,7 @@ export const crypto: readonly ScenarioTemplate[] = [
   },
   {
     name: 'bad-issuer-signature',
+    severity: 'security',
     title: 'Leaf whose issuer signature does not verify',
     description:
       "One bit of the intermediate's signature is flipped. bad_certificate is the RFC alert; OpenSSL sends " +

@@ -7,6 +7,7 @@ import type {
   Scenario,
   ScenarioId,
   ServerPolicy,
+  Severity,
   TlsVersion,
 } from '../core/scenario.js';
 
@@ -21,6 +22,12 @@ export interface ScenarioTemplate {
   readonly description: string;
   readonly spec: readonly string[];
   readonly importance: Scenario['importance'];
+  /**
+   * What a failure means, for every policy or per policy: `security` when a wrong decision lets an unauthorised
+   * client in, `protocol` for strictness without authentication impact (rejecting a client that should be accepted
+   * never lets anyone in).
+   */
+  readonly severity: Severity | Partial<Record<ServerPolicy, Severity>>;
   /** Fixture id from the manifest, or null for no certificate. */
   readonly fixture: string | null;
   /** Expectation under each policy; a policy left out does not get this scenario. */
@@ -65,12 +72,15 @@ export function instantiate(topic: string, templates: readonly ScenarioTemplate[
   for (const t of templates) {
     const expect = t.expect[policy];
     if (!expect) continue;
+    const severity = typeof t.severity === 'string' ? t.severity : t.severity[policy];
+    if (!severity) throw new Error(`scenario template '${topic}::${t.name}' declares no severity for policy ${policy}`);
     out.push({
       id: `${policy}::${topic}::${t.name}` as ScenarioId,
       title: t.title,
       description: t.description,
       spec: t.spec,
       importance: t.importance,
+      severity,
       fixture: t.fixture,
       policy,
       expect,

@@ -4,6 +4,7 @@ import { rejectBoth, type ScenarioTemplate } from './define.js';
 export const extensions: readonly ScenarioTemplate[] = [
   {
     name: 'unknown-critical-extension',
+    severity: 'security',
     title: 'Unknown critical extension in the leaf',
     description:
       'A validator must reject a certificate with a critical extension it does not recognise (RFC 5280 §4.2).',
@@ -14,6 +15,7 @@ export const extensions: readonly ScenarioTemplate[] = [
   },
   {
     name: 'x509-v1-leaf',
+    severity: 'protocol',
     title: 'X.509 v1 client certificate',
     description:
       'Version 1 end-entity certificates are still legal under RFC 5280 and OpenSSL accepts them; strict profiles ' +

@@ -1,6 +1,6 @@
 import { reject, rejectBoth, ACCEPT_BOTH, type ScenarioTemplate } from './define.js';
 import type { AlertName } from '../core/alerts.js';
-import type { HandshakeStep, TlsVersion } from '../core/scenario.js';
+import type { HandshakeStep, ServerPolicy, Severity, TlsVersion } from '../core/scenario.js';
 
 /** A wire-client scenario: one handshake message altered by a named mutation. */
 function mutated(
@@ -10,6 +10,7 @@ function mutated(
   spec: readonly string[],
   alerts: readonly AlertName[],
   step: HandshakeStep,
+  severity: ScenarioTemplate['severity'],
   options: {
     fixture?: string;
     tls?: readonly TlsVersion[];
@@ -29,6 +30,7 @@ function mutated(
     description,
     spec,
     importance: 'high',
+    severity,
     fixture: options.fixture ?? 'valid',
     expect,
     requires: ['wire-client'],
@@ -37,10 +39,17 @@ function mutated(
   };
 }
 
+/**
+ * A malformed client flight that amounts to "no certificate": accepting it under `require` lets an unauthenticated
+ * client in; under `optional` the client is only ever unauthenticated.
+ */
+const REQUIRED_ONLY: Partial<Record<ServerPolicy, Severity>> = { require: 'security', optional: 'protocol' };
+
 /** Handshake-message scenarios that need our wire-level client (node:tls cannot send them). */
 export const handshake: readonly ScenarioTemplate[] = [
   {
     name: 'certificate-request',
+    severity: 'protocol',
     title: 'The server sends a CertificateRequest naming the fixture root (or no CA)',
     description:
       'A server that authenticates clients must send CertificateRequest; its certificate_authorities list (RFC 8446 ' +
@@ -60,6 +69,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.4.3', 'RFC 5246 §7.4.8'],
     ['decrypt_error'],
     'certificate-verify',
+    'security',
   ),
   mutated(
     'cv-empty-signature',
@@ -68,6 +78,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.4.3'],
     ['decrypt_error', 'decode_error'],
     'certificate-verify',
+    'security',
   ),
   mutated(
     'cv-scheme-not-offered',
@@ -77,6 +88,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.4.3', 'RFC 5246 §7.4.8'],
     ['illegal_parameter', 'handshake_failure', 'decrypt_error'],
     'certificate-verify',
+    'protocol',
   ),
   mutated(
     'cv-rsa-pkcs1-in-tls13',
@@ -85,6 +97,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.2.3', 'RFC 8446 §4.4.3'],
     ['illegal_parameter', 'decrypt_error'],
     'certificate-verify',
+    'protocol',
     { fixture: 'valid-rsa-2048', tls: ['1.3'] },
   ),
   mutated(
@@ -94,6 +107,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.4.3', 'RFC 5246 §7.4.8'],
     ['unexpected_message'],
     'certificate-verify',
+    'security',
   ),
   mutated(
     'omit-certificate',
@@ -102,6 +116,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 5246 §7.4.6'],
     ['unexpected_message', 'handshake_failure'],
     'client-certificate',
+    REQUIRED_ONLY,
     { tls: ['1.2'] },
   ),
   mutated(
@@ -111,6 +126,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.4.2', 'RFC 8446 §6.2'],
     ['decode_error'],
     'client-certificate',
+    REQUIRED_ONLY,
   ),
   mutated(
     'garbage-leaf-der',
@@ -119,6 +135,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.4.2', 'RFC 5280 §4.1'],
     ['decode_error', 'bad_certificate'],
     'client-certificate',
+    'security',
   ),
   mutated(
     'zero-length-entry',
@@ -127,6 +144,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.4.2'],
     ['decode_error', 'bad_certificate'],
     'client-certificate',
+    'protocol',
   ),
   mutated(
     'bad-certificate-list-length',
@@ -135,6 +153,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.4.2', 'RFC 8446 §6.2'],
     ['decode_error'],
     'client-certificate',
+    'protocol',
   ),
   mutated(
     'double-certificate',
@@ -143,9 +162,11 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.4', 'RFC 5246 §7.4'],
     ['unexpected_message'],
     'client-certificate',
+    'protocol',
   ),
   {
     name: 'unsolicited-certificate',
+    severity: 'protocol',
     title: 'A client Certificate the server never asked for',
     description:
       'The server sent no CertificateRequest (client authentication off), yet the client sends Certificate and ' +
@@ -166,6 +187,7 @@ export const handshake: readonly ScenarioTemplate[] = [
     ['RFC 8446 §4.4.2', 'RFC 8446 §4.2'],
     ['unsupported_extension', 'illegal_parameter'],
     'client-certificate',
+    'protocol',
     { tls: ['1.3'] },
   ),
 ];

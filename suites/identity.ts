@@ -4,6 +4,7 @@ import { rejectBoth, type ScenarioTemplate } from './define.js';
 export const identity: readonly ScenarioTemplate[] = [
   {
     name: 'identity-not-allowed',
+    severity: 'security',
     title: 'Valid certificate of an identity not on the allow-list',
     description:
       'The chain validates but the subject is not in manifest.identityAllowList. A server with an identity policy ' +

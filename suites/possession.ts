@@ -4,6 +4,7 @@ import { rejectBoth, type ScenarioTemplate } from './define.js';
 export const possession: readonly ScenarioTemplate[] = [
   {
     name: 'mismatched-key',
+    severity: 'security',
     title: 'CertificateVerify signed by a key other than the certificate’s',
     description:
       'The client presents a valid certificate but signs CertificateVerify with another key: it does not possess the ' +

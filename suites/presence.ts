@@ -4,6 +4,7 @@ import { ACCEPT, reject, type ScenarioTemplate } from './define.js';
 export const presence: readonly ScenarioTemplate[] = [
   {
     name: 'no-certificate',
+    severity: { require: 'security', optional: 'protocol', none: 'protocol' },
     title: 'No client certificate',
     description:
       'The client answers the CertificateRequest with an empty Certificate. A server that requires client ' +

@@ -6,6 +6,7 @@ const PURPOSE = ['unsupported_certificate', 'bad_certificate', 'certificate_unkn
 export const purpose: readonly ScenarioTemplate[] = [
   {
     name: 'eku-server-auth-only',
+    severity: 'security',
     title: 'EKU serverAuth only',
     description: 'extendedKeyUsage without clientAuth: the key is not certified for TLS client authentication.',
     spec: ['RFC 5280 §4.2.1.12'],
@@ -15,6 +16,7 @@ export const purpose: readonly ScenarioTemplate[] = [
   },
   {
     name: 'eku-code-signing-only',
+    severity: 'security',
     title: 'EKU codeSigning only',
     description: 'extendedKeyUsage is codeSigning alone.',
     spec: ['RFC 5280 §4.2.1.12'],
@@ -24,6 +26,7 @@ export const purpose: readonly ScenarioTemplate[] = [
   },
   {
     name: 'no-eku',
+    severity: 'protocol',
     title: 'No EKU extension',
     description: 'Without extendedKeyUsage the key is not restricted, so it may authenticate a client.',
     spec: ['RFC 5280 §4.2.1.12'],
@@ -33,6 +36,7 @@ export const purpose: readonly ScenarioTemplate[] = [
   },
   {
     name: 'eku-any',
+    severity: 'protocol',
     title: 'EKU anyExtendedKeyUsage',
     description:
       'anyExtendedKeyUsage alone. RFC 5280 allows it for any purpose but lets applications that require a specific ' +
@@ -47,6 +51,7 @@ export const purpose: readonly ScenarioTemplate[] = [
   },
   {
     name: 'ku-no-digital-signature',
+    severity: 'security',
     title: 'keyUsage without digitalSignature',
     description: 'keyUsage keyEncipherment only: the key may not sign, so its CertificateVerify must not be accepted.',
     spec: ['RFC 5280 §4.2.1.3', 'RFC 8446 §4.4.2.2'],

@@ -6,6 +6,7 @@ const REVOKED = ['certificate_revoked', 'bad_certificate', 'certificate_unknown'
 export const revocation: readonly ScenarioTemplate[] = [
   {
     name: 'revoked-crl',
+    severity: 'security',
     title: "Client certificate on the issuer's CRL",
     description:
       "The leaf's serial is on the intermediate's CRL (keyCompromise); a server checking CRLs must refuse it.",
@@ -17,6 +18,7 @@ export const revocation: readonly ScenarioTemplate[] = [
   },
   {
     name: 'revoked-ocsp',
+    severity: 'security',
     title: 'Client certificate revoked per OCSP only',
     description:
       'The OCSP responder answers revoked but the CRL does not list it, so only a server that checks OCSP for client ' +
@@ -29,6 +31,7 @@ export const revocation: readonly ScenarioTemplate[] = [
   },
   {
     name: 'revoked-intermediate',
+    severity: 'security',
     title: "Intermediate on the root's CRL",
     description:
       'The intermediate is revoked by the root (cACompromise): revocation must be checked for every CA on the path.',

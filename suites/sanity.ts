@@ -4,6 +4,7 @@ import { ACCEPT, ACCEPT_BOTH, type ScenarioTemplate } from './define.js';
 export const sanity: readonly ScenarioTemplate[] = [
   {
     name: 'valid',
+    severity: 'protocol',
     title: 'A valid client certificate is accepted',
     description:
       'Leaf + intermediate chaining to the configured root, clientAuth EKU, not revoked. The server must complete the ' +

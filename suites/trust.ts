@@ -6,6 +6,7 @@ const UNTRUSTED = ['unknown_ca', 'bad_certificate', 'certificate_unknown'] as co
 export const trust: readonly ScenarioTemplate[] = [
   {
     name: 'unknown-ca',
+    severity: 'security',
     title: 'Client certificate from an unknown CA',
     description:
       'Issued by an unrelated root the server was not configured with: no path to a trust anchor, unknown_ca.',
@@ -16,6 +17,7 @@ export const trust: readonly ScenarioTemplate[] = [
   },
   {
     name: 'self-signed',
+    severity: 'security',
     title: 'Self-signed client certificate',
     description: 'A self-signed leaf is its own issuer and is not a trust anchor of the server.',
     spec: ['RFC 5280 §6.1'],

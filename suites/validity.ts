@@ -6,6 +6,7 @@ const EXPIRED = ['certificate_expired', 'bad_certificate', 'certificate_unknown'
 export const validity: readonly ScenarioTemplate[] = [
   {
     name: 'expired',
+    severity: 'security',
     title: 'Expired client certificate',
     description:
       'notAfter is 30 days in the past. certificate_expired is the RFC alert (OpenSSL maps CERT_HAS_EXPIRED to it).',
@@ -16,6 +17,7 @@ export const validity: readonly ScenarioTemplate[] = [
   },
   {
     name: 'expired-one-second',
+    severity: 'security',
     title: 'Client certificate expired one second before the clock',
     description:
       'notAfter is one second before the fixture clock: the first instant of expiry. Catches servers that round validity to days or minutes.',
@@ -26,6 +28,7 @@ export const validity: readonly ScenarioTemplate[] = [
   },
   {
     name: 'valid-until-clock',
+    severity: 'protocol',
     title: 'Client certificate whose notAfter equals the clock',
     description:
       'RFC 5280 makes notAfter inclusive, so the certificate is valid exactly at the clock. A live server judges it at ' +
@@ -39,6 +42,7 @@ export const validity: readonly ScenarioTemplate[] = [
   },
   {
     name: 'not-yet-valid',
+    severity: 'security',
     title: 'Client certificate not yet valid',
     description:
       'notBefore is 30 days in the future. RFC 5246 defines certificate_expired as "expired or not currently valid"; ' +
@@ -50,6 +54,7 @@ export const validity: readonly ScenarioTemplate[] = [
   },
   {
     name: 'expired-intermediate',
+    severity: 'security',
     title: 'Intermediate CA expired',
     description:
       'The leaf is in date but its issuing intermediate expired: every certificate on the path must be valid.',

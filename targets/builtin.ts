@@ -42,7 +42,12 @@ export interface BuiltinEcho {
 /**
  * The reference mTLS server: node:tls with the fixtures' root, one CRL per CA level, OCSP checked against a loopback
  * responder, an identity allow-list, OpenSSL security level 2, and an HTTP echo of the authenticated identity.
- * Rejected clients are closed without an HTTP answer (node:tls cannot send a custom alert).
+ *
+ * A refused client gets an HTTP refusal right after the handshake, with the reason in the body: 495 for a
+ * certificate that failed verification (or OCSP), 496 for no certificate under `require`, 403 for an identity not on
+ * the allow-list. NOTE: node:tls cannot send a TLS alert when it rejects a client chain — with `rejectUnauthorized`
+ * it only closes the connection, which no client can tell from a dropped connection — so the server verifies
+ * (`rejectUnauthorized: false`, then `socket.authorized`) and answers in words, as nginx does.
  */
 export async function startBuiltinServer(options: BuiltinServerOptions): Promise<StartedTarget> {
   const fx = options.fixtures;
@@ -75,7 +80,7 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
       ca: read(m.trust),
       ...(crls && crls.length ? { crl: crls } : {}),
       requestCert,
-      rejectUnauthorized: options.policy === 'require' && requestCert && options.weaken !== 'no-verify',
+      rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
       maxVersion: 'TLSv1.3',
       // NOTE: security level 2 rejects RSA-1024 keys and SHA-1 signatures in client chains (OpenSSL auth_level).
@@ -140,23 +145,17 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
         app.emit('connection', socket);
         return;
       }
-      if (has && !socket.authorized) {
-        log(`reject ${who}: ${String(socket.authorizationError)}`);
-        refuse(socket);
-        return;
-      }
-      if (has && useIdentity && !allow.has(cn(peer))) {
-        log(`reject ${who}: identity not on the allow-list`);
-        refuse(socket);
-        return;
-      }
+      const deny = (status: number, reason: string) => {
+        log(`reject ${who}: ${reason}`);
+        refuse(socket, status, reason);
+      };
+      if (!has && options.policy === 'require') return deny(496, 'no client certificate was sent');
+      if (has && !socket.authorized)
+        return deny(495, `certificate verification failed: ${String(socket.authorizationError)}`);
+      if (has && useIdentity && !allow.has(cn(peer))) return deny(403, 'identity not on the allow-list');
       if (has && ocsp) {
         const status = await ocspStatus(peer);
-        if (status !== 'good') {
-          log(`reject ${who}: OCSP ${status}`);
-          refuse(socket);
-          return;
-        }
+        if (status !== 'good') return deny(495, `OCSP status ${status}`);
       }
       log(`accept ${who} ${socket.getProtocol()}`);
       app.emit('connection', socket);
@@ -221,13 +220,24 @@ function cn(peer: tls.PeerCertificate): string {
   return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
 }
 
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  403: 'Forbidden',
+  495: 'SSL Certificate Error',
+  496: 'SSL Certificate Required',
+};
+
 /**
- * Closes a refused client the same way whatever it already sent: drain what arrived, send close_notify, then drop the
- * connection. (Destroying with unread data would reset the connection or not depending on timing.)
+ * Answers a refused client with an HTTP refusal and closes it the same way whatever it already sent: drain what
+ * arrived, send the answer and close_notify, then drop the connection. (Destroying with unread data would reset the
+ * connection or not depending on timing, and the refusal could be lost.)
  */
-function refuse(socket: tls.TLSSocket): void {
+function refuse(socket: tls.TLSSocket, status: number, reason: string): void {
   socket.on('error', () => {});
   socket.resume();
-  socket.end();
+  const body = JSON.stringify({ rejected: reason }) + '\n';
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Refused'}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
   setTimeout(() => socket.destroy(), 2000).unref();
 }

@@ -89,6 +89,7 @@ export function externalTarget(
     endpoint: { host, port },
     servername,
     capabilities: new Set(capabilities),
+    declared: true,
     probe: 'http',
     logs: () => '',
     stop,

@@ -15,6 +15,13 @@ export interface StartedTarget extends AsyncDisposable {
   readonly servername: string;
   /** What the server can judge; scenarios needing anything else are skipped with the reason. */
   readonly capabilities: ReadonlySet<Feature>;
+  /**
+   * Checks the server's product does not make at all (a server with no revocation checking): scenarios needing them
+   * run anyway and fail when the server accepts, instead of being skipped as if the configuration could add them.
+   */
+  readonly unchecked?: ReadonlySet<Feature>;
+  /** True when the capabilities are what the user declared (`--capabilities`), not what the harness configured. */
+  readonly declared?: boolean;
   /** raw: any data back proves acceptance; http: the server speaks HTTP and may reject with a status. */
   readonly probe: 'raw' | 'http';
   readonly version?: string;

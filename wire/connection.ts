@@ -44,6 +44,8 @@ export class Connection {
   private readonly timer: NodeJS.Timeout;
   /** Bytes received in total (for diagnostics). */
   received = 0;
+  /** Complete records received. */
+  records = 0;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -57,7 +59,10 @@ export class Connection {
       this.received += chunk.length;
       try {
         this.reader.push(new Uint8Array(chunk));
-        for (let r = this.reader.next(); r; r = this.reader.next()) this.queue.push(r);
+        for (let r = this.reader.next(); r; r = this.reader.next()) {
+          this.records++;
+          this.queue.push(r);
+        }
       } catch (err) {
         this.fail(err as Error);
       }
@@ -129,6 +134,11 @@ export class Connection {
    */
   async settle(): Promise<void> {
     for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  /** Bytes of a record the server began and did not finish (a truncated record, once the peer is gone). */
+  get partialRecordBytes(): number {
+    return this.reader.pending;
   }
 
   /** True once the server closed or reset the connection (queued records may still be read). */

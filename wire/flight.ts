@@ -19,7 +19,16 @@ export interface ClientConfig {
   /** The key that signs CertificateVerify (not checked against the certificate). */
   readonly key: KeyObject | undefined;
   readonly appData: Uint8Array;
+  /** A deliberate defect of the client itself, for testing the harness's controls (see {@link ClientFault}). */
+  readonly fault?: ClientFault;
 }
+
+/**
+ * Faults injected into the client (not into a message a scenario alters): `transcript-hash` signs CertificateVerify
+ * over a corrupted transcript, as a client with a transcript-hash bug would. Every CertificateVerify the client sends
+ * then fails, the controls' included, which is how the harness's controls catch a client defect.
+ */
+export type ClientFault = 'transcript-hash';
 
 /** What the client has seen and done so far; the probe derives the Observation from it. */
 export interface ClientState {
@@ -116,7 +125,12 @@ export function buildCertificateVerify(
   offered: readonly number[],
   signed: Uint8Array,
   alt: CertificateVerifyAlteration | undefined,
+  fault?: ClientFault,
 ): { body: Uint8Array; scheme: number } {
+  if (fault === 'transcript-hash') {
+    signed = new Uint8Array(signed);
+    signed[signed.length - 1]! ^= 0xff;
+  }
   const natural = chooseScheme(key, version, offered);
   if (natural === undefined)
     throw new Error(`no signature scheme fits a ${String(key.asymmetricKeyType)} key in TLS ${version}`);

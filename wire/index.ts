@@ -17,7 +17,8 @@ export {
 export type { TranscriptEntry } from './session.js';
 export type { Tls13Ticket } from './tls13.js';
 export { isTls12Session, type Tls12Session, type Tls12ResumptionOffer } from './tls12.js';
-export { MUTATIONS, findMutation, conversationFor, type Mutation } from './mutations.js';
+export { MUTATIONS, findMutation, conversationFor, type Mutation, type MutationFamily } from './mutations.js';
+export type { ClientFault } from './flight.js';
 export {
   defaultConversation,
   type Step,

@@ -11,6 +11,9 @@ import {
   type Step,
 } from './conversation.js';
 
+/** The client code paths mutations alter. */
+export type MutationFamily = 'certificate' | 'certificate-verify';
+
 /** A named conversation rewrite. */
 export interface Mutation {
   readonly name: string;
@@ -19,6 +22,12 @@ export interface Mutation {
   readonly tls: readonly TlsVersion[];
   /** The step at which the conversation deviates from a correct one. */
   readonly step: HandshakeStep;
+  /**
+   * The client code path the mutation goes through: `certificate` (building the Certificate message) or
+   * `certificate-verify` (signing). Scenarios of one family share a positive control that runs the same path
+   * unaltered.
+   */
+  readonly family: MutationFamily;
   /** Returns the altered conversation. */
   apply(steps: readonly Step[], tls: TlsVersion): Step[];
 }
@@ -46,6 +55,7 @@ const certificateMutation = (
   description,
   tls,
   step: 'client-certificate',
+  family: 'certificate',
   apply: (steps) => alterSend(steps, 'certificate', name, { certificate }),
 });
 
@@ -59,6 +69,7 @@ const verifyMutation = (
   description,
   tls,
   step: 'certificate-verify',
+  family: 'certificate-verify',
   apply: (steps) => alterSend(steps, 'certificate-verify', name, { verify }),
 });
 
@@ -87,6 +98,7 @@ export const MUTATIONS: readonly Mutation[] = [
     description: 'Certificate sent, CertificateVerify omitted',
     tls: ['1.2', '1.3'],
     step: 'certificate-verify',
+    family: 'certificate-verify',
     apply: (steps) => omit(steps, 'certificate-verify'),
   },
   {
@@ -94,6 +106,7 @@ export const MUTATIONS: readonly Mutation[] = [
     description: 'Certificate and CertificateVerify omitted although the server asked',
     tls: ['1.2', '1.3'],
     step: 'client-certificate',
+    family: 'certificate',
     apply: (steps) => omit(omit(steps, 'certificate'), 'certificate-verify'),
   },
   certificateMutation(
@@ -118,6 +131,7 @@ export const MUTATIONS: readonly Mutation[] = [
     description: 'two Certificate messages, then one CertificateVerify',
     tls: ['1.2', '1.3'],
     step: 'client-certificate',
+    family: 'certificate',
     apply: (steps) =>
       steps.flatMap((s) =>
         'send' in s && s.send === 'certificate'
@@ -133,6 +147,7 @@ export const MUTATIONS: readonly Mutation[] = [
     description: 'Certificate and CertificateVerify sent although the server sent no CertificateRequest',
     tls: ['1.2', '1.3'],
     step: 'client-certificate',
+    family: 'certificate',
     apply: (steps) => alterSend(steps, 'certificate', 'unsolicited-certificate', { when: 'always' }),
   },
   certificateMutation(

@@ -33,12 +33,12 @@ import { alertName, ALERTS, type AlertName } from '../core/alerts.js';
 import { httpStatusOf, REJECTING_HTTP_STATUSES } from '../core/http.js';
 import type { Observation } from '../core/result.js';
 import type { HandshakeStep, TlsVersion } from '../core/scenario.js';
-import { toHex } from './bytes.js';
+import { concat, toHex } from './bytes.js';
 import { AlertLevel, schemeName as schemeNameOf } from './constants.js';
 import { Connection, ConnectFailed, PeerClosed, WireTimeout } from './connection.js';
 import type { Step } from './conversation.js';
 import { pemCertificatesToDer } from './crypto.js';
-import { stepOf, type ClientConfig, type ClientState, type ScriptedClient } from './flight.js';
+import { stepOf, type ClientConfig, type ClientFault, type ClientState, type ScriptedClient } from './flight.js';
 import { conversationFor, findMutation, type Mutation } from './mutations.js';
 import { RecordFramingError } from './record.js';
 import { AlertReceived, Session, WireFailure, type TranscriptEntry } from './session.js';
@@ -75,6 +75,8 @@ export interface WireProbeOptions {
    * TLS 1.2 session (an earlier WireResult.tls12Session, offered by ticket or session ID). It must match `tls`.
    */
   readonly resumeFrom?: Tls13Ticket | Tls12Session;
+  /** A deliberate client defect (tests of the harness's controls only). */
+  readonly fault?: ClientFault;
 }
 
 /** The certificate request the server sent, decoded. */
@@ -165,7 +167,7 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
   const startedAt = Date.now();
   const deadline = startedAt + (opts.timeoutMs ?? 5000);
   const transcript: TranscriptEntry[] = [];
-  const base = { probe: 'wire' as const };
+  const base = { probe: 'wire' as const, backend: 'wire' as const };
   const error = (
     kind: NonNullable<Observation['error']>['kind'],
     message: string,
@@ -200,6 +202,7 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
       chain: opts.chainPem ? pemCertificatesToDer(opts.chainPem) : [],
       key,
       appData: opts.appData ?? DEFAULT_APP_DATA,
+      ...(opts.fault ? { fault: opts.fault } : {}),
     };
   } catch (err) {
     return error('client-setup', `cannot load the client certificate or key: ${(err as Error).message}`);
@@ -245,7 +248,16 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
         // NOTE: a server that answered our last flight with a fatal alert and closed must have that alert read
         // before we write again: writing into its reset makes node destroy the socket with the alert unread.
         await conn.settle();
-        if (conn.peerGone) for (;;) await session.next();
+        if (conn.peerGone) {
+          for (;;) {
+            // An answer the server sent before it closed (an HTTP refusal, say) is the decision: keep it.
+            const got = await session.next();
+            if (got.kind === 'application-data') {
+              const before = client.state.appDataReceived;
+              client.state.appDataReceived = before ? concat(before, got.data) : got.data;
+            }
+          }
+        }
         // A flight leaves in one write, as a TLS stack sends it, so the server cannot answer part of it while we
         // are still signing the rest.
         conn.cork();
@@ -261,10 +273,18 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
     // when the connection ends without it, which would leave nothing to resume by session ID.
     if (client.state.handshakeCompleted) session.sendAlert(ALERTS.close_notify, AlertLevel.warning);
   } catch (err) {
-    observation = classify(err, client.state, session, mutation, base);
+    observation = classify(err, client.state, session, mutation, base, opts.http);
   } finally {
     conn.destroy();
   }
+  observation = {
+    ...observation,
+    transport: {
+      serverRecords: conn.records,
+      truncatedRecord: conn.partialRecordBytes > 0,
+      clientFlightSent: client.state.sent.some((s) => s.message !== 'change-cipher-spec'),
+    },
+  };
   transcript.push(...session.transcript);
   const certificateRequest = describeRequest(client.state);
   const ticket = client instanceof Tls13Client ? client.tickets[0] : undefined;
@@ -309,10 +329,11 @@ function common(state: ClientState): Pick<Observation, 'handshakeCompleted' | 'p
 function finish(
   state: ClientState,
   mutation: Mutation | undefined,
-  base: { probe: 'wire' },
+  base: { probe: 'wire'; backend: 'wire' },
   http = false,
 ): Observation {
-  const status = http && state.appDataReceived ? httpStatusOf(state.appDataReceived) : undefined;
+  // NOTE: an HTTP refusal is a refusal in raw mode too; only http mode reports the status of an acceptance.
+  const status = state.appDataReceived ? httpStatusOf(state.appDataReceived) : undefined;
   if (status !== undefined && REJECTING_HTTP_STATUSES.has(status)) {
     return { ...base, ...common(state), outcome: 'rejected-http', step: 'application-data', httpStatus: status };
   }
@@ -322,7 +343,7 @@ function finish(
       ...common(state),
       outcome: 'accepted',
       step: 'application-data',
-      ...(status !== undefined ? { httpStatus: status } : {}),
+      ...(http && status !== undefined ? { httpStatus: status } : {}),
       detail: `${state.appDataReceived.length} bytes of application data received`,
     };
   }
@@ -341,9 +362,15 @@ function classify(
   state: ClientState,
   session: Session,
   mutation: Mutation | undefined,
-  base: { probe: 'wire' },
+  base: { probe: 'wire'; backend: 'wire' },
+  http = false,
 ): Observation {
   const timing = state.handshakeCompleted ? 'post-handshake' : 'handshake';
+  // NOTE: application data that came back before the connection ended is the server's answer, whatever ended it.
+  if (state.appDataReceived && (err instanceof AlertReceived || err instanceof PeerClosed)) {
+    const answered = finish(state, mutation, base, http);
+    return { ...answered, detail: `${answered.detail ?? ''}; then ${err.message}`.replace(/^; /, '') };
+  }
   if (err instanceof AlertReceived) {
     const name: AlertName | 'unknown' = alertName(err.code) ?? 'unknown';
     if (err.code === ALERTS.close_notify) {

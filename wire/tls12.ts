@@ -263,7 +263,14 @@ export class Tls12Client implements ScriptedClient {
         if (!this.config.key) throw new WireFailure('client-setup', 'a CertificateVerify needs keyPem');
         const offered = this.state.certificateRequest?.signatureAlgorithms ?? OFFERED_SCHEMES;
         // NOTE: RFC 5246 §7.4.8 — the signature covers all handshake messages so far.
-        const { body } = buildCertificateVerify('1.2', this.config.key, offered, concat(...this.messages), step.verify);
+        const { body } = buildCertificateVerify(
+          '1.2',
+          this.config.key,
+          offered,
+          concat(...this.messages),
+          step.verify,
+          this.config.fault,
+        );
         const raw = handshakeMessage(HandshakeType.certificateVerify, body);
         this.messages.push(raw);
         this.session.sendHandshake(raw, step.mutation);

@@ -167,6 +167,7 @@ export class Tls13Client implements ScriptedClient {
           offered,
           certificateVerifyContent13('client', this.transcriptHash()),
           step.verify,
+          this.config.fault,
         );
         const raw = handshakeMessage(HandshakeType.certificateVerify, body);
         this.messages.push(raw);

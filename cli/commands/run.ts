@@ -9,7 +9,7 @@ import { runSuite } from '../../engine/run-suite.js';
 import { selectScenarios } from '../../engine/select.js';
 import { formatConsole, formatProgressLine } from '../../reports/console.js';
 import { parseFormats, writeReports } from '../../reports/index.js';
-import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
+import { catalogue, CATALOGUE_VERSION, TOPICS } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
 import {
   checkPolicies,
@@ -46,10 +46,14 @@ Flags:
   --capabilities LIST          what an external server checks: crl,ocsp,identity-policy (default crl)
   --suite GLOB[,GLOB]          scenario ids to run, e.g. 'validity::*' or 'require::trust::unknown-ca'
   --tls 1.2|1.3|both           TLS versions (default both)
-  --strictness any|alert|rfc   any rejection passes (default) | an acceptable alert is required | the RFC's alert
+  --strictness any|alert|rfc   any proven rejection passes (default) | an acceptable alert at the declared step is
+                               required | the RFC's alert at the declared step
+  --strict                     protocol-severity failures fail the gate too (default: shown as warnings)
+  --require-coverage all|LIST  skipped scenarios in these topics (e.g. revocation,identity) make the run fail
   --concurrency N              probes in flight (default 4)
   --timeout MS                 per probe (default 5000)
-  --backend node|wire          probe chain scenarios with node:tls (default) or the wire client
+  --backend both|node|wire     clients that probe each scenario (default both: node:tls and the wire client, and a
+                               rejection counts only when both saw it); message mutations always use the wire client
   --expectations FILE          known deviations (default targets/expectations/<target>.json)
   --out DIR                    report directory (default ./mtls-report)
   --format LIST                console,json,junit,markdown,html (default all)
@@ -87,6 +91,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     format: { type: 'string' },
     baseline: { type: 'string' },
     gate: { type: 'string' },
+    strict: { type: 'boolean' },
+    'require-coverage': { type: 'string' },
     quiet: { type: 'boolean' },
     'no-color': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -110,7 +116,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const strictness = enumFlag<Strictness>('strictness', values.strictness, ['any', 'alert', 'rfc'], 'any');
   const probe =
     values.probe === undefined ? undefined : enumFlag('probe', values.probe, ['http', 'raw'] as const, 'http');
-  const backend = enumFlag('backend', values.backend, ['node', 'wire'] as const, 'node');
+  const backend = enumFlag('backend', values.backend, ['both', 'node', 'wire'] as const, 'both');
+  const requireCoverage = parseCoverage(values['require-coverage']);
   const gate = enumFlag('gate', values.gate, ['all', 'regressions'] as const, 'all');
   const concurrency = Math.min(
     intFlag('concurrency', values.concurrency, 4, 1, 256),
@@ -183,6 +190,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       concurrency,
       timeoutMs,
       backend,
+      strict: values.strict === true,
+      requireCoverage,
       deviations,
       catalogueVersion: CATALOGUE_VERSION,
       catalogueSize: catalogue().length,
@@ -207,18 +216,58 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const written = await writeReports(run, out, formats);
   if (formats.includes('console')) console.log(formatConsole(run, { color }));
   if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
-  if (run.error) {
-    console.error(`mtls-harness: error ${run.error.code}: ${run.error.message}`);
+  return exitStatus(run, gate);
+}
+
+/**
+ * The exit status of a run. A gating failure is proof of non-conformance on its own (an accepted bad certificate is
+ * an application-data round trip), so it outranks errors: 1. Otherwise a run error or an unjudged result: 2.
+ */
+export function exitStatus(run: RunResult, gate: 'all' | 'regressions'): number {
+  const failing =
+    gate === 'regressions' ? (run.baseline?.newFailures ?? 0) : run.summary.gating + run.coverage.missing.length;
+  const problem = run.error
+    ? `error ${run.error.code}: ${run.error.message}`
+    : run.summary.error > 0
+      ? `error MTLS_ERR_SANITY: ${run.summary.error} result(s) could not be judged (see the reports)`
+      : undefined;
+  if (failing > 0) {
+    const what =
+      gate === 'regressions'
+        ? `${failing} new failure(s) against the baseline`
+        : [
+            run.summary.gating > 0 ? `${run.summary.gating} gating failure(s)` : '',
+            run.coverage.missing.length > 0 ? `coverage required but missing (${run.coverage.missing.join('; ')})` : '',
+          ]
+            .filter(Boolean)
+            .join(', ');
+    console.error(`mtls-harness: NOT CONFORMANT: ${what}${problem ? `; also ${problem}` : ''}`);
+    return EXIT.NON_CONFORMANT;
+  }
+  if (problem) {
+    console.error(`mtls-harness: ${problem}`);
     return EXIT.ERROR;
   }
-  if (run.summary.error > 0) {
-    console.error(
-      `mtls-harness: error MTLS_ERR_SANITY: ${run.summary.error} result(s) could not be judged (see the reports)`,
-    );
-    return EXIT.ERROR;
+  return EXIT.OK;
+}
+
+/** Parses --require-coverage: `all` or a list of catalogue topics. */
+function parseCoverage(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const topics = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (topics.length === 0) throw new HarnessError('MTLS_ERR_USAGE', `bad --require-coverage '${value}': empty`);
+  for (const t of topics) {
+    if (t !== 'all' && !(t in TOPICS)) {
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        `bad --require-coverage '${t}': expected all or some of ${Object.keys(TOPICS).join(', ')}`,
+      );
+    }
   }
-  if (gate === 'regressions') return (run.baseline?.newFailures ?? 0) > 0 ? EXIT.NON_CONFORMANT : EXIT.OK;
-  return run.conformant ? EXIT.OK : EXIT.NON_CONFORMANT;
+  return topics;
 }
 
 /** Reads --server-ca: a PEM bundle with at least one certificate, or a one-line error. */

@@ -84,6 +84,8 @@ export function validate(schema: Schema, value: unknown, root: Schema = schema, 
       const sub = properties[key];
       if (sub !== undefined) errors.push(...validate(asSchema(sub, `${path}.${key}`), child, root, `${path}.${key}`));
       else if (schema.additionalProperties === false) errors.push(`${path}: unexpected property ${key}`);
+      else if (typeof schema.additionalProperties === 'object' && schema.additionalProperties !== null)
+        errors.push(...validate(asSchema(schema.additionalProperties, path), child, root, `${path}.${key}`));
     }
   }
   if (Array.isArray(value) && schema.items !== undefined) {

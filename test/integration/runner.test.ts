@@ -76,14 +76,24 @@ describe('the built-in reference server', () => {
       // Every skip says why, and only capability-bound scenarios skip.
       for (const r of run.results.filter((x) => x.verdict === 'skip')) expect(r.reason).toMatch(/pinned|lacks/);
       expect(run.summary.pass).toBeGreaterThan(80);
-      // The no-certificate decision differs by policy.
+      // The no-certificate decision differs by policy: under require, an HTTP 496 refusal after the handshake.
       const none = run.results.filter((r) => r.id.endsWith('::no-certificate'));
-      expect(none.every((r) => r.observed.outcome === (policy === 'require' ? 'rejected-alert' : 'accepted'))).toBe(
+      expect(none.every((r) => r.observed.outcome === (policy === 'require' ? 'rejected-http' : 'accepted'))).toBe(
         true,
       );
-      if (policy === 'require') {
-        expect(none.find((r) => r.tls === '1.3')?.observed.alert?.name).toBe('certificate_required');
-        expect(none.find((r) => r.tls === '1.2')?.observed.alert?.name).toBe('handshake_failure');
+      if (policy === 'require') expect(none.map((r) => r.observed.httpStatus)).toEqual([496, 496]);
+      // Every rejection was seen by both clients and rests on accepted controls of the same path.
+      const controls = new Map(run.controls.map((c) => [c.id, c]));
+      for (const r of run.results.filter((x) => x.verdict === 'pass' && x.expected.decision === 'reject')) {
+        expect(r.observations.length, r.id).toBeGreaterThan(0);
+        if (!r.id.includes('::handshake::') && !r.id.includes('::possession::'))
+          expect(r.observations.map((o) => o.backend).sort(), r.id).toEqual(['node', 'wire']);
+        expect(
+          r.observations.every((o) => o.evidence === 'conclusive-rejection'),
+          r.id,
+        ).toBe(true);
+        expect(r.controls.length, r.id).toBe(r.observations.length);
+        for (const id of r.controls) expect(controls.get(id)?.accepted, id).toBe(true);
       }
     } finally {
       await target.stop();
@@ -120,7 +130,7 @@ describe('the built-in reference server', () => {
     }
   });
 
-  it('strictness alert fails a server that rejects by closing, strictness any passes it', async () => {
+  it('strictness alert fails a server that rejects with an HTTP status, strictness any passes it', async () => {
     const target = await startBuiltinServer({ fixtures: fx, policy: 'require' });
     try {
       const suite = 'validity::expired';
@@ -137,7 +147,7 @@ describe('the built-in reference server', () => {
       const strict = await runSuite({ ...base, strictness: 'alert' });
       const pick = (run: RunResult) => run.results.find((r) => r.id === 'require::validity::expired')!;
       expect(pick(any).verdict).toBe('pass');
-      expect(pick(any).reason).toMatch(/closed/);
+      expect(pick(any).reason).toMatch(/HTTP 495/);
       expect(pick(strict).verdict).toBe('fail');
       expect(pick(strict).reason).toMatch(/without a TLS alert/);
     } finally {
@@ -335,9 +345,12 @@ describe('a server whose own certificate comes from another CA', () => {
       ca: read(fx.resolve(fx.manifest.trust)),
       crl: crls,
       requestCert: true,
-      rejectUnauthorized: true,
+      rejectUnauthorized: false,
     });
-    server.on('secureConnection', (s) => s.on('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n')));
+    // NOTE: a refusal the client can see (a node:tls server's own close would be inconclusive evidence).
+    server.on('secureConnection', (s) =>
+      s.on('data', () => s.end(`HTTP/1.1 ${s.authorized ? '200 OK' : '403 Forbidden'}\r\ncontent-length: 0\r\n\r\n`)),
+    );
     server.on('tlsClientError', () => {});
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;

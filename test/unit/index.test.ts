@@ -13,7 +13,8 @@ describe('the library API (package entry point)', () => {
       'parseTarget',
       'wireProbe',
       'writeReports',
-      'classify',
+      'judge',
+      'assess',
     ] as const) {
       expect(typeof lib[name], name).toBe('function');
     }

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { ALERTS, type AlertName } from '../../../core/alerts.js';
 import { ERROR_CODES, type ErrorCode } from '../../../core/errors.js';
 import type {
+  ClientObservation,
+  ControlResult,
+  Coverage,
   Observation,
   Outcome,
   RunResult,
@@ -67,7 +70,24 @@ const CHANGES = allOf<NonNullable<ScenarioResult['change']>>()(['new-failure', '
 const TARGET_PROBES = allOf<RunResult['target']['probe']>()(['raw', 'http']);
 const OBSERVATION_PROBES = allOf<NonNullable<Observation['probe']>>()(['node', 'http', 'wire']);
 const ALERT_TIMINGS = allOf<NonNullable<Observation['alertTiming']>>()(['handshake', 'post-handshake']);
-const DECISIONS = allOf<ScenarioResult['expected']['decision']>()(['accept', 'reject']);
+const DECISIONS = allOf<ScenarioResult['expected']['decision']>()(['accept', 'reject', 'either']);
+const BACKENDS = allOf<ClientObservation['backend']>()(['node', 'wire']);
+const SEVERITIES = allOf<ScenarioResult['severity']>()(['security', 'protocol']);
+const EVIDENCE = allOf<ClientObservation['evidence']>()([
+  'acceptance',
+  'conclusive-rejection',
+  'inconclusive-rejection',
+  'early-rejection',
+  'no-decision',
+]);
+const SKIP_KINDS = allOf<NonNullable<ScenarioResult['skip']>['kind']>()([
+  'capability',
+  'fixture',
+  'clock',
+  'deviation',
+  'client',
+]);
+const CLIENTS = allOf<ScenarioResult['clients']>()(['agree', 'disagree', 'single']);
 const ALERT_NAMES = Object.keys(ALERTS) as AlertName[];
 const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as ErrorCode[];
 
@@ -96,6 +116,9 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
         'startedAt',
         'duration',
         'results',
+        'controls',
+        'coverage',
+        'gate',
         'summary',
         'conformant',
         'error',
@@ -112,9 +135,76 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
         'startedAt',
         'duration',
         'results',
+        'controls',
+        'coverage',
+        'gate',
         'summary',
         'conformant',
       ],
+    ),
+  },
+  gate: {
+    pointer: ['properties', 'gate'],
+    shape: shape<RunResult['gate']>()(['strict'], ['strict']),
+  },
+  Coverage: {
+    pointer: ['$defs', 'coverage'],
+    shape: shape<Coverage>()(
+      ['results', 'verified', 'skipped', 'errors', 'skippedByReason', 'topics', 'notVerified', 'required', 'missing'],
+      ['results', 'verified', 'skipped', 'errors', 'skippedByReason', 'topics', 'notVerified', 'required', 'missing'],
+    ),
+  },
+  coverageTopic: {
+    pointer: ['$defs', 'coverage', 'properties', 'topics', 'additionalProperties'],
+    shape: shape<Coverage['topics'][string]>()(['verified', 'skipped', 'errors'], ['verified', 'skipped', 'errors']),
+  },
+  ControlResult: {
+    pointer: ['$defs', 'controlResult'],
+    shape: shape<ControlResult>()(
+      [
+        'id',
+        'policy',
+        'backend',
+        'tls',
+        'probe',
+        'servername',
+        'family',
+        'fixture',
+        'observed',
+        'accepted',
+        'duration',
+      ],
+      [
+        'id',
+        'policy',
+        'backend',
+        'tls',
+        'probe',
+        'servername',
+        'family',
+        'fixture',
+        'observed',
+        'accepted',
+        'duration',
+      ],
+    ),
+  },
+  ClientObservation: {
+    pointer: ['$defs', 'clientObservation'],
+    shape: shape<ClientObservation>()(
+      ['backend', 'observed', 'evidence', 'note'],
+      ['backend', 'observed', 'evidence', 'note'],
+    ),
+  },
+  skip: {
+    pointer: ['$defs', 'scenarioResult', 'properties', 'skip'],
+    shape: shape<NonNullable<ScenarioResult['skip']>>()(['kind', 'detail'], ['kind', 'detail']),
+  },
+  transport: {
+    pointer: ['$defs', 'observation', 'properties', 'transport'],
+    shape: shape<NonNullable<Observation['transport']>>()(
+      ['serverRecords', 'truncatedRecord', 'clientFlightSent'],
+      ['serverRecords', 'truncatedRecord', 'clientFlightSent'],
     ),
   },
   tool: {
@@ -132,8 +222,8 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
   summary: {
     pointer: ['properties', 'summary'],
     shape: shape<RunResult['summary']>()(
-      ['pass', 'fail', 'skip', 'error', 'xfail', 'xpass', 'total'],
-      ['pass', 'fail', 'skip', 'error', 'xfail', 'xpass', 'total'],
+      ['pass', 'fail', 'skip', 'error', 'xfail', 'xpass', 'total', 'gating', 'warnings'],
+      ['pass', 'fail', 'skip', 'error', 'xfail', 'xpass', 'total', 'gating', 'warnings'],
     ),
   },
   error: {
@@ -150,8 +240,40 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
   ScenarioResult: {
     pointer: ['$defs', 'scenarioResult'],
     shape: shape<ScenarioResult>()(
-      ['id', 'title', 'tls', 'policy', 'fixture', 'expected', 'observed', 'verdict', 'reason', 'duration', 'change'],
-      ['id', 'title', 'tls', 'policy', 'fixture', 'expected', 'observed', 'verdict', 'reason', 'duration'],
+      [
+        'id',
+        'title',
+        'tls',
+        'policy',
+        'fixture',
+        'severity',
+        'expected',
+        'observed',
+        'observations',
+        'controls',
+        'clients',
+        'skip',
+        'verdict',
+        'reason',
+        'duration',
+        'change',
+      ],
+      [
+        'id',
+        'title',
+        'tls',
+        'policy',
+        'fixture',
+        'severity',
+        'expected',
+        'observed',
+        'observations',
+        'controls',
+        'clients',
+        'verdict',
+        'reason',
+        'duration',
+      ],
     ),
   },
   expected: {
@@ -171,6 +293,8 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
         'error',
         'protocol',
         'probe',
+        'backend',
+        'transport',
         'detail',
       ],
       ['outcome', 'step', 'handshakeCompleted'],
@@ -200,15 +324,15 @@ describe('formatJson', () => {
     const run = sampleRun();
     const text = formatJson(run);
     expect(text.endsWith('}\n')).toBe(true);
-    expect(text).toContain('\n  "schemaVersion": 1,');
+    expect(text).toContain('\n  "schemaVersion": 2,');
     expect(JSON.parse(text)).toEqual(run);
   });
 });
 
 describe('schemas/results.schema.json', () => {
-  it('is a draft 2020-12 schema pinned to schemaVersion 1', () => {
+  it('is a draft 2020-12 schema pinned to schemaVersion 2', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    expect(at(['properties', 'schemaVersion'])).toMatchObject({ const: 1 });
+    expect(at(['properties', 'schemaVersion'])).toMatchObject({ const: 2 });
     expect(at(['properties', 'tool', 'properties', 'name'])).toMatchObject({ const: 'mtls-harness' });
   });
 
@@ -236,6 +360,11 @@ describe('schemas/results.schema.json', () => {
       [['$defs', 'scenarioResult', 'properties', 'expected', 'properties', 'decision'], DECISIONS],
       [['$defs', 'observation', 'properties', 'probe'], OBSERVATION_PROBES],
       [['$defs', 'observation', 'properties', 'alertTiming'], ALERT_TIMINGS],
+      [['$defs', 'backend'], BACKENDS],
+      [['$defs', 'severity'], SEVERITIES],
+      [['$defs', 'observationEvidence'], EVIDENCE],
+      [['$defs', 'skipKind'], SKIP_KINDS],
+      [['$defs', 'scenarioResult', 'properties', 'clients'], CLIENTS],
       [['properties', 'target', 'properties', 'probe'], TARGET_PROBES],
     ];
     for (const [pointer, values] of enums) {
@@ -263,7 +392,11 @@ describe('schemas/results.schema.json', () => {
       results: Record<string, unknown>[];
     };
     const broken: [string, (run: typeof good) => void][] = [
-      ['schemaVersion 2', (r) => (r.schemaVersion = 2)],
+      ['schemaVersion 1', (r) => (r.schemaVersion = 1)],
+      ['missing controls', (r) => delete r.controls],
+      ['missing severity', (r) => delete (r.results[0] as Record<string, unknown>).severity],
+      ['bad severity', (r) => ((r.results[0] as Record<string, unknown>).severity = 'cosmetic')],
+      ['bad evidence', (r) => ((r.results[0]?.observations as Record<string, unknown>[])[0]!.evidence = 'maybe')],
       ['missing summary', (r) => delete r.summary],
       ['extra top-level key', (r) => (r.extra = true)],
       ['bad verdict', (r) => ((r.results[0] as Record<string, unknown>).verdict = 'maybe')],

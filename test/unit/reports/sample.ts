@@ -1,4 +1,6 @@
 import type { Observation, RunResult, ScenarioResult, Verdict } from '../../../core/result.js';
+import { coverageOf } from '../../../engine/coverage.js';
+import { isGating } from '../../../engine/gate.js';
 
 /** Text with every character that needs escaping somewhere, and a BEL control character. */
 export const NASTY = `<b>"Tom & Jerry's"</b>\u0007 | *x* [y](z)`;
@@ -13,8 +15,30 @@ const accepted: Observation = {
 
 /** A result with sensible defaults: a passing rejection on TLS 1.3. */
 export function result(overrides: Partial<ScenarioResult> & Pick<ScenarioResult, 'id'>): ScenarioResult {
+  const observed = overrides.observed ?? {
+    outcome: 'rejected-alert',
+    alert: { name: 'certificate_expired', code: 45 },
+    alertTiming: 'handshake',
+    step: 'client-certificate',
+    handshakeCompleted: false,
+    probe: 'node',
+  };
   return {
     title: `Title of ${overrides.id}`,
+    severity: 'security',
+    observations:
+      observed.outcome === 'not-run'
+        ? []
+        : [
+            {
+              backend: 'node',
+              observed,
+              evidence: observed.outcome === 'accepted' ? 'acceptance' : 'conclusive-rejection',
+              note: 'sample',
+            },
+          ],
+    controls: [],
+    clients: 'single',
     tls: '1.3',
     policy: 'require',
     fixture: 'ecdsa-p256/client',
@@ -157,8 +181,14 @@ export const SAMPLE_RESULTS: readonly ScenarioResult[] = [
 /** Counts verdicts the way the engine does. */
 export function summarise(results: readonly ScenarioResult[]): RunResult['summary'] {
   const summary: Record<Verdict, number> = { pass: 0, fail: 0, skip: 0, error: 0, xfail: 0, xpass: 0 };
-  for (const r of results) summary[r.verdict] += 1;
-  return { ...summary, total: results.length };
+  let gating = 0;
+  let warnings = 0;
+  for (const r of results) {
+    summary[r.verdict] += 1;
+    if (isGating(r, false)) gating++;
+    else if (r.verdict === 'fail') warnings++;
+  }
+  return { ...summary, total: results.length, gating, warnings };
 }
 
 /** A whole run around some results; conformant is derived from them unless overridden. */
@@ -166,7 +196,7 @@ export function sampleRun(overrides: Partial<RunResult> = {}): RunResult {
   const results = overrides.results ?? SAMPLE_RESULTS;
   const summary = summarise(results);
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'mtls-harness', version: '0.1.0' },
     catalogue: { version: 3, scenarios: 7 },
     target: { name: 'nginx', endpoint: '127.0.0.1:8443', version: '1.25.3', probe: 'raw' },
@@ -176,8 +206,11 @@ export function sampleRun(overrides: Partial<RunResult> = {}): RunResult {
     startedAt: '2025-06-01T12:00:00.000Z',
     duration: 3210,
     results,
+    controls: [],
+    coverage: coverageOf(results, []),
+    gate: { strict: false },
     summary,
-    conformant: summary.fail + summary.xpass + summary.error === 0,
+    conformant: summary.gating + summary.error === 0,
     ...overrides,
   };
 }

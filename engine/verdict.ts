@@ -1,0 +1,185 @@
+/**
+ * The verdict: a pure function of a scenario's expectation, every client's assessed observation, the controls of the
+ * path and the strictness. Everything it reads is in results.json, so anyone holding the file can recompute it.
+ *
+ * For a scenario the server must reject:
+ * 1. any client accepted → `fail` (an application-data round trip is proof on its own);
+ * 2. a control of the path was not accepted → `error` ("control refused"): the path itself does not work, so a
+ *    rejection on it proves nothing about the certificate;
+ * 3. a client saw no decision, or a refusal before the defect was presented → `error`;
+ * 4. no client saw a conclusive rejection (only closes or resets) → `error` ("inconclusive");
+ * 5. under `--strictness alert|rfc`, every conclusive rejection must be an acceptable alert at the declared step;
+ * 6. otherwise `pass`.
+ * A scenario the server must accept passes when every client was accepted; a conclusive refusal with an accepted
+ * control fails it. Where the RFC allows either decision, any conclusive decision passes.
+ */
+import type { AlertName } from '../core/alerts.js';
+import type { ClientObservation, ControlResult, Observation, Strictness, Verdict } from '../core/result.js';
+import type { Scenario, TlsVersion } from '../core/scenario.js';
+import { alertsFor, mechanism } from './classify.js';
+
+/** What a verdict rests on. */
+export interface Evidence {
+  /** One assessed observation per client that probed the scenario. */
+  readonly observations: readonly ClientObservation[];
+  /** The controls of the clients' paths (none for the sanity scenario). */
+  readonly controls: readonly ControlResult[];
+}
+
+/** A verdict with its reason, the decisive observation and whether the clients agreed. */
+export interface Judgement {
+  readonly verdict: Verdict;
+  readonly reason: string;
+  readonly observed: Observation;
+  readonly clients: 'agree' | 'disagree' | 'single';
+}
+
+/** `node: alert unknown_ca during the handshake; wire: accepted` */
+function each(observations: readonly ClientObservation[]): string {
+  return observations.map((o) => `${o.backend}: ${mechanism(o.observed)}`).join('; ');
+}
+
+/** Whether the clients saw the same decision (acceptance vs refusal) and mechanism. */
+function agreement(observations: readonly ClientObservation[]): Judgement['clients'] {
+  if (observations.length < 2) return 'single';
+  const key = (o: ClientObservation) =>
+    o.evidence === 'acceptance'
+      ? 'accept'
+      : o.evidence === 'conclusive-rejection' || o.evidence === 'inconclusive-rejection'
+        ? 'reject'
+        : 'none';
+  const first = key(observations[0]!);
+  return observations.every((o) => key(o) === first) ? 'agree' : 'disagree';
+}
+
+function disagreementNote(observations: readonly ClientObservation[], clients: Judgement['clients']): string {
+  return clients === 'disagree' ? `; the clients disagree (${each(observations)})` : '';
+}
+
+/** The controls that were not accepted, in words, or undefined when every control was. */
+function refusedControls(controls: readonly ControlResult[]): string | undefined {
+  const refused = controls.filter((c) => !c.accepted);
+  if (refused.length === 0) return undefined;
+  return refused
+    .map(
+      (c) =>
+        `control refused: the ${c.backend} client with fixture '${c.fixture}' on the same path was ${mechanism(c.observed)}`,
+    )
+    .join('; ');
+}
+
+/** Judges a scenario from its evidence. */
+export function judge(
+  scenario: Pick<Scenario, 'expect'>,
+  tls: TlsVersion,
+  evidence: Evidence,
+  strictness: Strictness,
+): Judgement {
+  const obs = evidence.observations;
+  if (obs.length === 0) throw new Error('judge: no observation');
+  const clients = agreement(obs);
+  const first = obs[0]!;
+  const find = (e: ClientObservation['evidence']) => obs.find((o) => o.evidence === e);
+  const accepted = find('acceptance');
+  const conclusive = obs.filter((o) => o.evidence === 'conclusive-rejection');
+  const undecided = find('no-decision') ?? find('early-rejection');
+  const controlProblem = refusedControls(evidence.controls);
+  const result = (verdict: Verdict, reason: string, observed: Observation = first.observed): Judgement => ({
+    verdict,
+    reason,
+    observed,
+    clients,
+  });
+  const noVerdict = (o: ClientObservation) =>
+    result('error', `no verdict possible: ${o.backend}: ${o.note}`, o.observed);
+  const inconclusive = () =>
+    result(
+      'error',
+      `inconclusive: ${obs.map((o) => `${o.backend}: ${o.note}`).join('; ')}; no client saw an alert or an HTTP refusal`,
+    );
+
+  const expect = scenario.expect;
+  if (expect.eitherDecision) {
+    if (undecided) return noVerdict(undecided);
+    if (accepted && conclusive.length === 0 && obs.every((o) => o.evidence === 'acceptance'))
+      return result('pass', `${accepted.note}; the RFC permits either decision`, accepted.observed);
+    if (conclusive.length === 0) return inconclusive();
+    if (controlProblem) return result('error', controlProblem, conclusive[0]!.observed);
+    return result(
+      'pass',
+      `${conclusive[0]!.note}; the RFC permits either decision${disagreementNote(obs, clients)}`,
+      conclusive[0]!.observed,
+    );
+  }
+
+  if (expect.decision === 'accept') {
+    if (obs.every((o) => o.evidence === 'acceptance')) return result('pass', mechanism(first.observed));
+    if (undecided) return noVerdict(undecided);
+    if (conclusive.length === 0) return inconclusive();
+    if (controlProblem) return result('error', controlProblem, conclusive[0]!.observed);
+    return result(
+      'fail',
+      `a client that must be accepted was rejected: ${conclusive[0]!.backend}: ${mechanism(conclusive[0]!.observed)}${disagreementNote(obs, clients)}`,
+      conclusive[0]!.observed,
+    );
+  }
+
+  // A client the server must reject.
+  if (accepted) {
+    return result(
+      'fail',
+      `a client that must be rejected was accepted: ${accepted.backend}: ${mechanism(accepted.observed)}${disagreementNote(obs, clients)}`,
+      accepted.observed,
+    );
+  }
+  if (controlProblem) return result('error', controlProblem, conclusive[0]?.observed ?? first.observed);
+  if (undecided) return noVerdict(undecided);
+  if (conclusive.length === 0) return inconclusive();
+  const decisive = conclusive[0]!;
+  const confirmed = obs.filter((o) => o.evidence === 'inconclusive-rejection');
+  const confirmation =
+    confirmed.length > 0
+      ? `; ${confirmed.map((o) => `${o.backend}: ${o.note}`).join('; ')} (confirmed by ${decisive.backend})`
+      : '';
+  const alerts = alertsFor(expect, tls);
+  if (strictness === 'any') {
+    const outside = conclusive.find(
+      (o) =>
+        o.observed.outcome === 'rejected-alert' &&
+        o.observed.alert &&
+        !alerts.includes(o.observed.alert.name as AlertName),
+    );
+    const note = outside ? ` (alert not in the acceptable set ${alerts.join('|')})` : '';
+    const stepNote =
+      expect.step && decisive.observed.step && decisive.observed.step !== expect.step
+        ? `; decided at ${decisive.observed.step}, strict servers decide at ${expect.step}`
+        : '';
+    return result('pass', `rejected: ${each(conclusive)}${note}${stepNote}${confirmation}`, decisive.observed);
+  }
+  const wanted = strictness === 'rfc' ? alerts.slice(0, 1) : alerts;
+  for (const o of conclusive) {
+    const seen = o.observed;
+    if (seen.outcome !== 'rejected-alert' || !seen.alert) {
+      return result(
+        'fail',
+        `rejected without a TLS alert (${o.backend}: ${mechanism(seen)}); --strictness ${strictness} requires ${wanted.join('|')}`,
+        seen,
+      );
+    }
+    if (!wanted.includes(seen.alert.name as AlertName)) {
+      return result(
+        'fail',
+        `rejected with ${seen.alert.name} (${o.backend}); --strictness ${strictness} requires ${wanted.join('|')}`,
+        seen,
+      );
+    }
+    if (expect.step && seen.step !== expect.step) {
+      return result(
+        'fail',
+        `rejected at ${seen.step ?? 'an unknown step'} (${o.backend}); --strictness ${strictness} requires the decision at ${expect.step}`,
+        seen,
+      );
+    }
+  }
+  return result('pass', `rejected: ${each(conclusive)}${confirmation}`, decisive.observed);
+}
