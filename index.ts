@@ -22,7 +22,7 @@ export { runSuite, HARNESS_FEATURES, type RunSuiteOptions, type BackendChoice } 
 export { applyDeviation, mechanism, type Deviation } from './engine/classify.js';
 export { assess, defectStep } from './engine/evidence.js';
 export { judge, type Evidence, type Judgement } from './engine/verdict.js';
-export { isGating, isWarning } from './engine/gate.js';
+export { isGating, isWarning } from './core/gate.js';
 export { coverageOf, topicOf } from './engine/coverage.js';
 export { selectScenarios, globMatcher } from './engine/select.js';
 export { probeNode, clientContext, type NodeProbeOptions } from './engine/probe-node.js';

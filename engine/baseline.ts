@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { HarnessError } from '../core/errors.js';
 import type { RunResult, ScenarioResult } from '../core/result.js';
-import { isGating } from './gate.js';
+import { isGating } from '../core/gate.js';
 
 /** Whether a result counts against the gate: a gating failure (see isGating) or an error. */
 function bad(r: Pick<ScenarioResult, 'verdict' | 'severity'>, strict: boolean): boolean {

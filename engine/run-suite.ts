@@ -19,7 +19,7 @@ import { findMutation, wireProbe, type ClientFault } from '../wire/index.js';
 import { alertsFor, applyDeviation, type Deviation } from './classify.js';
 import { coverageOf } from './coverage.js';
 import { assess, defectStep } from './evidence.js';
-import { isGating } from './gate.js';
+import { isGating } from '../core/gate.js';
 import { clientContext, probeNode } from './probe-node.js';
 import { globMatcher } from './select.js';
 import { judge } from './verdict.js';

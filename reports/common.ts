@@ -1,24 +1,52 @@
-import type { Observation, RunResult, ScenarioResult, Verdict } from '../core/result.js';
+import { isGating, isWarning } from '../core/gate.js';
+import type { ClientObservation, Observation, RunResult, ScenarioResult, Verdict } from '../core/result.js';
 import { SERVER_POLICIES, TLS_VERSIONS, type ServerPolicy, type TlsVersion } from '../core/scenario.js';
 
 /** Every verdict, in the order reports list them: good news first, then problems, then the neutral ones. */
 export const VERDICT_ORDER: readonly Verdict[] = ['pass', 'fail', 'xpass', 'error', 'xfail', 'skip'];
 
-/** Verdicts that make a run non-conformant (STYLE.md rule 8: an unexpected pass fails the gate). */
-export const PROBLEM_VERDICTS: readonly Verdict[] = ['fail', 'xpass', 'error'];
+/**
+ * True for a result the reports list as a problem: a gating failure (a security failure, a protocol failure under
+ * --strict, an unexpected pass) or an error.
+ */
+export function isProblem(result: ScenarioResult, run: RunResult): boolean {
+  return result.verdict === 'error' || isGating(result, run.gate.strict);
+}
 
-/** True for a verdict that makes the run non-conformant. */
-export function isProblem(verdict: Verdict): boolean {
-  return PROBLEM_VERDICTS.includes(verdict);
+/** The results that fail but do not gate: protocol-severity failures, shown as warnings. */
+export function warningsOf(run: RunResult): ScenarioResult[] {
+  return run.results.filter((r) => isWarning(r, run.gate.strict));
+}
+
+/** The results whose clients saw different decisions. */
+export function disagreementsOf(run: RunResult): ScenarioResult[] {
+  return run.results.filter((r) => r.clients === 'disagree');
 }
 
 /** The overall state of a run, as every report headlines it. */
 export type RunStatus = 'conformant' | 'not-conformant' | 'error';
 
-/** The overall state of a run: a run error outranks everything, then the conformance flag. */
+/**
+ * The overall state of a run: a gating failure (or missing required coverage) is proof of non-conformance and
+ * outranks errors; then a run error or an unjudged result; else conformant.
+ */
 export function runStatus(run: RunResult): RunStatus {
-  if (run.error) return 'error';
-  return run.conformant ? 'conformant' : 'not-conformant';
+  if (run.summary.gating > 0 || run.coverage.missing.length > 0) return 'not-conformant';
+  if (run.error || run.summary.error > 0) return 'error';
+  return 'conformant';
+}
+
+/** `not verified: revocation, validity (partly)` for headlines, or '' when everything was verified. */
+export function notVerifiedHeadline(run: RunResult): string {
+  const topics = Object.entries(run.coverage.topics)
+    .filter(([, t]) => t.skipped > 0)
+    .map(([topic, t]) => (t.verified > 0 ? `${topic} (partly)` : topic));
+  return topics.length > 0 ? `not verified: ${topics.join(', ')}` : '';
+}
+
+/** Every client's observation in a few words: `node: alert unknown_ca; wire: alert unknown_ca`. */
+export function describeClients(observations: readonly ClientObservation[]): string {
+  return observations.map((o) => `${o.backend}: ${describeOutcome(o.observed)}`).join('; ');
 }
 
 /** The headline word(s) for a run status. */

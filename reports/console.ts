@@ -6,6 +6,10 @@ import {
   describeOutcome,
   formatDuration,
   isProblem,
+  notVerifiedHeadline,
+  warningsOf,
+  disagreementsOf,
+  describeClients,
   oneLine,
   policiesOf,
   runStatus,
@@ -138,18 +142,40 @@ export function formatConsole(run: RunResult, opts: FormatterOptions = {}): stri
     lines.push('No scenario results.', '');
   }
 
-  // Failing results with their reasons.
-  const problems = run.results.filter((r) => isProblem(r.verdict));
+  // Failing results with their reasons: gating failures and errors, then the warnings the gate lets through.
+  const detail = (r: ScenarioResult, label: string) => {
+    const change = r.change === 'new-failure' ? ` [${CHANGE_LABEL[r.change]}]` : '';
+    lines.push(`  ${paintVerdict(r.verdict)(label)}  ${oneLine(r.id)} [${tlsLabel(r.tls)}]${change}`);
+    lines.push(`         ${d('title:')}    ${oneLine(r.title)} (${r.severity})`);
+    lines.push(`         ${d('expected:')} ${oneLine(describeExpected(r.expected))}`);
+    lines.push(`         ${d('observed:')} ${oneLine(describeObserved(r.observed))}`);
+    if (r.observations.length > 1) lines.push(`         ${d('clients:')}  ${oneLine(describeClients(r.observations))}`);
+    lines.push(`         ${d('reason:')}   ${oneLine(r.reason)}`);
+  };
+  const problems = run.results.filter((r) => isProblem(r, run));
   if (problems.length > 0) {
     lines.push(b(`Failures (${problems.length})`));
-    for (const r of problems) {
-      const change = r.change === 'new-failure' ? ` [${CHANGE_LABEL[r.change]}]` : '';
-      lines.push(`  ${paintVerdict(r.verdict)(r.verdict)}  ${oneLine(r.id)} [${tlsLabel(r.tls)}]${change}`);
-      lines.push(`         ${d('title:')}    ${oneLine(r.title)}`);
-      lines.push(`         ${d('expected:')} ${oneLine(describeExpected(r.expected))}`);
-      lines.push(`         ${d('observed:')} ${oneLine(describeObserved(r.observed))}`);
-      lines.push(`         ${d('reason:')}   ${oneLine(r.reason)}`);
+    for (const r of problems) detail(r, r.verdict);
+    lines.push('');
+  }
+  const warnings = warningsOf(run);
+  if (warnings.length > 0) {
+    lines.push(b(`Warnings (${warnings.length}): protocol-severity failures, not gating (--strict makes them fail)`));
+    for (const r of warnings) detail(r, 'warn');
+    lines.push('');
+  }
+  const disagreements = disagreementsOf(run);
+  if (disagreements.length > 0) {
+    lines.push(b(`Clients disagree (${disagreements.length})`));
+    for (const r of disagreements) {
+      lines.push(`  ${oneLine(r.id)} [${tlsLabel(r.tls)}]: ${oneLine(describeClients(r.observations))}`);
     }
+    lines.push('');
+  }
+  if (run.coverage.notVerified.length > 0) {
+    lines.push(b('Not verified'));
+    for (const line of run.coverage.notVerified) lines.push(`  ${oneLine(line)}`);
+    for (const line of run.coverage.missing) lines.push(`  ${paintVerdict('fail')('required:')} ${oneLine(line)}`);
     lines.push('');
   }
   const fixed = run.results.filter((r) => r.change === 'fixed');
@@ -162,14 +188,22 @@ export function formatConsole(run: RunResult, opts: FormatterOptions = {}): stri
   lines.push(`${run.summary.total} results: ${summaryText(run.summary)} in ${formatDuration(run.duration)}`);
   const status = runStatus(run);
   const paintStatus = color ? PAINT_STATUS[status] : plain;
+  const unverified = notVerifiedHeadline(run);
+  const tail = [run.summary.warnings > 0 ? `${run.summary.warnings} warning(s)` : '', unverified].filter(Boolean);
+  const suffix = tail.length > 0 ? ` (${tail.join('; ')})` : '';
   if (status === 'error' && run.error) {
     lines.push(paintStatus(`${STATUS_LABEL.error} ${run.error.code}: ${oneLine(run.error.message)}`));
+  } else if (status === 'error') {
+    lines.push(paintStatus(`${STATUS_LABEL.error}: ${run.summary.error} result(s) could not be judged${suffix}`));
   } else if (status === 'not-conformant') {
-    const { fail, xpass, error } = run.summary;
-    const why = summaryText({ pass: 0, fail, xpass, error, xfail: 0, skip: 0 });
-    lines.push(paintStatus(fail + xpass + error > 0 ? `${STATUS_LABEL[status]}: ${why}` : STATUS_LABEL[status]));
+    const why = [
+      run.summary.gating > 0 ? `${run.summary.gating} gating failure(s)` : '',
+      run.coverage.missing.length > 0 ? `required coverage missing` : '',
+      run.summary.error > 0 ? `${run.summary.error} error(s)` : '',
+    ].filter(Boolean);
+    lines.push(paintStatus(`${STATUS_LABEL[status]}: ${why.join(', ')}${suffix}`));
   } else {
-    lines.push(paintStatus(STATUS_LABEL[status]));
+    lines.push(paintStatus(`${STATUS_LABEL[status]}${suffix}`));
   }
   return lines.join('\n') + '\n';
 }

@@ -6,6 +6,9 @@ import {
   describeOutcome,
   formatDuration,
   isProblem,
+  notVerifiedHeadline,
+  warningsOf,
+  describeClients,
   policiesOf,
   runStatus,
   STATUS_LABEL,
@@ -175,6 +178,44 @@ function durationChart(results: readonly ScenarioResult[]): string {
   );
 }
 
+function articles(results: readonly ScenarioResult[], label?: string): string {
+  return results
+    .map(
+      (r) => `<article class="failure v-border-${label ? 'warn' : r.verdict}">
+<h3>${label ? `<span class="badge v-warn">${h(label)}</span>` : badge(r.verdict)} <code>${h(r.id)}</code> <span class="tls">${h(tlsLabel(r.tls))}</span>${changeBadge(r)}</h3>
+<p class="title">${h(r.title)} <span class="sub">(${h(r.severity)})</span></p>
+<dl>
+<dt>Expected</dt><dd>${h(describeExpected(r.expected))}</dd>
+<dt>Observed</dt><dd>${h(describeObserved(r.observed))}</dd>
+${r.observations.length > 1 ? `<dt>Clients</dt><dd>${h(describeClients(r.observations))}</dd>\n` : ''}<dt>Reason</dt><dd>${h(r.reason)}</dd>
+<dt>Policy · fixture · time</dt><dd>${h(r.policy)} · ${r.fixture === null ? 'no client certificate' : `<code>${h(r.fixture)}</code>`} · ${h(formatDuration(r.duration))}</dd>
+</dl>
+</article>`,
+    )
+    .join('\n');
+}
+
+function warningSection(run: RunResult): string {
+  const warnings = warningsOf(run);
+  if (warnings.length === 0) return '';
+  return `<section id="warnings">
+<h2>Warnings (${warnings.length})</h2>
+<p class="warn-note">Protocol-severity failures: strictness without authentication impact. They do not fail the gate unless the run used <code>--strict</code>.</p>
+${articles(warnings, 'warn')}
+</section>`;
+}
+
+function coverageSection(run: RunResult): string {
+  const lines = [...run.coverage.notVerified, ...run.coverage.missing.map((m) => `required: ${m}`)];
+  if (lines.length === 0) return '';
+  return `<section id="coverage">
+<h2>Not verified</h2>
+<ul>
+${lines.map((l) => `<li>${h(l)}</li>`).join('\n')}
+</ul>
+</section>`;
+}
+
 function failingSection(run: RunResult, problems: readonly ScenarioResult[]): string {
   if (problems.length === 0 && run.error) {
     return '<p class="warn-note">No scenario failed, but the run itself stopped with an error (see the banner), so no verdict can be trusted.</p>';
@@ -182,20 +223,7 @@ function failingSection(run: RunResult, problems: readonly ScenarioResult[]): st
   if (problems.length === 0) {
     return '<p class="ok-note">No failures, unexpected passes or errors.</p>';
   }
-  return problems
-    .map(
-      (r) => `<article class="failure v-border-${r.verdict}">
-<h3>${badge(r.verdict)} <code>${h(r.id)}</code> <span class="tls">${h(tlsLabel(r.tls))}</span>${changeBadge(r)}</h3>
-<p class="title">${h(r.title)}</p>
-<dl>
-<dt>Expected</dt><dd>${h(describeExpected(r.expected))}</dd>
-<dt>Observed</dt><dd>${h(describeObserved(r.observed))}</dd>
-<dt>Reason</dt><dd>${h(r.reason)}</dd>
-<dt>Policy · fixture · time</dt><dd>${h(r.policy)} · ${r.fixture === null ? 'no client certificate' : `<code>${h(r.fixture)}</code>`} · ${h(formatDuration(r.duration))}</dd>
-</dl>
-</article>`,
-    )
-    .join('\n');
+  return articles(problems);
 }
 
 function resultsTable(run: RunResult): string {
@@ -258,6 +286,7 @@ header.meta dd{margin:0}
 ${VERDICT_ORDER.map((v) => `.card.v-${v}{border-top-color:${VERDICT_COLOR[v]}}`).join('\n')}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600;line-height:18px;white-space:nowrap}
 ${VERDICT_ORDER.map((v) => `.badge.v-${v}{background:${VERDICT_COLOR[v]}}`).join('\n')}
+.badge.v-warn{background:#9a6700}.v-border-warn{border-left-color:#9a6700}
 .chg{display:inline-block;white-space:nowrap;padding:0 6px;border-radius:4px;font-size:12px;font-weight:600;border:1px solid}
 .chg-new-failure{color:#cf222e;border-color:#cf222e;background:#ffebe9}
 .chg-fixed{color:#1a7f37;border-color:#1a7f37;background:#dafbe1}
@@ -334,14 +363,20 @@ const SCRIPT = `
  */
 export function formatHtml(run: RunResult): string {
   const status = runStatus(run);
-  const problems = run.results.filter((r) => isProblem(r.verdict));
+  const problems = run.results.filter((r) => isProblem(r, run));
   const title = `${run.tool.name} report: ${run.target.name} (${STATUS_LABEL[status]})`;
   const bannerDetail =
     status === 'error' && run.error
       ? `${run.error.code}: ${run.error.message}`
       : status === 'not-conformant'
         ? `${problems.length} failing result(s): ${summaryText({ ...countVerdicts(problems), pass: 0, skip: 0, xfail: 0 })}`
-        : `every scenario passed, was skipped, or is a known deviation`;
+        : [
+            `every scenario passed, was skipped, or is a known deviation`,
+            run.summary.warnings > 0 ? `${run.summary.warnings} warning(s)` : '',
+            notVerifiedHeadline(run),
+          ]
+            .filter(Boolean)
+            .join(' · ');
   const meta: [string, string][] = [
     ['Target', `<b>${h(run.target.name)}</b>${run.target.version ? ` ${h(run.target.version)}` : ''}`],
     ['Endpoint', `<code>${h(run.target.endpoint)}</code> (${h(run.target.probe)} probe)`],
@@ -384,6 +419,8 @@ ${cards}
 <h2>Failing scenarios (${problems.length})</h2>
 ${failingSection(run, problems)}
 </section>
+${warningSection(run)}
+${coverageSection(run)}
 <section id="charts">
 <h2>Plots</h2>
 <div class="charts">

@@ -1,6 +1,15 @@
+import { isGating } from '../core/gate.js';
 import type { RunResult, ScenarioResult } from '../core/result.js';
 import type { ServerPolicy } from '../core/scenario.js';
-import { describeExpected, describeObserved, describeOutcome, namespaceOf, policiesOf, tlsLabel } from './common.js';
+import {
+  describeClients,
+  describeExpected,
+  describeObserved,
+  describeOutcome,
+  namespaceOf,
+  policiesOf,
+  tlsLabel,
+} from './common.js';
 
 // Characters XML 1.0 forbids (§2.2), lone surrogates, and the C1 controls it discourages.
 const NOT_XML = /[^\u0009\u000a\u000d\u0020-\u007e\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
@@ -49,16 +58,17 @@ interface Counts {
 
 function details(result: ScenarioResult): string {
   return [
-    `${result.title}`,
+    `${result.title} (${result.severity})`,
     `expected: ${describeExpected(result.expected)}`,
     `observed: ${describeObserved(result.observed)}`,
+    ...(result.observations.length > 1 ? [`clients: ${describeClients(result.observations)}`] : []),
     `reason: ${result.reason}`,
     ...(result.change ? [`baseline: ${result.change}`] : []),
   ].join('\n');
 }
 
 /** One `<testcase>` and its child, and the counts it contributes. */
-function testcase(result: ScenarioResult, counts: Counts): string {
+function testcase(result: ScenarioResult, counts: Counts, strict: boolean): string {
   counts.tests += 1;
   counts.time += result.duration;
   const open = `    <testcase${attrs({
@@ -71,6 +81,10 @@ function testcase(result: ScenarioResult, counts: Counts): string {
     case 'pass':
       return `${open}/>`;
     case 'fail':
+      if (!isGating(result, strict)) {
+        // A protocol-severity failure the gate lets through: the test passes, and its output says why it is a warning.
+        return `${open}>\n      <system-out>${xmlText(`WARNING (protocol severity, not gating without --strict): ${expectedVsObserved}: ${result.reason}\n${details(result)}`)}</system-out>\n    </testcase>`;
+      }
       counts.failures += 1;
       return `${open}>\n      <failure${attrs({ message: `${expectedVsObserved}: ${result.reason}`, type: 'fail' })}>${xmlText(details(result))}</failure>\n    </testcase>`;
     case 'xpass':
@@ -111,7 +125,8 @@ function properties(run: RunResult, policy: ServerPolicy | undefined): string {
 
 /**
  * JUnit XML for CI systems (GitHub test reporters, GitLab, Jenkins): one `<testsuite>` per server policy, one
- * `<testcase classname="<namespace>" name="<id> [TLS x]">` per result. `fail` and `xpass` become `<failure>`, `error`
+ * `<testcase classname="<namespace>" name="<id> [TLS x]">` per result. A gating `fail` (security severity, or any
+ * under --strict) and `xpass` become `<failure>`, a protocol-severity `fail` passes with a WARNING `<system-out>`, `error`
  * becomes `<error>`, `skip` becomes `<skipped>`, and `xfail` passes with a `<system-out>` note. A run error gets its
  * own suite with one errored test case, so that CI shows it. The counts in the attributes are those of the elements.
  */
@@ -126,7 +141,7 @@ export function formatJunit(run: RunResult): string {
 
   for (const group of groups) {
     const counts: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 };
-    const cases = group.results.map((r) => testcase(r, counts));
+    const cases = group.results.map((r) => testcase(r, counts, run.gate.strict));
     suites.push(
       `  <testsuite${attrs({
         name: `${run.tool.name} ${run.target.name} (${group.policy ?? run.policy})`,

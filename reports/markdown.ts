@@ -5,6 +5,9 @@ import {
   describeObserved,
   formatDuration,
   isProblem,
+  notVerifiedHeadline,
+  warningsOf,
+  describeClients,
   oneLine,
   policiesOf,
   runStatus,
@@ -77,6 +80,11 @@ export function formatMarkdown(run: RunResult): string {
     `## ${STATUS_ICON[status]} ${STATUS_LABEL[status]}: ${mdText(run.tool.name)} against ${mdText(run.target.name)}`,
   );
   out.push('');
+  const unverified = notVerifiedHeadline(run);
+  if (unverified || run.summary.warnings > 0) {
+    const parts = [run.summary.warnings > 0 ? `${run.summary.warnings} warning(s)` : '', unverified].filter(Boolean);
+    out.push(`**${mdText(parts.join(' · '))}**`, '');
+  }
   if (run.error) {
     out.push(`> **${mdCode(run.error.code)}**: ${mdText(run.error.message)}`, '');
   }
@@ -102,7 +110,7 @@ export function formatMarkdown(run: RunResult): string {
   );
   out.push('');
 
-  const problems = run.results.filter((r) => isProblem(r.verdict));
+  const problems = run.results.filter((r) => isProblem(r, run));
   const withBaseline = run.baseline !== undefined;
   if (problems.length > 0) {
     out.push(`### Failures and errors (${problems.length})`, '');
@@ -123,6 +131,31 @@ export function formatMarkdown(run: RunResult): string {
     out.push('');
   } else if (run.results.length > 0) {
     out.push('No failures, unexpected passes or errors.', '');
+  }
+
+  const warnings = warningsOf(run);
+  if (warnings.length > 0) {
+    out.push(`### Warnings (${warnings.length})`, '');
+    out.push('Protocol-severity failures (no authentication impact): they fail the gate only under `--strict`.', '');
+    out.push(
+      ...table(
+        ['Scenario', 'TLS', 'Expected', 'Observed', 'Reason'],
+        warnings.map((r) => [
+          `${mdCode(r.id)}<br>${mdText(r.title)}`,
+          r.tls,
+          mdText(describeExpected(r.expected)),
+          mdText(r.observations.length > 1 ? describeClients(r.observations) : describeObserved(r.observed)),
+          mdText(r.reason),
+        ]),
+      ),
+    );
+    out.push('');
+  }
+  if (run.coverage.notVerified.length > 0 || run.coverage.missing.length > 0) {
+    out.push('### Not verified', '');
+    for (const line of run.coverage.notVerified) out.push(`- ${mdText(line)}`);
+    for (const line of run.coverage.missing) out.push(`- **required:** ${mdText(line)}`);
+    out.push('');
   }
 
   const fixed = run.results.filter((r) => r.change === 'fixed');

@@ -38,7 +38,7 @@ describe('mtls-harness matrix', () => {
     );
     expect(expired.cells.nginx.observed).toBe('http 400');
     expect(expired.cells['openssl-s-server'].observed).toMatch(/^alert certificate_expired/);
-    expect(expired.cells.builtin.observed).toBe('closed');
+    expect(expired.cells.builtin.observed).toBe('http 495');
     expect(expired.differs).toBe(false);
     expect(readFileSync(path.join(out, 'matrix.html'), 'utf8')).not.toMatch(/https?:\/\//);
   });

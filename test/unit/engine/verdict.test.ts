@@ -3,7 +3,7 @@ import type { Backend, ClientObservation, ControlResult, Observation, Verdict } 
 import type { Expectation, TlsVersion } from '../../../core/scenario.js';
 import { applyDeviation } from '../../../engine/classify.js';
 import { assess, defectStep } from '../../../engine/evidence.js';
-import { isGating } from '../../../engine/gate.js';
+import { isGating } from '../../../core/gate.js';
 import { globMatcher, selectScenarios } from '../../../engine/select.js';
 import { judge } from '../../../engine/verdict.js';
 import { catalogue } from '../../../suites/index.js';

@@ -17,11 +17,11 @@ describe('formatConsole', () => {
   const text = formatConsole(run);
 
   it('ends with the NOT CONFORMANT line naming the problems', () => {
-    expect(lastLine(text)).toBe('NOT CONFORMANT: 1 fail, 1 xpass, 1 error');
+    expect(lastLine(text)).toBe('NOT CONFORMANT: 2 gating failure(s), 1 error(s) (not verified: crl)');
   });
 
   it('ends with CONFORMANT for a conformant run', () => {
-    expect(lastLine(formatConsole(conformantRun()))).toBe('CONFORMANT');
+    expect(lastLine(formatConsole(conformantRun()))).toBe('CONFORMANT (not verified: crl)');
   });
 
   it('ends with ERROR, the code and the message for a run error, with the control character made visible', () => {

@@ -1,6 +1,6 @@
 import type { Observation, RunResult, ScenarioResult, Verdict } from '../../../core/result.js';
 import { coverageOf } from '../../../engine/coverage.js';
-import { isGating } from '../../../engine/gate.js';
+import { isGating } from '../../../core/gate.js';
 
 /** Text with every character that needs escaping somewhere, and a BEL control character. */
 export const NASTY = `<b>"Tom & Jerry's"</b>\u0007 | *x* [y](z)`;

@@ -1,4 +1,4 @@
-import type { ScenarioResult } from '../core/result.js';
+import type { ScenarioResult } from './result.js';
 
 /**
  * Whether a result makes the run non-conformant: a `security` failure always, a `protocol` failure only under

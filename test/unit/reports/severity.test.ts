@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { formatConsole } from '../../../reports/console.js';
+import { formatHtml } from '../../../reports/html.js';
+import { formatJunit } from '../../../reports/junit.js';
+import { formatMarkdown } from '../../../reports/markdown.js';
+import { result, sampleRun, summarise } from './sample.js';
+
+const accepted = {
+  outcome: 'accepted' as const,
+  step: 'application-data' as const,
+  handshakeCompleted: true,
+  protocol: 'TLSv1.3',
+};
+
+/** One protocol-severity failure (an unrequested extension tolerated) beside a pass: a warning, not a failure. */
+function warningRun(strict: boolean) {
+  const results = [
+    result({ id: 'require::validity::expired' }),
+    result({
+      id: 'require::handshake::unrequested-cert-entry-extension',
+      severity: 'protocol',
+      observed: accepted,
+      verdict: 'fail',
+      reason: 'a client that must be rejected was accepted: wire: accepted',
+    }),
+  ];
+  const summary = { ...summarise(results) };
+  const gated = strict ? { ...summary, gating: 1, warnings: 0 } : summary;
+  return sampleRun({ results, summary: gated, gate: { strict }, conformant: !strict });
+}
+
+describe('severity in the reports', () => {
+  it('counts a protocol failure as a warning, not a gating failure', () => {
+    const run = warningRun(false);
+    expect(run.summary).toMatchObject({ fail: 1, gating: 0, warnings: 1 });
+  });
+
+  it('console: a Warnings section and a CONFORMANT headline that names the warning', () => {
+    const text = formatConsole(warningRun(false));
+    expect(text).toMatch(/Warnings \(1\): protocol-severity failures, not gating/);
+    expect(text).not.toMatch(/^Failures/m);
+    expect(text.trimEnd().split('\n').at(-1)).toBe('CONFORMANT (1 warning(s))');
+    expect(formatConsole(warningRun(true)).trimEnd().split('\n').at(-1)).toBe('NOT CONFORMANT: 1 gating failure(s)');
+  });
+
+  it('JUnit: the warning passes with a WARNING system-out; under --strict it is a failure', () => {
+    const xml = formatJunit(warningRun(false));
+    expect(xml).toContain('failures="0"');
+    expect(xml).toMatch(/<system-out>WARNING \(protocol severity/);
+    expect(formatJunit(warningRun(true))).toMatch(/<failure [^>]*type="fail"/);
+  });
+
+  it('Markdown and HTML: a warnings section', () => {
+    expect(formatMarkdown(warningRun(false))).toMatch(/### Warnings \(1\)/);
+    const html = formatHtml(warningRun(false));
+    expect(html).toMatch(/<section id="warnings">/);
+    expect(html).toMatch(/<h2>Failing scenarios \(0\)<\/h2>/);
+  });
+
+  it('every report states what was not verified', () => {
+    const run = sampleRun();
+    expect(run.coverage.notVerified.some((l) => /not verified: 2 result\(s\) skipped/.test(l))).toBe(true);
+    expect(formatConsole(run)).toMatch(/Not verified\n {2}crl not verified: 2 result\(s\) skipped — target lacks/);
+    expect(formatMarkdown(run)).toMatch(/### Not verified/);
+    expect(formatHtml(run)).toMatch(/<section id="coverage">/);
+  });
+});
