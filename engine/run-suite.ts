@@ -338,7 +338,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   /** A sanity failure: an unreachable or mute target stops the policy's run; a refusing one does not. */
   const sanityProblem = (bad: ScenarioResult, when: string): boolean => {
     const target = options.targets[bad.policy]!;
-    const mute = bad.observations.length > 0 && bad.observations.every((o) => o.evidence === 'no-decision');
+    // NOTE: a target that never got as far as judging a certificate (unreachable, not TLS, refusing the hellos) will
+    // not judge any other either: stop. One that refused the valid client after judging it is probed on.
+    const mute =
+      bad.observations.length > 0 &&
+      bad.observations.every((o) => o.evidence === 'no-decision' || o.evidence === 'early-rejection');
     runError ??= {
       code: 'MTLS_ERR_SANITY',
       message:
