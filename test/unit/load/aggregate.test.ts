@@ -26,6 +26,7 @@ const config: LoadConfig = {
   identities: 1,
   scenario: null,
   http: null,
+  proof: 'http',
 };
 
 function part(counters: Partial<LoadCounters>, latencies: number[], startMs = 1_000_000): Measured {
@@ -39,7 +40,7 @@ function part(counters: Partial<LoadCounters>, latencies: number[], startMs = 1_
   return {
     counters: { ...zeroCounters(), ...counters },
     histograms: { handshake: encodeHistogram(all), full: empty, resumed: encodeHistogram(resumed), http: empty },
-    timeline: [{ second: 0, full: 0, resumed: latencies.length, errors: 0, requests: 0, latencySumUs: 0 }],
+    timeline: [{ second: 0, full: 0, resumed: latencies.length, errors: 0, requests: 0, rejected: 0, latencySumUs: 0 }],
     startMs,
   };
 }
@@ -47,11 +48,11 @@ function part(counters: Partial<LoadCounters>, latencies: number[], startMs = 1_
 const ctx = (extra: Partial<ResultContext> = {}): ResultContext => ({
   config,
   target: { name: 't', endpoint: '127.0.0.1:1' },
-  window: { startMs: 1_000_000, endMs: 1_002_000 },
+  windows: [{ startMs: 1_000_000, endMs: 1_002_000 }],
   cpu: { userMs: 150, systemMs: 50 },
   agents: 1,
   interrupted: false,
-  thresholds: { maxP99Ms: null, minRate: null },
+  thresholds: { maxP99Ms: null, minRate: null, maxErrorRate: 0 },
   minResumeSuccess: 0.99,
   notes: [],
   ...extra,
@@ -107,7 +108,7 @@ describe('aggregate', () => {
       part({ attempted: 10, succeeded: 10, resumed: 10, resumeWanted: 10 }, Array(10).fill(30)),
       {
         ...ctx(),
-        thresholds: { maxP99Ms: 20, minRate: 100 },
+        thresholds: { maxP99Ms: 20, minRate: 100, maxErrorRate: 0 },
       },
     );
     expect(r.failures).toHaveLength(2);
@@ -143,7 +144,7 @@ describe('mergeLoadResults', () => {
     const one = (start: number): LoadResult =>
       buildLoadResult(part({ attempted: 50, succeeded: 50, resumed: 50, resumeWanted: 50 }, Array(50).fill(3), start), {
         ...ctx(),
-        window: { startMs: start, endMs: start + 1000 },
+        windows: [{ startMs: start, endMs: start + 1000 }],
       });
     const merged = mergeLoadResults([one(1_000_000), one(1_000_500)], { maxP99Ms: 100 });
     expect(merged.agents).toBe(2);
