@@ -101,6 +101,8 @@ export class Recorder {
   private readonly buckets: Bucket[] = [];
   latencySumUs = 0;
   latencyCount = 0;
+  /** HTTP requests answered with a status that is not a refusal (the live line's requests). */
+  requestsOk = 0;
   events: LoadEvent[] = [];
   /** `performance.now()` at the start of the measured phase. */
   t0 = 0;
@@ -149,7 +151,7 @@ export class Recorder {
       succeeded: c.succeeded,
       full: c.full,
       resumed: c.resumed,
-      requests: c.requests,
+      requests: this.requestsOk,
       failed: c.failed + c.requestsFailed,
       rejected: c.rejected,
       acceptances: c.acceptances,

@@ -74,6 +74,7 @@ export async function runHttpLoops(
           r.rejection(`http:${code}`, at, at - start, { afterHandshake: true, resumed: false });
           continue;
         }
+        r.requestsOk++;
         r.bucket(at).requests++;
         r.latency(r.http, at - start, at);
         if (r.reportEvents) r.events.push({ kind: 'request', ms: at - start });

@@ -26,6 +26,8 @@ function expectAccounted(r: LoadResult): void {
   expect(h.full + h.resumed).toBe(h.succeeded);
   expect(total(r.rejections)).toBe(h.rejected);
   expect(total(r.errors)).toBe(h.failed);
+  expect(r.timeline.reduce((a, p) => a + p.rejected, 0)).toBe(h.rejected);
+  expect(r.timeline.reduce((a, p) => a + p.full + p.resumed, 0)).toBe(h.succeeded);
 }
 
 describe('a server that refuses every client certificate', () => {
@@ -91,10 +93,18 @@ describe('a server that refuses every client certificate', () => {
 describe('resumed sessions refused after the handshake', () => {
   it('mixed mode: full handshakes accepted, resumed ones closed; resumedRatio is over accepted handshakes', async () => {
     await using server = await startDecidingServer(fx, (c) => (c.reused ? 'close' : 'answer'));
-    const r = await runLoad(
+    const run = runLoad(
       loadOptions(fx, server, { tls: '1.3', mode: 'mixed', resumeRatio: 0.5, handshakes: 40, connections: 1 }),
     );
+    // Library listeners: a refusal is an 'error' event naming its mechanism, an acceptance a 'handshake' event.
+    const events = { handshake: 0, refused: 0 };
+    run.on('handshake', () => events.handshake++);
+    run.on('error', (e) => {
+      if (e.kind === 'rejected' && (e.error === 'closed' || e.error === 'reset')) events.refused++;
+    });
+    const r = await run;
     expectAccounted(r);
+    expect(events).toEqual({ handshake: r.handshakes.succeeded, refused: r.handshakes.rejected });
     expect(r.handshakes.attempted).toBe(40);
     // Error diffusion: every second handshake of the loop offers the ticket, and the server resumes it, then refuses.
     expect(r.handshakes.rejectedResumed).toBe(20);
