@@ -145,6 +145,9 @@ export function handshake(
     if (!socket.destroyed) p.lingering.add(socket);
     socket.resume();
     socket.end();
+    // Bounded linger after close_notify: a server that never closes does not keep the socket forever. (Set only now:
+    // an idle timeout during the handshake would race the handshake timeout and pass a timeout off as a close.)
+    socket.setTimeout(Math.max(1000, p.timeoutMs), () => socket.destroy());
     done({ result: 'accepted', doneAt: provenAt, handshakeCompleted: true, reused, session: held });
   }
   function settle(result: 'rejected' | 'error', cls: string): void {
@@ -160,6 +163,8 @@ export function handshake(
     proven = true;
     provenAt = performance.now();
     received = undefined;
+    // From here only the wait for a ticket is bounded (by wantSessionMs): the handshake is no longer timing out.
+    clearTimeout(timer);
     if (!closed && wantSessionMs > 0 && p.tls13 && !held) {
       ticketTimer = setTimeout(finish, wantSessionMs);
       return;
@@ -222,8 +227,6 @@ export function handshake(
     }
     settle(connected || serverSpoke() ? 'rejected' : 'error', 'closed');
   });
-  // Bounded linger after close_notify: a server that never closes does not keep the socket forever.
-  socket.setTimeout(Math.max(1000, p.timeoutMs), () => socket.destroy());
 }
 
 /**
