@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   MTLS_ERR_TARGET_START: 'the target process did not start or did not answer in time',
   MTLS_ERR_BASELINE: 'the --baseline file is missing or malformed',
   MTLS_ERR_SUITE_EMPTY: 'the --suite selection matched no scenario',
+  MTLS_ERR_UNDECIDED: 'load --scenario: no probe was decided (every probe an error or a timeout), so no verdict',
+  MTLS_ERR_MERGE_MISMATCH: 'merge: the results are of different runs (TLS version, mode, HTTP, scenario, target)',
   MTLS_ERR_INTERNAL: 'an unexpected internal error',
 } as const;
 

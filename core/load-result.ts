@@ -1,7 +1,13 @@
 import type { TlsVersion } from './scenario.js';
 
-/** Version of the load results.json contract (schemas/load-results.schema.json). */
-export const LOAD_RESULTS_SCHEMA_VERSION = 1;
+/**
+ * Version of the load results.json contract (schemas/load-results.schema.json).
+ *
+ * NOTE: 2 (issue 9): a handshake counts as succeeded only once the server proved acceptance with an application-data
+ * round trip, and refusals are counted apart from errors. Version 1 files counted handshakes at the client's
+ * `secureConnect`, so their `succeeded`/`resumedRatio` may include refused connections: merge refuses them.
+ */
+export const LOAD_RESULTS_SCHEMA_VERSION = 2;
 
 /** Which handshakes the generator makes: full only, resumption attempts only, or a set mix of both. */
 export type LoadMode = 'full' | 'resumed' | 'mixed';
@@ -56,11 +62,18 @@ export interface LoadTimelinePoint {
   readonly errors: number;
   /** HTTP requests completed this second (HTTP mode only). */
   readonly requests: number;
+  /** Handshakes, probes or requests the server refused this second (see {@link LoadCounters.rejections}). */
+  readonly rejected: number;
   /** Sum of the handshake (or request) latencies of this second, in microseconds (mean = sum / count). */
   readonly latencySumUs: number;
 }
 
-/** Raw counters: every figure of a run is derived from these, and merging sums them. */
+/** A stretch of time during which a load agent measured, in epoch milliseconds. */
+export interface LoadWindow {
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
 /** The encoded HDR histograms of a run or a part of one: all handshakes, full, resumed, and HTTP requests. */
 export interface LoadHistograms {
   readonly handshake: EncodedHistogram;
@@ -69,12 +82,28 @@ export interface LoadHistograms {
   readonly http: EncodedHistogram;
 }
 
+/**
+ * Raw counters: every figure of a run is derived from these, and merging sums them. Without HTTP,
+ * attempted = succeeded + rejected + failed.
+ */
 export interface LoadCounters {
   /** Handshakes (or, with --scenario, probes) started in the measured phase. */
   readonly attempted: number;
+  /**
+   * Handshakes whose acceptance the server proved: an application-data round trip came back (with an HTTP target, a
+   * status that is not a rejection). With --scenario: probes whose certificate the server accepted.
+   */
   readonly succeeded: number;
+  /** Proven handshakes that were full / resumed (`isSessionReused()`). */
   readonly full: number;
   readonly resumed: number;
+  /** Handshakes (probes, requests) the server refused: the sum of {@link rejections}. */
+  readonly rejected: number;
+  /** Refusals that came after the client saw its handshake complete (TLS 1.3 client-auth rejections, HTTP 403s). */
+  readonly rejectedAfterHandshake: number;
+  /** Refusals of connections whose session had been resumed (`isSessionReused()`). */
+  readonly rejectedResumed: number;
+  /** Handshakes that ended in an error that is not a refusal: the sum of {@link errors} (without HTTP). */
   readonly failed: number;
   /** Handshakes that were meant to resume, and what became of them. */
   readonly resumeWanted: number;
@@ -83,11 +112,20 @@ export interface LoadCounters {
   readonly serverCacheOff: number;
   /** --scenario: probes whose certificate the server accepted (an application-data round trip came back). */
   readonly acceptances: number;
-  /** --scenario: probes the server rejected, by mechanism (`alert:<name>`, `closed`, `reset`, `http:<status>`). */
+  /**
+   * Refusals by mechanism: `alert:<name>` (a TLS alert from the server), `http:<status>` (400, 401, 403, 495, 496),
+   * `closed` (closed without an answer after the server spoke TLS), `reset`.
+   */
   readonly rejections: Readonly<Record<string, number>>;
-  /** Failures by class: `alert:<name>`, `reset`, `timeout`, `refused`, `closed`, `server-untrusted`, `other:<code>`. */
+  /**
+   * Errors that are not a refusal, by class: `timeout`, `refused`, `closed` / `reset` (before the server said
+   * anything), `server-untrusted`, `protocol-version`, `other:<code>`.
+   */
   readonly errors: Readonly<Record<string, number>>;
-  /** HTTP mode: requests completed and failed, status codes, connections opened and how many resumed. */
+  /**
+   * HTTP mode: requests answered (any status) and failed (no answer), status codes, connections opened and how many
+   * resumed.
+   */
   readonly requests: number;
   readonly requestsFailed: number;
   readonly statusCodes: Readonly<Record<string, number>>;
@@ -118,6 +156,11 @@ export interface LoadConfig {
     readonly expect: 'accept' | 'reject';
   } | null;
   readonly http: { readonly path: string; readonly pipelining: number } | null;
+  /**
+   * How acceptance was proven: `http` (a GET after the handshake; a 400/401/403/495/496 answer is a refusal) or
+   * `raw` (a line after the handshake; any data back proves acceptance).
+   */
+  readonly proof: 'http' | 'raw';
 }
 
 /** A load run (or several merged): the load results.json contract. */
@@ -129,22 +172,35 @@ export interface LoadResult {
   readonly config: LoadConfig;
   readonly startedAt: string;
   /** Epoch milliseconds of the measured phase; merged runs span the earliest start to the latest end. */
-  readonly window: { readonly startMs: number; readonly endMs: number };
+  readonly window: LoadWindow;
+  /**
+   * The stretches of time measured, sorted and disjoint: one for a single run; for merged runs the union of the
+   * agents' windows (overlapping agents count once, a gap between agents is not measured time).
+   */
+  readonly windows: readonly LoadWindow[];
+  /** Measured time: the summed length of {@link windows}. Every rate is per second of this. */
   readonly durationMs: number;
   /** How many load agents (results.json files) this result adds up. */
   readonly agents: number;
   /** Stopped early by Ctrl-C (the figures cover what was measured). */
   readonly interrupted: boolean;
+  /** Handshakes (probes with --scenario): attempted = succeeded + rejected + failed (see {@link LoadCounters}). */
   readonly handshakes: {
     readonly attempted: number;
     readonly succeeded: number;
     readonly full: number;
     readonly resumed: number;
+    readonly rejected: number;
+    readonly rejectedAfterHandshake: number;
+    readonly rejectedResumed: number;
     readonly failed: number;
   };
-  /** Successful handshakes per second of the measured phase, in total and by kind. */
+  /** Proven handshakes per second of the measured phase, in total and by kind. */
   readonly handshakesPerSecond: { readonly total: number; readonly full: number; readonly resumed: number };
-  /** resumed / succeeded, from `isSessionReused()` on every handshake; null when nothing succeeded. */
+  /**
+   * resumed / succeeded: the share of *accepted* (proven) handshakes that resumed, from `isSessionReused()`; null
+   * when nothing was accepted (a refused resumed session is a refusal, not a resumption).
+   */
   readonly resumedRatio: number | null;
   readonly resumption: {
     readonly wanted: number;
@@ -157,21 +213,39 @@ export interface LoadResult {
     /** Set when resumption was asked for and did not (always) happen: the dominant reason. */
     readonly failure: { readonly reason: ResumptionFailure; readonly message: string } | null;
   };
-  /** Handshake latency of successful handshakes (open model: from the intended start, coordinated omission corrected). */
+  /**
+   * Latency of proven handshakes, from the start of the connection (open model: from the intended start, coordinated
+   * omission corrected) to the proof of acceptance (the first answer to the request sent after the handshake). With
+   * --scenario: to the server's decision, accepted or rejected.
+   */
   readonly latencyMs: LatencyMs;
   readonly latencyByKind: { readonly full: LatencyMs; readonly resumed: LatencyMs };
   /** Generator CPU (user + system, every worker) per successful handshake or request; null when not measured. */
   readonly clientCpuMsPerHandshake: number | null;
   readonly cpu: { readonly userMs: number; readonly systemMs: number; readonly cores: number } | null;
-  /** Failures by class (see {@link LoadCounters.errors}). */
+  /** Errors that are not refusals, by class (see {@link LoadCounters.errors}). */
   readonly errors: Readonly<Record<string, number>>;
   readonly errorsTotal: number;
   /** --scenario: acceptances of the scenario's certificate; null without --scenario. */
   readonly acceptances: number | null;
-  readonly rejections: Readonly<Record<string, number>> | null;
+  /** Refusals by mechanism (see {@link LoadCounters.rejections}); with --scenario, the expected outcome. */
+  readonly rejections: Readonly<Record<string, number>>;
+  readonly rejectionsTotal: number;
+  /**
+   * (errors + refusals) / attempts: what `--max-error-rate` gates; with --scenario errors only (a refusal is the
+   * decision being measured). Attempts are handshakes, probes or HTTP requests. Null when nothing was attempted.
+   */
+  readonly errorRate: number | null;
   readonly http: {
+    /** Requests answered, with any status. */
     readonly requests: number;
+    /** Requests answered with a status that is not a refusal. */
+    readonly succeeded: number;
+    /** Requests refused: answered with 400/401/403/495/496, or refused with a TLS alert. */
+    readonly rejected: number;
+    /** Requests without an answer. */
     readonly failed: number;
+    /** Succeeded requests per second. */
     readonly requestsPerSecond: number;
     readonly latencyMs: LatencyMs;
     readonly statusCodes: Readonly<Record<string, number>>;
@@ -186,10 +260,18 @@ export interface LoadResult {
   };
   readonly counters: LoadCounters;
   readonly histograms: LoadHistograms;
-  readonly thresholds: { readonly maxP99Ms: number | null; readonly minRate: number | null };
+  readonly thresholds: {
+    readonly maxP99Ms: number | null;
+    readonly minRate: number | null;
+    /** `--max-error-rate` (default 0). */
+    readonly maxErrorRate: number;
+  };
   /** True when nothing below failed. */
   readonly passed: boolean;
-  /** Each reason for exit 1: threshold breaches, a resumption failure, acceptances of a rejected scenario. */
+  /**
+   * Each reason for exit 1: threshold breaches (p99, rate, error rate), a resumption failure, acceptances of a
+   * rejected scenario, nothing accepted, a sanity probe failing after the load.
+   */
   readonly failures: readonly string[];
   /** Notes for the reader (e.g. how the worker kind was chosen, a server that closes every HTTP connection). */
   readonly notes: readonly string[];
@@ -204,9 +286,12 @@ export interface LoadTick {
   readonly resumed: number;
   readonly requests: number;
   readonly errors: number;
+  /** Refusals during the last second. */
+  readonly rejected: number;
   /** Totals so far. */
   readonly total: number;
   readonly errorsTotal: number;
+  readonly rejectedTotal: number;
   readonly acceptances: number;
   /** Mean latency of the last second in ms (0 when nothing completed). */
   readonly meanMs: number;

@@ -5,8 +5,10 @@ import {
   type LoadHistograms,
   type LoadResult,
   type LoadTimelinePoint,
+  type LoadWindow,
   type ResumptionFailure,
 } from '../core/load-result.js';
+import { REJECTING_HTTP_STATUSES } from '../core/http.js';
 import { VERSION } from '../core/version.js';
 import { zeroCounters } from './engine.js';
 import { addEncoded, encodeHistogram, latencySummary, percentileCurve } from './histogram.js';
@@ -46,12 +48,13 @@ export function addTimelines(parts: readonly { timeline: readonly LoadTimelinePo
     for (const point of p.timeline) {
       const i = point.second + shift;
       while (out.length <= i)
-        out.push({ second: out.length, full: 0, resumed: 0, errors: 0, requests: 0, latencySumUs: 0 });
+        out.push({ second: out.length, full: 0, resumed: 0, errors: 0, requests: 0, rejected: 0, latencySumUs: 0 });
       const o = out[i]!;
       o.full += point.full;
       o.resumed += point.resumed;
       o.errors += point.errors;
       o.requests += point.requests;
+      o.rejected += point.rejected;
       o.latencySumUs += point.latencySumUs;
     }
   }
@@ -70,15 +73,39 @@ export function addMeasured(parts: readonly Measured[]): Measured {
   };
 }
 
+/**
+ * The union of time windows as sorted, disjoint windows: overlapping (or touching) windows become one, so time that
+ * several agents measured together counts once, and a gap between agents is not measured time.
+ */
+export function unionWindows(windows: readonly LoadWindow[]): LoadWindow[] {
+  const sorted = [...windows].filter((w) => w.endMs > w.startMs).sort((a, b) => a.startMs - b.startMs);
+  const out: { startMs: number; endMs: number }[] = [];
+  for (const w of sorted) {
+    const last = out[out.length - 1];
+    if (last && w.startMs <= last.endMs) last.endMs = Math.max(last.endMs, w.endMs);
+    else out.push({ startMs: w.startMs, endMs: w.endMs });
+  }
+  return out;
+}
+
+/** The summed length of windows in milliseconds, each instant counted once (the length of their union). */
+export function windowsLengthMs(windows: readonly LoadWindow[]): number {
+  return unionWindows(windows).reduce((a, w) => a + (w.endMs - w.startMs), 0);
+}
+
 /** What {@link buildLoadResult} needs beside the measurements. */
 export interface ResultContext {
   readonly config: LoadConfig;
   readonly target: LoadResult['target'];
-  readonly window: { readonly startMs: number; readonly endMs: number };
+  /**
+   * When the measured phase ran: one window for a run, the agents' windows for a merge (rates are per second of
+   * their union).
+   */
+  readonly windows: readonly LoadWindow[];
   readonly cpu: { readonly userMs: number; readonly systemMs: number } | null;
   readonly agents: number;
   readonly interrupted: boolean;
-  readonly thresholds: { readonly maxP99Ms: number | null; readonly minRate: number | null };
+  readonly thresholds: LoadResult['thresholds'];
   readonly minResumeSuccess: number;
   readonly notes: readonly string[];
   /** Failures found outside the figures (e.g. the sanity probe after the load). */
@@ -94,10 +121,36 @@ const REASON_TEXT: Record<ResumptionFailure, string> = {
     'server cache off: the server did a full handshake for an offered session id / stateful ticket it did not keep',
 };
 
+const sumOf = (record: Readonly<Record<string, number>>): number => Object.values(record).reduce((a, b) => a + b, 0);
+
+/** `closed 3, http:403 2` (largest first). */
+export function describeCounts(record: Readonly<Record<string, number>>): string {
+  return Object.entries(record)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+}
+
+/**
+ * With --scenario, the reason no verdict can be drawn when not a single probe was decided (every probe an error or
+ * a timeout: nothing accepted, nothing conclusively rejected); undefined otherwise. The CLI turns it into exit 2.
+ */
+export function undecidedReason(r: LoadResult): string | undefined {
+  if (r.config.scenario === null || (r.acceptances ?? 0) + r.rejectionsTotal > 0) return undefined;
+  const errors = describeCounts(r.errors);
+  return `no probe of ${r.config.scenario.id} was decided: ${r.handshakes.attempted} probe(s), none accepted or rejected by ${r.target.name}${errors ? ` (errors: ${errors})` : ''}; no verdict can be drawn`;
+}
+
 /** Derives every headline figure, the verdict and its reasons from added-up measurements. */
 export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
   const c = m.counters;
-  const durationMs = Math.max(1, ctx.window.endMs - ctx.window.startMs);
+  const windows = unionWindows(ctx.windows);
+  const window = {
+    startMs: Math.min(...ctx.windows.map((w) => w.startMs)),
+    endMs: Math.max(...ctx.windows.map((w) => w.endMs)),
+  };
+  const durationMs = Math.max(1, windowsLengthMs(windows));
   const perS = (n: number) => round(n / (durationMs / 1000), 2);
   const all = addEncoded([m.histograms.handshake]);
   const httpHist = addEncoded([m.histograms.http]);
@@ -105,7 +158,21 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
   const httpLatency = latencySummary(httpHist);
   const isHttp = ctx.config.http !== null;
   const isScenario = ctx.config.scenario !== null;
-  const work = isHttp ? c.requests : c.succeeded;
+  const rejectionsTotal = sumOf(c.rejections);
+  const errorsTotal = sumOf(c.errors);
+  // HTTP: refusals are answers with a rejecting status (counted in `requests`) or TLS alerts (never answered).
+  const answeredRejected = Object.entries(c.statusCodes)
+    .filter(([code]) => REJECTING_HTTP_STATUSES.has(Number(code)))
+    .reduce((a, [, n]) => a + n, 0);
+  const httpSucceeded = c.requests - answeredRejected;
+  const httpAttempted = c.requests + c.requestsFailed + (rejectionsTotal - answeredRejected);
+  const decided = c.acceptances + rejectionsTotal;
+  // The work a rate is counted in: proven requests or handshakes; with --scenario, decided probes.
+  const work = isHttp ? httpSucceeded : isScenario ? decided : c.succeeded;
+  const attempted = isHttp ? httpAttempted : c.attempted;
+  // NOTE: with --scenario a refusal is the decision being measured, not a failure; only errors count against it.
+  const bad = isScenario ? errorsTotal : errorsTotal + rejectionsTotal;
+  const errorRate = attempted > 0 ? round(bad / attempted, 4) : null;
   const cpuMs = ctx.cpu ? ctx.cpu.userMs + ctx.cpu.systemMs : null;
 
   const refusedBy: [ResumptionFailure, number][] = [
@@ -124,44 +191,67 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
       .join(', ');
     failure = {
       reason,
-      message: `resumption asked for on ${c.resumeWanted} handshakes, ${c.resumeWanted - notResumed} resumed (${detail}); ${REASON_TEXT[reason]}`,
+      message: `resumption asked for on ${c.resumeWanted} accepted handshakes, ${c.resumeWanted - notResumed} resumed (${detail}); ${REASON_TEXT[reason]}`,
     };
   }
 
   const failures: string[] = [];
+  const unit = isHttp ? 'requests' : isScenario ? 'probes' : 'handshakes';
   const p99 = isHttp ? httpLatency.p99 : latencyMs.p99;
   if (ctx.thresholds.maxP99Ms !== null && p99 > ctx.thresholds.maxP99Ms)
     failures.push(`p99 latency ${p99} ms exceeds --max-p99 ${ctx.thresholds.maxP99Ms} ms`);
   const rate = perS(work);
   if (ctx.thresholds.minRate !== null && rate < ctx.thresholds.minRate)
-    failures.push(`${rate} ${isHttp ? 'requests' : 'handshakes'}/s is below --min-rate ${ctx.thresholds.minRate}`);
+    failures.push(`${rate} ${isScenario ? 'decided probes' : unit}/s is below --min-rate ${ctx.thresholds.minRate}`);
+  if (errorRate !== null && errorRate > ctx.thresholds.maxErrorRate) {
+    const parts = [
+      ...(isScenario
+        ? []
+        : [`${rejectionsTotal} rejected${rejectionsTotal ? ` (${describeCounts(c.rejections)})` : ''}`]),
+      `${errorsTotal} error${errorsTotal === 1 ? '' : 's'}${errorsTotal ? ` (${describeCounts(c.errors)})` : ''}`,
+    ];
+    failures.push(
+      `error rate ${round(errorRate * 100, 2)} % exceeds --max-error-rate ${ctx.thresholds.maxErrorRate}: ${bad} of ${attempted} ${unit} failed: ${parts.join(', ')}`,
+    );
+  }
   if (failure) failures.push(`resumption failed: ${failure.message}`);
   if (isScenario) {
-    const rejected = Object.values(c.rejections).reduce((a, b) => a + b, 0);
+    const id = ctx.config.scenario!.id;
     if (ctx.config.scenario!.expect === 'reject' && c.acceptances > 0)
       failures.push(
-        `the server accepted the certificate of ${ctx.config.scenario!.id} ${c.acceptances} time(s) in ${c.acceptances + rejected} decided probes: a bad certificate accepted under load`,
+        `the server accepted the certificate of ${id} ${c.acceptances} time(s) in ${decided} decided probes: a bad certificate accepted under load`,
       );
-    if (ctx.config.scenario!.expect === 'accept' && rejected > 0)
-      failures.push(`the server rejected the valid certificate of ${ctx.config.scenario!.id} ${rejected} time(s)`);
+    if (ctx.config.scenario!.expect === 'accept' && rejectionsTotal > 0)
+      failures.push(`the server rejected the valid certificate of ${id} ${rejectionsTotal} time(s)`);
+    if (decided === 0)
+      failures.push(`no probe was decided (every probe an error: ${describeCounts(c.errors) || 'none made'})`);
   } else if (work === 0 && !ctx.interrupted) {
-    failures.push(`no ${isHttp ? 'request' : 'handshake'} succeeded`);
+    failures.push(`no ${isHttp ? 'request' : 'handshake'} was accepted (proven by an answer after the handshake)`);
   }
   failures.push(...(ctx.extraFailures ?? []));
 
-  const errorsTotal = Object.values(c.errors).reduce((a, b) => a + b, 0);
   return {
     schemaVersion: LOAD_RESULTS_SCHEMA_VERSION,
     kind: 'load',
     tool: { name: 'mtls-harness', version: VERSION },
     target: ctx.target,
     config: ctx.config,
-    startedAt: new Date(ctx.window.startMs).toISOString(),
-    window: ctx.window,
+    startedAt: new Date(window.startMs).toISOString(),
+    window,
+    windows,
     durationMs,
     agents: ctx.agents,
     interrupted: ctx.interrupted,
-    handshakes: { attempted: c.attempted, succeeded: c.succeeded, full: c.full, resumed: c.resumed, failed: c.failed },
+    handshakes: {
+      attempted: c.attempted,
+      succeeded: c.succeeded,
+      full: c.full,
+      resumed: c.resumed,
+      rejected: c.rejected,
+      rejectedAfterHandshake: c.rejectedAfterHandshake,
+      rejectedResumed: c.rejectedResumed,
+      failed: c.failed,
+    },
     handshakesPerSecond: { total: perS(c.succeeded), full: perS(c.full), resumed: perS(c.resumed) },
     resumedRatio: c.succeeded > 0 && !isScenario ? round(c.resumed / c.succeeded, 4) : null,
     resumption: {
@@ -185,12 +275,16 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
     errors: c.errors,
     errorsTotal,
     acceptances: isScenario ? c.acceptances : null,
-    rejections: isScenario ? c.rejections : null,
+    rejections: c.rejections,
+    rejectionsTotal,
+    errorRate,
     http: isHttp
       ? {
           requests: c.requests,
+          succeeded: httpSucceeded,
+          rejected: rejectionsTotal,
           failed: c.requestsFailed,
-          requestsPerSecond: perS(c.requests),
+          requestsPerSecond: perS(httpSucceeded),
           latencyMs: httpLatency,
           statusCodes: c.statusCodes,
           connections: c.connections,

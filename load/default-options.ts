@@ -22,7 +22,9 @@ export const DEFAULT_LOAD_OPTIONS = {
   timeoutMs: 10_000,
   /** How long a `fresh` TLS 1.3 connection waits for its ticket after the handshake (priming waits at least 2 s). */
   ticketTimeoutMs: 250,
-  /** Below this share of resumptions that happened, among those asked for, the run fails. */
+  /** Above this share of refused or failed handshakes (requests) among those attempted, the run fails. */
+  maxErrorRate: 0,
+  /** Below this share of resumptions that happened, among those asked for (and accepted), the run fails. */
   minResumeSuccess: 0.99,
   servername: 'localhost',
   httpPath: '/',

@@ -9,6 +9,7 @@ import {
   type HandshakeOutcome,
   type HandshakeParams,
   type HeldSession,
+  proofRequest,
 } from './handshake.js';
 import { createHistogram, encodeHistogram, type Histogram } from './histogram.js';
 import { runHttpLoops } from './http.js';
@@ -28,6 +29,9 @@ export function zeroCounters(): MutableCounters {
     succeeded: 0,
     full: 0,
     resumed: 0,
+    rejected: 0,
+    rejectedAfterHandshake: 0,
+    rejectedResumed: 0,
     failed: 0,
     resumeWanted: 0,
     noTicketReceived: 0,
@@ -83,6 +87,7 @@ interface Bucket {
   resumed: number;
   errors: number;
   requests: number;
+  rejected: number;
   latencySumUs: number;
 }
 
@@ -96,6 +101,8 @@ export class Recorder {
   private readonly buckets: Bucket[] = [];
   latencySumUs = 0;
   latencyCount = 0;
+  /** HTTP requests answered with a status that is not a refusal (the live line's requests). */
+  requestsOk = 0;
   events: LoadEvent[] = [];
   /** `performance.now()` at the start of the measured phase. */
   t0 = 0;
@@ -105,7 +112,7 @@ export class Recorder {
   bucket(at: number): Bucket {
     const i = Math.max(0, Math.floor((at - this.t0) / 1000));
     while (this.buckets.length <= i)
-      this.buckets.push({ full: 0, resumed: 0, errors: 0, requests: 0, latencySumUs: 0 });
+      this.buckets.push({ full: 0, resumed: 0, errors: 0, requests: 0, rejected: 0, latencySumUs: 0 });
     return this.buckets[i]!;
   }
 
@@ -119,11 +126,23 @@ export class Recorder {
     return us;
   }
 
+  /** An error that is not a refusal (a timeout, a refused TCP connection, …). */
   error(cls: string, at: number, ms: number): void {
     this.counters.failed++;
     this.counters.errors[cls] = (this.counters.errors[cls] ?? 0) + 1;
     this.bucket(at).errors++;
     if (this.reportEvents) this.events.push({ kind: 'failed', ms, error: cls });
+  }
+
+  /** A refusal by the server, by mechanism (`alert:<name>`, `http:<status>`, `closed`, `reset`). */
+  rejection(cls: string, at: number, ms: number, how: { afterHandshake: boolean; resumed: boolean }): void {
+    const c = this.counters;
+    c.rejected++;
+    c.rejections[cls] = (c.rejections[cls] ?? 0) + 1;
+    if (how.afterHandshake) c.rejectedAfterHandshake++;
+    if (how.resumed) c.rejectedResumed++;
+    this.bucket(at).rejected++;
+    if (this.reportEvents) this.events.push({ kind: 'rejected', ms, error: cls });
   }
 
   progress(): Progress {
@@ -132,8 +151,9 @@ export class Recorder {
       succeeded: c.succeeded,
       full: c.full,
       resumed: c.resumed,
-      requests: c.requests,
+      requests: this.requestsOk,
       failed: c.failed + c.requestsFailed,
+      rejected: c.rejected,
       acceptances: c.acceptances,
       latencySumUs: this.latencySumUs,
       latencyCount: this.latencyCount,
@@ -178,6 +198,7 @@ export class WorkerEngine {
     const s = this.spec;
     const ip = net.isIP(s.servername) !== 0;
     const byIdentity = new Map<number, number>();
+    const request = proofRequest(s.proof, s.servername);
     for (let j = 0; j < s.connections; j++) {
       const id = (s.loopOffset + j) % s.identities.length;
       let ctxIndex = byIdentity.get(id);
@@ -198,6 +219,8 @@ export class WorkerEngine {
         context: this.contexts[ctxIndex]!,
         tls13: this.tls13,
         timeoutMs: s.timeoutMs,
+        proof: s.proof,
+        request,
         lingering: this.lingering,
       });
     }
@@ -246,7 +269,7 @@ export class WorkerEngine {
       jobs.push(
         new Promise<void>((resolve) =>
           handshake(this.params[j]!, undefined, wait, (o) => {
-            if (o.ok) src.give(o.session);
+            if (o.result === 'accepted') src.give(o.session);
             resolve();
           }),
         ),
@@ -411,7 +434,8 @@ export class WorkerEngine {
     return new Promise<void>((resolve) => {
       handshake(this.params[j]!, offered?.data, keepSession ? s.ticketTimeoutMs : 0, (o: HandshakeOutcome) => {
         this.record(o, start, wantResume, offered);
-        if (o.ok && keepSession) src.give(o.session ?? (offered && !this.tls13 && o.reused ? offered : undefined));
+        if (o.result === 'accepted' && keepSession)
+          src.give(o.session ?? (offered && !this.tls13 && o.reused ? offered : undefined));
         resolve();
       });
     });
@@ -421,10 +445,12 @@ export class WorkerEngine {
     const r = this.recorder;
     const c = r.counters;
     const ms = o.doneAt - start;
-    if (!o.ok) {
-      r.error(o.error ?? 'other:error', o.doneAt, ms);
-      return;
-    }
+    if (o.result === 'error') return r.error(o.cls ?? 'other:error', o.doneAt, ms);
+    // NOTE: a refused handshake counts for nothing else: not as full or resumed, and not in the resumption figures
+    // (resumedRatio is over accepted handshakes; a resumed session the server then refuses is no resumption).
+    if (o.result === 'rejected')
+      return r.rejection(o.cls ?? 'closed', o.doneAt, ms, { afterHandshake: o.handshakeCompleted, resumed: o.reused });
+    // Accepted: the server proved it, so the latency runs to the proof.
     c.succeeded++;
     const b = r.bucket(o.doneAt);
     if (o.reused) {
@@ -447,7 +473,10 @@ export class WorkerEngine {
     if (r.reportEvents) r.events.push({ kind: o.reused ? 'resumed' : 'full', ms });
   }
 
-  /** --scenario: one full engine probe with the scenario's certificate; acceptance needs an app-data round trip. */
+  /**
+   * --scenario: one full engine probe with the scenario's certificate; acceptance needs an app-data round trip. The
+   * latency of a decided probe (accepted or rejected) runs to the server's decision.
+   */
   private async probe(start: number): Promise<void> {
     const s = this.spec;
     const obs: Observation = await probeNode({
@@ -456,7 +485,7 @@ export class WorkerEngine {
       servername: s.servername,
       tls: s.tls,
       secureContext: this.scenarioContext!,
-      mode: s.scenario!.probe,
+      mode: s.proof,
       timeoutMs: s.timeoutMs,
       ...(s.http ? { path: s.http.path } : {}),
     });
@@ -464,14 +493,17 @@ export class WorkerEngine {
     const ms = at - start;
     const r = this.recorder;
     const c = r.counters;
+    // NOTE: only `outcome` decides (engine/probe-node.ts's Observation is growing; the other fields only name the
+    // mechanism of a refusal).
     const decided = (kind: 'accepted' | 'rejected', cls?: string) => {
+      r.latency(r.full, ms, at);
+      if (kind === 'rejected')
+        return r.rejection(cls!, at, ms, { afterHandshake: obs.handshakeCompleted, resumed: false });
       c.succeeded++;
       c.full++;
+      c.acceptances++;
       r.bucket(at).full++;
-      r.latency(r.full, ms, at);
-      if (kind === 'accepted') c.acceptances++;
-      else c.rejections[cls!] = (c.rejections[cls!] ?? 0) + 1;
-      if (r.reportEvents) r.events.push({ kind, ms, ...(cls ? { error: cls } : {}) });
+      if (r.reportEvents) r.events.push({ kind, ms });
     };
     switch (obs.outcome) {
       case 'accepted':

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { alertFromNodeError } from '../core/alerts.js';
+import { httpStatusOf, REJECTING_HTTP_STATUSES } from '../core/http.js';
 import { SERVER_UNTRUSTED_CODES } from '../core/node-tls-errors.js';
 
 /**
@@ -23,21 +24,48 @@ export interface HandshakeParams {
   readonly context: tls.SecureContext;
   readonly tls13: boolean;
   readonly timeoutMs: number;
+  /** How acceptance is proven after the handshake (see {@link proofRequest}). */
+  readonly proof: 'http' | 'raw';
+  /** What is written after the handshake: {@link proofRequest}'s bytes, built once. */
+  readonly request: Buffer;
   /** Sockets closed gracefully but not gone yet; destroyed at teardown. */
   readonly lingering: Set<tls.TLSSocket>;
 }
 
-/** What one handshake came to. */
+/**
+ * The request written after every handshake to make the server prove acceptance: an HTTP GET for targets that speak
+ * HTTP (its status decides), a line for raw targets (any data back proves acceptance).
+ */
+export function proofRequest(proof: 'http' | 'raw', host: string, path = '/'): Buffer {
+  return Buffer.from(
+    proof === 'http'
+      ? `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: mtls-harness-load\r\nConnection: close\r\n\r\n`
+      : 'mtls-harness ping\n',
+    'latin1',
+  );
+}
+
+/**
+ * What one handshake came to:
+ * - `accepted`: the server proved acceptance (application data came back; with an HTTP target a status that is not a
+ *   refusal);
+ * - `rejected`: the server refused the client (`cls`: `alert:<name>`, `http:<status>`, `closed`, `reset`), during the
+ *   handshake or after the client saw it complete;
+ * - `error`: anything else (`cls`: `timeout`, `refused`, `server-untrusted`, `closed`/`reset` before the server said
+ *   anything, `protocol-version`, `other:<code>`).
+ */
 export interface HandshakeOutcome {
-  readonly ok: boolean;
-  /** `performance.now()` when the client saw the handshake complete (`secureConnect`). */
+  readonly result: 'accepted' | 'rejected' | 'error';
+  /** `performance.now()` when the outcome was known: the proof, the refusal or the error. */
   readonly doneAt: number;
-  /** `isSessionReused()` at `secureConnect`. */
+  /** Whether the client saw its handshake complete (`secureConnect`) before the outcome. */
+  readonly handshakeCompleted: boolean;
+  /** `isSessionReused()` at `secureConnect` (false when the handshake did not complete). */
   readonly reused: boolean;
-  /** A session to resume later, when one was asked for and arrived. */
+  /** A session to resume later, when one was asked for and arrived (accepted handshakes only). */
   readonly session: HeldSession | undefined;
-  /** The failure class (see {@link classifyError}) when not ok. */
-  readonly error?: string;
+  /** The refusal mechanism or the error class (see above); absent when accepted. */
+  readonly cls?: string;
 }
 
 /**
@@ -57,13 +85,23 @@ export function classifyError(err: unknown): string {
   return `other:${code || 'error'}`;
 }
 
+/** protocol_version: the server does not speak the TLS version asked for, which says nothing about the client. */
+const PROTOCOL_VERSION_ALERT = 70;
+
 /**
- * Makes one mTLS handshake with node:tls and reports it through `done` (callbacks, not promises: this is the hot
- * path). With `session` it offers that session for resumption. With `wantSessionMs > 0` it keeps the connection
- * until a resumable session is available: at once for TLS 1.2 (`getSession()`), and for TLS 1.3 until the first
+ * Makes one mTLS handshake with node:tls, proves the server's acceptance, and reports it through `done` (callbacks,
+ * not promises: this is the hot path).
+ *
+ * After `secureConnect` it writes `p.request` and counts the handshake as accepted only when application data comes
+ * back (with `proof: 'http'`, a status outside REJECTING_HTTP_STATUSES). NOTE: in TLS 1.3 the client's handshake
+ * completes before the server has judged its certificate (RFC 8446 §4.4.2.4): the server's refusal (an alert, a close,
+ * a reset, or an HTTP 403 from a server like nginx, in TLS 1.2 too) arrives after `secureConnect` (issue 9).
+ *
+ * With `session` it offers that session for resumption. With `wantSessionMs > 0` it keeps an accepted connection until
+ * a resumable session is available: at once for TLS 1.2 (`getSession()`), and for TLS 1.3 until the first
  * `'session'` event, because TLS 1.3 tickets only arrive after the handshake (nodejs tls docs), bounded by
- * `wantSessionMs` (then `session` is undefined: no ticket received). The socket is then closed with close_notify,
- * since OpenSSL drops a server-cached session whose connection was not shut down cleanly.
+ * `wantSessionMs` after the proof (then `session` is undefined: no ticket received). The socket is then closed with
+ * close_notify, since OpenSSL drops a server-cached session whose connection was not shut down cleanly.
  */
 export function handshake(
   p: HandshakeParams,
@@ -73,8 +111,10 @@ export function handshake(
 ): void {
   let settled = false;
   let connected = false;
+  let proven = false;
   let reused = false;
-  let doneAt = 0;
+  let provenAt = 0;
+  let received: Buffer | undefined;
   let held: HeldSession | undefined;
   let ticketTimer: NodeJS.Timeout | undefined;
   // NOTE: tls.connect does not pass `noDelay` on to the TCP socket it creates, so the socket is made here: without it
@@ -92,26 +132,44 @@ export function handshake(
       : {}),
   });
   leafOnlyForIdentityCheck(socket);
-  const timer = setTimeout(() => fail('timeout'), p.timeoutMs);
+  const timer = setTimeout(() => settle('error', 'timeout'), p.timeoutMs);
+  // NOTE: a close or reset before the server sent a single byte is no decision about the client certificate (an
+  // overloaded listener, a port that is not TLS): an error, not a refusal.
+  const serverSpoke = () => raw.bytesRead > 0;
 
   function finish(): void {
     if (settled) return;
     settled = true;
     clearTimeout(timer);
     if (ticketTimer) clearTimeout(ticketTimer);
-    p.lingering.add(socket);
+    if (!socket.destroyed) p.lingering.add(socket);
     socket.resume();
     socket.end();
-    done({ ok: true, doneAt, reused, session: held });
+    // Bounded linger after close_notify: a server that never closes does not keep the socket forever. (Set only now:
+    // an idle timeout during the handshake would race the handshake timeout and pass a timeout off as a close.)
+    socket.setTimeout(Math.max(1000, p.timeoutMs), () => socket.destroy());
+    done({ result: 'accepted', doneAt: provenAt, handshakeCompleted: true, reused, session: held });
   }
-  function fail(error: string): void {
+  function settle(result: 'rejected' | 'error', cls: string): void {
     if (settled) return;
     settled = true;
     clearTimeout(timer);
     if (ticketTimer) clearTimeout(ticketTimer);
     socket.destroy();
     raw.destroy();
-    done({ ok: false, doneAt: performance.now(), reused: false, session: undefined, error });
+    done({ result, doneAt: performance.now(), handshakeCompleted: connected, reused, session: undefined, cls });
+  }
+  function prove(closed = false): void {
+    proven = true;
+    provenAt = performance.now();
+    received = undefined;
+    // From here only the wait for a ticket is bounded (by wantSessionMs): the handshake is no longer timing out.
+    clearTimeout(timer);
+    if (!closed && wantSessionMs > 0 && p.tls13 && !held) {
+      ticketTimer = setTimeout(finish, wantSessionMs);
+      return;
+    }
+    finish();
   }
 
   if (wantSessionMs > 0 && p.tls13) {
@@ -121,36 +179,54 @@ export function handshake(
       // NOTE: OpenSSL's stateful TLS 1.3 tickets (SSL_OP_NO_TICKET) are the 32-byte session id; stateless ones are
       // an encrypted session state of hundreds of bytes.
       held = { data, kind: ticket && ticket.length > 32 ? 'ticket' : 'stateful-ticket' };
-      if (connected) finish();
+      if (proven) finish();
     });
   }
   socket.once('secureConnect', () => {
     connected = true;
-    doneAt = performance.now();
     reused = socket.isSessionReused();
     if (wantSessionMs > 0 && !p.tls13) {
       const s = socket.getSession();
       if (s) held = { data: s, kind: socket.getTLSTicket() ? 'ticket' : 'id' };
     }
-    if (wantSessionMs > 0 && p.tls13 && !held) {
-      ticketTimer = setTimeout(finish, wantSessionMs);
-      return;
+    socket.write(p.request);
+  });
+  socket.on('data', (chunk: Buffer) => {
+    if (proven || settled) return;
+    if (p.proof === 'raw') return prove();
+    received = received ? Buffer.concat([received, chunk]) : chunk;
+    const status = httpStatusOf(received);
+    if (status !== undefined) {
+      if (REJECTING_HTTP_STATUSES.has(status)) return settle('rejected', `http:${status}`);
+      return prove();
     }
-    finish();
+    // Not HTTP, but application data came back: the round trip proves acceptance all the same (as the engine probe).
+    if (received.length > 64 || received.includes(0x0a)) prove();
   });
   socket.on('error', (err) => {
-    if (!settled) fail(classifyError(err));
+    if (settled) return;
+    if (proven) return finish();
+    const cls = classifyError(err);
+    if (cls.startsWith('alert:')) {
+      if (alertFromNodeError(err)?.code === PROTOCOL_VERSION_ALERT) return settle('error', 'protocol-version');
+      return settle('rejected', cls);
+    }
+    if ((cls === 'closed' || cls === 'reset') && (connected || serverSpoke())) return settle('rejected', cls);
+    settle('error', cls);
   });
   socket.on('close', () => {
     p.lingering.delete(socket);
-    // A close after the handshake while waiting for a ticket: the handshake stands, no ticket came.
-    if (!settled) {
-      if (connected) finish();
-      else fail('closed');
+    if (settled) return;
+    // A close after the proof while waiting for a ticket: the acceptance stands, no ticket came.
+    if (proven) return finish();
+    // A short answer cut by the close is still an answer (as the engine probe counts it).
+    if (received && received.length > 0) {
+      const status = httpStatusOf(received);
+      if (status !== undefined && REJECTING_HTTP_STATUSES.has(status)) return settle('rejected', `http:${status}`);
+      return prove(true);
     }
+    settle(connected || serverSpoke() ? 'rejected' : 'error', 'closed');
   });
-  // Bounded linger after close_notify: a server that never closes does not keep the socket forever.
-  socket.setTimeout(Math.max(1000, p.timeoutMs), () => socket.destroy());
 }
 
 /**

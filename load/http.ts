@@ -2,6 +2,7 @@ import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { Pool } from 'undici';
+import { REJECTING_HTTP_STATUSES } from '../core/http.js';
 import { classifyError } from './handshake.js';
 import type { Recorder } from './engine.js';
 import type { WorkerSpec } from './protocol.js';
@@ -33,7 +34,8 @@ interface ConnectedMessage {
 
 /**
  * `--http`: connections × pipelining request loops over one undici Pool, until the deadline or a stop. Records
- * requests, statuses and latency, and counts the TLS connections the pool opened and how many resumed (from undici's
+ * requests, statuses and the latency of successful ones, refusals (a rejecting status, a TLS alert) by mechanism,
+ * errors by class, and counts the TLS connections the pool opened and how many resumed (from undici's
  * `undici:client:connected` diagnostics channel).
  */
 export async function runHttpLoops(
@@ -66,16 +68,28 @@ export async function runHttpLoops(
         r.counters.requests++;
         const code = String(res.statusCode);
         r.counters.statusCodes[code] = (r.counters.statusCodes[code] ?? 0) + 1;
+        // NOTE: an answer is not a success: a server that refuses a client certificate at the HTTP layer (nginx's
+        // 400/495/496, a 403 from an authorisation rule) answers too (issue 9). Latency counts successes only.
+        if (REJECTING_HTTP_STATUSES.has(res.statusCode)) {
+          r.rejection(`http:${code}`, at, at - start, { afterHandshake: true, resumed: false });
+          continue;
+        }
+        r.requestsOk++;
         r.bucket(at).requests++;
         r.latency(r.http, at - start, at);
         if (r.reportEvents) r.events.push({ kind: 'request', ms: at - start });
       } catch (err) {
         const at = performance.now();
-        r.counters.requestsFailed++;
         const cls = classifyError(err);
-        r.counters.errors[cls] = (r.counters.errors[cls] ?? 0) + 1;
-        r.bucket(at).errors++;
-        if (r.reportEvents) r.events.push({ kind: 'failed', ms: at - start, error: cls });
+        if (cls.startsWith('alert:') && cls !== 'alert:protocol_version') {
+          // A TLS alert is the server refusing the client, not a transport error.
+          r.rejection(cls, at, at - start, { afterHandshake: false, resumed: false });
+        } else {
+          r.counters.requestsFailed++;
+          r.counters.errors[cls] = (r.counters.errors[cls] ?? 0) + 1;
+          r.bucket(at).errors++;
+          if (r.reportEvents) r.events.push({ kind: 'failed', ms: at - start, error: cls });
+        }
         // A refusing or dead server fails at once: do not spin.
         await new Promise((resolve) => setTimeout(resolve, 10));
       }

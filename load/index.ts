@@ -3,7 +3,7 @@ export { runLoad, LoadRun, type LoadRunEvents } from './run-load.js';
 export { validate, type LoadOptions, type ResolvedLoadOptions } from './validate.js';
 export { DEFAULT_LOAD_OPTIONS, DEFAULT_MULTI_WORKER_KIND } from './default-options.js';
 export { mergeLoadResults, readLoadResult } from './merge.js';
-export { addMeasured, buildLoadResult } from './aggregate.js';
+export { addMeasured, buildLoadResult, undecidedReason, unionWindows, windowsLengthMs } from './aggregate.js';
 export {
   HISTOGRAM_PRECISION,
   createHistogram,

@@ -4,7 +4,10 @@ import { LOAD_RESULTS_SCHEMA_VERSION, type LoadConfig, type LoadResult } from '.
 import { addMeasured, buildLoadResult } from './aggregate.js';
 import { DEFAULT_LOAD_OPTIONS } from './default-options.js';
 
-/** Reads a load results.json, or throws MTLS_ERR_USAGE naming the file. */
+/**
+ * Reads a load results.json, or throws naming the file: MTLS_ERR_USAGE when it is not one, MTLS_ERR_MERGE_MISMATCH
+ * when it was written under another contract version.
+ */
 export function readLoadResult(file: string): LoadResult {
   let parsed: unknown;
   try {
@@ -12,7 +15,15 @@ export function readLoadResult(file: string): LoadResult {
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_USAGE', `merge: cannot read '${file}' as JSON`, { cause });
   }
-  const r = parsed as Partial<LoadResult> | null;
+  const r = parsed as (Omit<Partial<LoadResult>, 'schemaVersion'> & { schemaVersion?: unknown }) | null;
+  if (r?.kind === 'load' && r.schemaVersion === 1) {
+    // NOTE: version 1 counted a handshake as succeeded at the client's secureConnect, before the server proved
+    // acceptance (issue 9): its figures cannot be added to proven ones.
+    throw new HarnessError(
+      'MTLS_ERR_MERGE_MISMATCH',
+      `merge: '${file}' is a load results.json of schemaVersion 1, which counted handshakes the server may have refused as succeeded; run that agent again with this version (schemaVersion ${LOAD_RESULTS_SCHEMA_VERSION})`,
+    );
+  }
   if (!r || r.kind !== 'load' || r.schemaVersion !== LOAD_RESULTS_SCHEMA_VERSION || !r.counters || !r.histograms) {
     throw new HarnessError(
       'MTLS_ERR_USAGE',
@@ -22,23 +33,47 @@ export function readLoadResult(file: string): LoadResult {
   return r as LoadResult;
 }
 
+/** What must be the same in every merged result, with how to show it. */
+const MUST_MATCH: readonly [what: string, show: (r: LoadResult) => string][] = [
+  ['TLS version', (r) => `TLS ${r.config.tls}`],
+  [
+    'handshake mode',
+    (r) => (r.config.mode === 'mixed' ? `mixed (resume ratio ${r.config.resumeRatio})` : r.config.mode),
+  ],
+  [
+    'kind of load (HTTP requests or handshakes)',
+    (r) => (r.config.http ? `HTTP GET ${r.config.http.path}` : 'handshakes'),
+  ],
+  ['scenario', (r) => (r.config.scenario ? r.config.scenario.id : 'no scenario')],
+  ['target endpoint', (r) => r.target.endpoint],
+  ['target name', (r) => r.target.name],
+];
+
 /**
  * Adds the results of several load agents (machines, pods, processes) into one: counters summed, HDR histograms
- * added exactly, timelines aligned on each agent's start time, CPU summed, and the window spanning the earliest start
- * to the latest end. Every headline figure is then derived again from the sums, and the thresholds re-applied.
+ * added exactly, timelines aligned on each agent's start time, CPU summed, and every rate taken over the union of the
+ * agents' measured windows (time during which several agents ran counts once; a gap between agents is not measured
+ * time). Every headline figure is then derived again from the sums, and the thresholds re-applied.
+ *
+ * Throws MTLS_ERR_MERGE_MISMATCH when the results did not load the same thing the same way (TLS version, mode, HTTP
+ * or handshakes, scenario, target endpoint or name): their sum would describe no run. `sources` names the inputs in
+ * the message (default: their position).
  */
 export function mergeLoadResults(
   results: readonly LoadResult[],
-  thresholds: { maxP99Ms?: number; minRate?: number } = {},
+  thresholds: { maxP99Ms?: number; minRate?: number; maxErrorRate?: number } = {},
+  sources: readonly string[] = results.map((_, i) => `result ${i + 1}`),
 ): LoadResult {
   if (results.length === 0) throw new HarnessError('MTLS_ERR_USAGE', 'merge: no results to merge');
   const first = results[0]!;
-  const notes: string[] = [];
-  const differs = (f: (c: LoadConfig) => unknown) => results.some((r) => f(r.config) !== f(first.config));
-  if (differs((c) => c.tls) || differs((c) => c.mode) || differs((c) => c.scenario?.id ?? null))
-    notes.push('the merged agents did not all run the same TLS version, mode and scenario');
-  const targets = [...new Set(results.map((r) => r.target.endpoint))];
-  if (targets.length > 1) notes.push(`the merged agents loaded different endpoints: ${targets.join(', ')}`);
+  for (const [what, show] of MUST_MATCH) {
+    const other = results.findIndex((r) => show(r) !== show(first));
+    if (other >= 0)
+      throw new HarnessError(
+        'MTLS_ERR_MERGE_MISMATCH',
+        `merge: the results differ in ${what}: ${show(first)} in ${sources[0]}, ${show(results[other]!)} in ${sources[other]}; merge only agents of one run`,
+      );
+  }
   const sum = (f: (r: LoadResult) => number | null) =>
     results.every((r) => f(r) !== null) ? results.reduce((a, r) => a + f(r)!, 0) : null;
   const measured = addMeasured(results.map((r) => ({ ...r, startMs: r.window.startMs })));
@@ -54,10 +89,7 @@ export function mergeLoadResults(
   return buildLoadResult(measured, {
     config,
     target: first.target,
-    window: {
-      startMs: Math.min(...results.map((r) => r.window.startMs)),
-      endMs: Math.max(...results.map((r) => r.window.endMs)),
-    },
+    windows: results.flatMap((r) => r.windows),
     cpu: cpuKnown
       ? {
           userMs: results.reduce((a, r) => a + r.cpu!.userMs, 0),
@@ -66,9 +98,13 @@ export function mergeLoadResults(
       : null,
     agents: results.reduce((a, r) => a + r.agents, 0),
     interrupted: results.some((r) => r.interrupted),
-    thresholds: { maxP99Ms: thresholds.maxP99Ms ?? null, minRate: thresholds.minRate ?? null },
+    thresholds: {
+      maxP99Ms: thresholds.maxP99Ms ?? null,
+      minRate: thresholds.minRate ?? null,
+      maxErrorRate: thresholds.maxErrorRate ?? DEFAULT_LOAD_OPTIONS.maxErrorRate,
+    },
     minResumeSuccess: DEFAULT_LOAD_OPTIONS.minResumeSuccess,
-    notes: [...notes, ...new Set(results.flatMap((r) => r.notes))],
+    notes: [...new Set(results.flatMap((r) => r.notes))],
     extraFailures: results.flatMap((r) => r.failures.filter((f) => f.startsWith('sanity probe'))),
   });
 }

@@ -31,8 +31,10 @@ export interface WorkerSpec {
   readonly ticketTimeoutMs: number;
   readonly trustPem: string;
   readonly identities: readonly IdentityPem[];
+  /** How every handshake proves acceptance: an HTTP GET whose status decides, or a line and any data back. */
+  readonly proof: 'raw' | 'http';
   /** --scenario: probe with this certificate (or none) and count acceptances. */
-  readonly scenario: { readonly identity: IdentityPem | null; readonly probe: 'raw' | 'http' } | null;
+  readonly scenario: { readonly identity: IdentityPem | null } | null;
   readonly http: { readonly path: string; readonly pipelining: number } | null;
   /** Send per-handshake records to the parent (someone listens to 'handshake' or 'error'). */
   readonly reportEvents: boolean;
@@ -58,12 +60,16 @@ export interface Progress {
   readonly resumed: number;
   readonly requests: number;
   readonly failed: number;
+  readonly rejected: number;
   readonly acceptances: number;
   readonly latencySumUs: number;
   readonly latencyCount: number;
 }
 
-/** One completed handshake, probe or request, for 'handshake' / 'error' listeners. */
+/**
+ * One completed handshake, probe or request, for 'handshake' / 'error' listeners. `rejected` is a refusal by the
+ * server (`error` names the mechanism): a decided probe with --scenario, a failure otherwise.
+ */
 export interface LoadEvent {
   readonly kind: 'full' | 'resumed' | 'accepted' | 'rejected' | 'request' | 'failed';
   readonly ms: number;

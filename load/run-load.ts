@@ -123,6 +123,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
       resumed: 0,
       requests: 0,
       failed: 0,
+      rejected: 0,
       acceptances: 0,
       latencySumUs: 0,
       latencyCount: 0,
@@ -150,7 +151,8 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
             return;
           case 'events':
             for (const e of m.events) {
-              if (e.kind === 'failed') {
+              // A refusal is a failure, except with --scenario, where it is a decided probe.
+              if (e.kind === 'failed' || (e.kind === 'rejected' && !o.scenario)) {
                 if (this.listenerCount('error') > 0) this.emit('error', e);
               } else this.emit('handshake', e);
             }
@@ -191,8 +193,10 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
           resumed: d('resumed'),
           requests: d('requests'),
           errors: d('failed'),
+          rejected: d('rejected'),
           total: sum(now, 'succeeded') + sum(now, 'requests'),
           errorsTotal: sum(now, 'failed'),
+          rejectedTotal: sum(now, 'rejected'),
           acceptances: sum(now, 'acceptances'),
           meanMs: count > 0 ? Math.round(d('latencySumUs') / count) / 1000 : 0,
         });
@@ -240,6 +244,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
         identities: o.identities.length,
         scenario: o.scenario ? { id: o.scenario.id, fixture: o.scenario.fixture, expect: o.scenario.expect } : null,
         http: o.http,
+        proof: o.probe,
       };
       if (o.http && measured.counters.connections >= measured.counters.requests && measured.counters.requests > 1)
         notes.push('the server closed the connection after every response: each request paid a handshake');
@@ -250,11 +255,11 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
           endpoint: `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`,
           ...(o.target.version ? { version: o.target.version } : {}),
         },
-        window: { startMs, endMs },
+        windows: [{ startMs, endMs }],
         cpu,
         agents: 1,
         interrupted: this.stopped,
-        thresholds: { maxP99Ms: o.maxP99Ms, minRate: o.minRate },
+        thresholds: { maxP99Ms: o.maxP99Ms, minRate: o.minRate, maxErrorRate: o.maxErrorRate },
         minResumeSuccess: o.minResumeSuccess,
         notes,
         extraFailures,
@@ -294,7 +299,8 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
         ticketTimeoutMs: o.ticketTimeoutMs,
         trustPem: o.trustPem,
         identities: o.identities,
-        scenario: o.scenario ? { identity: o.scenario.identity, probe: o.probe } : null,
+        proof: o.probe,
+        scenario: o.scenario ? { identity: o.scenario.identity } : null,
         http: o.http,
         reportEvents,
         measureCpu: workerKind === 'process',

@@ -37,12 +37,21 @@ export interface LoadOptions {
     readonly expect: 'accept' | 'reject';
     readonly identity: IdentityPem | null;
   };
-  /** raw: any data back proves acceptance; http: a GET (what the sanity and scenario probes send). */
+  /**
+   * How every handshake (and the sanity and scenario probes) proves the server's acceptance after the handshake:
+   * `http` (default) sends a GET and a 400/401/403/495/496 answer is a refusal; `raw` sends a line and any data back
+   * proves acceptance. Use the target's `probe`.
+   */
   readonly probe?: 'raw' | 'http';
   /** --http: requests over kept-alive mTLS connections. */
   readonly http?: { readonly path?: string; readonly pipelining?: number };
   readonly maxP99Ms?: number;
   readonly minRate?: number;
+  /**
+   * Fails the run when (errors + refusals) / attempts is above this share (0..1, default 0: any refused or failed
+   * handshake or request fails the run). With --scenario only errors count: refusals are the decisions measured.
+   */
+  readonly maxErrorRate?: number;
   readonly minResumeSuccess?: number;
   readonly timeoutMs?: number;
   readonly ticketTimeoutMs?: number;
@@ -83,6 +92,7 @@ export interface ResolvedLoadOptions extends ReportedSettings {
   readonly probe: 'raw' | 'http';
   readonly maxP99Ms: number | null;
   readonly minRate: number | null;
+  readonly maxErrorRate: number;
   readonly minResumeSuccess: number;
   readonly timeoutMs: number;
   readonly ticketTimeoutMs: number;
@@ -170,6 +180,8 @@ export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
     return err("Bad option 'maxP99Ms': expected milliseconds, more than 0");
   if (o.minRate !== undefined && !(isNum(o.minRate, 0) && o.minRate > 0))
     return err("Bad option 'minRate': expected a rate per second, more than 0");
+  const maxErrorRate = o.maxErrorRate ?? d.maxErrorRate;
+  if (!isNum(maxErrorRate, 0, 1)) return err("Bad option 'maxErrorRate': expected a share from 0 to 1");
   const minResumeSuccess = o.minResumeSuccess ?? d.minResumeSuccess;
   if (!isNum(minResumeSuccess, 0, 1)) return err("Bad option 'minResumeSuccess': expected a share from 0 to 1");
   const timeoutMs = o.timeoutMs ?? d.timeoutMs;
@@ -203,6 +215,7 @@ export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
     http,
     maxP99Ms: o.maxP99Ms ?? null,
     minRate: o.minRate ?? null,
+    maxErrorRate,
     minResumeSuccess,
     timeoutMs,
     ticketTimeoutMs,

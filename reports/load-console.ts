@@ -50,7 +50,11 @@ export function formatLoadTick(
   const rate = opts.http ? `${t.requests} req/s` : `${t.full + t.resumed} hs/s (full ${t.full}, resumed ${t.resumed})`;
   const acc = opts.scenario ? `  acceptances ${t.acceptances > 0 ? red(String(t.acceptances)) : '0'}` : '';
   const errors = t.errors > 0 ? red(String(t.errors)) : '0';
-  return `  ${String(t.second).padStart(3)} s  ${rate}  mean ${formatMs(t.meanMs)} ms  errors ${errors} (total ${t.errorsTotal})${acc}`;
+  const refused =
+    t.rejectedTotal > 0 && !opts.scenario
+      ? `  rejected ${t.rejected > 0 ? red(String(t.rejected)) : '0'} (total ${t.rejectedTotal})`
+      : '';
+  return `  ${String(t.second).padStart(3)} s  ${rate}  mean ${formatMs(t.meanMs)} ms  errors ${errors} (total ${t.errorsTotal})${refused}${acc}`;
 }
 
 const counts = (record: Readonly<Record<string, number>>): string =>
@@ -74,7 +78,7 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
   const h = r.handshakes;
   if (r.http) {
     lines.push(
-      `  requests/s      ${bold(formatRate(r.http.requestsPerSecond))}  (${r.http.requests} requests, ${r.http.failed} failed; ${r.http.connections} TLS connections, ${r.http.resumedConnections} resumed)`,
+      `  requests/s      ${bold(formatRate(r.http.requestsPerSecond))}  (${r.http.succeeded} ok of ${r.http.succeeded + r.http.rejected + r.http.failed}: ${r.http.rejected} rejected, ${r.http.failed} failed; ${r.http.connections} TLS connections, ${r.http.resumedConnections} resumed)`,
     );
     lines.push(`  latency         ${latencyLine(r.http.latencyMs)}`);
     lines.push(`  status codes    ${counts(r.http.statusCodes)}`);
@@ -83,10 +87,10 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
       `  handshakes/s    ${bold(formatRate(r.handshakesPerSecond.total))}  (full ${formatRate(r.handshakesPerSecond.full)}, resumed ${formatRate(r.handshakesPerSecond.resumed)})`,
     );
     lines.push(
-      `  handshakes      ${h.succeeded} ok of ${h.attempted} (full ${h.full}, resumed ${h.resumed}, failed ${h.failed})`,
+      `  handshakes      ${h.succeeded} ${r.config.scenario ? 'accepted' : 'ok'} of ${h.attempted} (full ${h.full}, resumed ${h.resumed}; rejected ${h.rejected}, failed ${h.failed})`,
     );
     if (r.resumedRatio !== null)
-      lines.push(`  resumed ratio   ${(r.resumedRatio * 100).toFixed(2)} % (isSessionReused)`);
+      lines.push(`  resumed ratio   ${(r.resumedRatio * 100).toFixed(2)} % of accepted handshakes (isSessionReused)`);
     if (r.resumption.wanted > 0) {
       const rs = r.resumption;
       lines.push(
@@ -102,10 +106,19 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
   if (r.acceptances !== null) {
     const bad = r.config.scenario?.expect === 'reject' && r.acceptances > 0;
     lines.push(
-      `  acceptances     ${bad ? red(String(r.acceptances)) : String(r.acceptances)}  (rejections: ${counts(r.rejections ?? {})})`,
+      `  acceptances     ${bad ? red(String(r.acceptances)) : String(r.acceptances)}  (rejections: ${counts(r.rejections)})`,
     );
+  } else if (r.rejectionsTotal > 0) {
+    const where = r.http
+      ? ''
+      : ` · ${h.rejectedAfterHandshake} after the handshake completed · ${h.rejectedResumed} on resumed sessions`;
+    lines.push(`  rejected        ${red(String(r.rejectionsTotal))} (${counts(r.rejections)})${where}`);
   }
   lines.push(`  errors          ${r.errorsTotal}${r.errorsTotal ? ` (${counts(r.errors)})` : ''}`);
+  if (r.errorRate !== null)
+    lines.push(
+      `  error rate      ${(r.errorRate * 100).toFixed(2)} %${r.config.scenario ? ' (errors only: refusals are decisions)' : ' (errors + refusals)'} · --max-error-rate ${r.thresholds.maxErrorRate}`,
+    );
   if (r.cpu && r.clientCpuMsPerHandshake !== null) {
     const busy = r.cpu.cores >= 0.9 * r.config.workers ? ' (near saturation: the generator may be the limit)' : '';
     lines.push(

@@ -13,7 +13,14 @@ function niceCeil(value: number): number {
   return 10 * power;
 }
 
-const COLOR = { full: '#0969da', resumed: '#1a7f37', errors: '#cf222e', line: '#8250df', http: '#bc4c00' };
+const COLOR = {
+  full: '#0969da',
+  resumed: '#1a7f37',
+  errors: '#cf222e',
+  rejected: '#9a6700',
+  line: '#8250df',
+  http: '#bc4c00',
+};
 
 /**
  * The latency distribution as an HdrHistogram percentile plot: x = percentile on a log scale of 1/(1−p) (so p90,
@@ -78,8 +85,11 @@ export function distributionSvg(points: readonly { percentile: number; ms: numbe
   );
 }
 
-/** Throughput per second as stacked bars (full, resumed or requests) with errors on top in red. */
-export function timelineSvg(timeline: readonly LoadTimelinePoint[], http: boolean): string {
+/**
+ * Throughput per second as stacked bars (full, resumed or requests) with refusals and errors on top. With
+ * `decisions` (--scenario) refusals are decided probes: their latency is in the second's mean.
+ */
+export function timelineSvg(timeline: readonly LoadTimelinePoint[], http: boolean, decisions = false): string {
   if (timeline.length === 0) return '<p class="muted">The run lasted less than a second of measurements.</p>';
   const width = 680;
   const height = 280;
@@ -89,7 +99,7 @@ export function timelineSvg(timeline: readonly LoadTimelinePoint[], http: boolea
   const bottom = 64;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const totals = timeline.map((p) => (http ? p.requests : p.full + p.resumed) + p.errors);
+  const totals = timeline.map((p) => (http ? p.requests : p.full + p.resumed) + p.rejected + p.errors);
   const max = niceCeil(Math.max(1, ...totals));
   const barW = plotW / timeline.length;
   const parts: string[] = [];
@@ -110,10 +120,11 @@ export function timelineSvg(timeline: readonly LoadTimelinePoint[], http: boolea
           [p.full, COLOR.full, 'full'],
           [p.resumed, COLOR.resumed, 'resumed'],
         ];
+    segs.push([p.rejected, COLOR.rejected, 'rejected']);
     segs.push([p.errors, COLOR.errors, 'errors']);
-    const count = http ? p.requests : p.full + p.resumed;
+    const count = (http ? p.requests : p.full + p.resumed) + (decisions ? p.rejected : 0);
     const mean = count > 0 ? p.latencySumUs / count / 1000 : 0;
-    const tip = `second ${p.second}: ${http ? `${p.requests} requests` : `${p.full} full, ${p.resumed} resumed`}, ${p.errors} errors, mean ${formatMs(mean)} ms`;
+    const tip = `second ${p.second}: ${http ? `${p.requests} requests` : `${p.full} full, ${p.resumed} resumed`}, ${p.rejected} rejected, ${p.errors} errors, mean ${formatMs(mean)} ms`;
     for (const [v, color] of segs) {
       if (v <= 0) continue;
       const hgt = (v / max) * plotH;
@@ -134,11 +145,13 @@ export function timelineSvg(timeline: readonly LoadTimelinePoint[], http: boolea
   const legend: [string, string][] = http
     ? [
         ['requests', COLOR.http],
+        ['rejected', COLOR.rejected],
         ['errors', COLOR.errors],
       ]
     : [
         ['full', COLOR.full],
         ['resumed', COLOR.resumed],
+        ['rejected', COLOR.rejected],
         ['errors', COLOR.errors],
       ];
   for (const [name, color] of legend) {
@@ -202,16 +215,19 @@ export function formatLoadHtml(r: LoadResult): string {
         [formatRate(r.http!.requestsPerSecond), 'requests/s'],
         [formatMs(r.http!.latencyMs.p99), 'p99 ms'],
         [String(r.http!.connections), 'TLS connections'],
+        [String(r.rejectionsTotal), 'rejected'],
         [String(r.errorsTotal), 'errors'],
       ]
     : [
         [formatRate(r.handshakesPerSecond.total), 'handshakes/s'],
         [formatRate(r.handshakesPerSecond.full), 'full/s'],
         [formatRate(r.handshakesPerSecond.resumed), 'resumed/s'],
-        [r.resumedRatio === null ? '–' : `${(r.resumedRatio * 100).toFixed(1)} %`, 'resumed ratio'],
+        [r.resumedRatio === null ? '–' : `${(r.resumedRatio * 100).toFixed(1)} %`, 'resumed ratio (of accepted)'],
         [formatMs(r.latencyMs.p99), 'p99 ms'],
+        [String(r.rejectionsTotal), 'rejected'],
         [String(r.errorsTotal), 'errors'],
       ];
+  if (r.errorRate !== null) cards.push([`${(r.errorRate * 100).toFixed(2)} %`, 'error rate']);
   if (r.acceptances !== null) cards.push([String(r.acceptances), 'acceptances']);
   if (r.clientCpuMsPerHandshake !== null)
     cards.push([formatMs(r.clientCpuMsPerHandshake), `generator CPU ms/${http ? 'request' : 'handshake'}`]);
@@ -226,6 +242,13 @@ export function formatLoadHtml(r: LoadResult): string {
     ['Latency', h(latencyLine(http ? r.http!.latencyMs : r.latencyMs))],
     ['Tool', `${h(r.tool.name)} ${h(r.tool.version)}`],
   ];
+  if (!http && r.handshakes.rejected > 0)
+    meta.push([
+      'Refusals',
+      h(
+        `${r.handshakes.rejected} of ${r.handshakes.attempted} · ${r.handshakes.rejectedAfterHandshake} after the handshake completed · ${r.handshakes.rejectedResumed} on resumed sessions`,
+      ),
+    ]);
   if (r.resumption.wanted > 0) {
     const rs = r.resumption;
     meta.push([
@@ -241,7 +264,7 @@ export function formatLoadHtml(r: LoadResult): string {
       h(`${r.cpu.userMs} ms user + ${r.cpu.systemMs} ms system · ${r.cpu.cores} cores busy`),
     ]);
   const banner = r.passed
-    ? `<section id="verdict" class="banner pass" role="status">PASS<small>no threshold breached, resumption as asked, no bad certificate accepted</small></section>`
+    ? `<section id="verdict" class="banner pass" role="status">PASS<small>no threshold breached, error rate within bounds, resumption as asked, no bad certificate accepted</small></section>`
     : `<section id="verdict" class="banner fail" role="status">FAIL<small>${r.failures.length} reason(s) below</small></section>`;
   const failures = r.failures.length
     ? `<ul class="fail">${r.failures.map((f) => `<li>${h(f)}</li>`).join('')}</ul>`
@@ -250,10 +273,7 @@ export function formatLoadHtml(r: LoadResult): string {
   const errors = r.errorsTotal
     ? `<table><thead><tr><th>class</th><th>count</th></tr></thead><tbody>${rows(r.errors)}</tbody></table>`
     : '<p class="muted">No errors.</p>';
-  const rejections =
-    r.rejections !== null
-      ? `<h2>Rejections by mechanism</h2>${Object.keys(r.rejections).length ? `<table><thead><tr><th>mechanism</th><th>count</th></tr></thead><tbody>${rows(r.rejections)}</tbody></table>` : '<p class="muted">None.</p>'}`
-      : '';
+  const rejections = `<h2>Rejections by mechanism</h2>${r.rejectionsTotal ? `<table><thead><tr><th>mechanism</th><th>count</th></tr></thead><tbody>${rows(r.rejections)}</tbody></table>` : '<p class="muted">None: the server refused nothing.</p>'}`;
   const body = `<main>
 <header class="meta">
 <h1>mTLS load report</h1>
@@ -278,7 +298,7 @@ ${notes}
     http ? r.distribution.http : r.distribution.handshake,
     http ? 'request' : 'handshake',
   )}</figure>
-<figure><figcaption>Throughput per second</figcaption>${timelineSvg(r.timeline, http)}</figure>
+<figure><figcaption>Throughput per second</figcaption>${timelineSvg(r.timeline, http, r.config.scenario !== null)}</figure>
 </div>
 </section>
 <section id="errors">

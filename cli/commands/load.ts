@@ -6,6 +6,7 @@ import { HarnessError } from '../../core/errors.js';
 import type { LoadMode, TicketPolicy, WorkerKind } from '../../core/load-result.js';
 import { type FixtureSet } from '../../core/manifest.js';
 import type { Scenario, ServerPolicy, TlsVersion } from '../../core/scenario.js';
+import { undecidedReason } from '../../load/aggregate.js';
 import { identityPems, issueIdentities, loadIdentityIds } from '../../load/identities.js';
 import { runLoad } from '../../load/run-load.js';
 import { validate, type LoadOptions } from '../../load/validate.js';
@@ -45,7 +46,8 @@ Flags:
   --identities N                   N distinct client certificates from the fixtures' intermediate CA (default 1)
   --scenario ID                    drive a catalogue scenario's certificate and count acceptances
   --max-p99 MS                     exit 1 when the p99 latency is above MS
-  --min-rate R                     exit 1 when handshakes (or requests) per second are below R
+  --min-rate R                     exit 1 when accepted handshakes (or requests) per second are below R
+  --max-error-rate R               exit 1 when (errors + refusals) / attempts is above R, 0..1 (default 0)
   --http                           HTTP GET over kept-alive mTLS connections (undici Pool, server verified)
   --path /P                        HTTP path (default /)
   --pipelining P                   HTTP requests in flight per connection (default 1)
@@ -55,8 +57,12 @@ Flags:
   --format LIST                    console,json,html (default all)
   --quiet                          no live line
 
-Ctrl-C stops the run and reports what was measured. Exit status: 0 pass, 1 a threshold breached, resumption not
-happening, or a bad certificate accepted, 2 harness or usage error.`;
+A handshake counts as accepted only when the server answered the request written after it (TLS 1.3 servers refuse a
+client certificate after the client saw its handshake complete); refusals are counted by mechanism.
+
+Ctrl-C stops the run and reports what was measured. Exit status: 0 pass, 1 a threshold breached (error rate, p99,
+rate), resumption not happening, or a bad certificate accepted, 2 harness or usage error, or --scenario with no probe
+decided (MTLS_ERR_UNDECIDED).`;
 
 /** Parses a non-negative decimal flag, or throws MTLS_ERR_USAGE naming it. */
 function numFlag(name: string, value: string | undefined): number | undefined {
@@ -103,6 +109,7 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     scenario: { type: 'string' },
     'max-p99': { type: 'string' },
     'min-rate': { type: 'string' },
+    'max-error-rate': { type: 'string' },
     http: { type: 'boolean' },
     path: { type: 'string' },
     pipelining: { type: 'string' },
@@ -179,6 +186,9 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     workerKind,
     ...(values['max-p99'] !== undefined ? { maxP99Ms: numFlag('max-p99', values['max-p99'])! } : {}),
     ...(values['min-rate'] !== undefined ? { minRate: numFlag('min-rate', values['min-rate'])! } : {}),
+    ...(values['max-error-rate'] !== undefined
+      ? { maxErrorRate: numFlag('max-error-rate', values['max-error-rate'])! }
+      : {}),
     ...(values.http ? { http: { path: values.path ?? '/', ...(pipelining ? { pipelining } : {}) } } : {}),
     ...(values.servername ? { servername: values.servername } : {}),
     ...(values.timeout !== undefined ? { timeoutMs: intFlag('timeout', values.timeout, 10_000, 10, 600_000) } : {}),
@@ -258,6 +268,9 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     const written = await writeLoadReports(result, out, formats);
     if (formats.includes('console')) process.stdout.write(formatLoadConsole(result, { color }));
     if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
+    // NOTE: the reports are written first: they show what every probe ended in.
+    const undecided = undecidedReason(result);
+    if (undecided) throw new HarnessError('MTLS_ERR_UNDECIDED', `load: ${undecided}`);
     return result.passed ? EXIT.OK : EXIT.NON_CONFORMANT;
   } finally {
     await target?.stop();

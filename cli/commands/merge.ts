@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { HarnessError } from '../../core/errors.js';
+import { undecidedReason } from '../../load/aggregate.js';
 import { mergeLoadResults, readLoadResult } from '../../load/merge.js';
 import { formatLoadConsole, parseLoadFormats, writeLoadReports } from '../../reports/load-index.js';
 import { EXIT } from '../exit-codes.js';
@@ -11,20 +12,31 @@ export const MERGE_USAGE = `Add the results of several load agents into one repo
   mtls-harness merge results/*/results.json --out ./merged --max-p99 50 --min-rate 2000
 
 Counters are summed, HDR histograms added exactly (percentiles of the whole), timelines aligned on each agent's start,
-generator CPU summed; thresholds apply to the merged figures.
+generator CPU summed, rates taken over the union of the agents' measured windows; thresholds apply to the merged
+figures. Results of different runs (TLS version, mode, HTTP or handshakes, scenario, target) are refused
+(MTLS_ERR_MERGE_MISMATCH).
 
 Flags:
   --out DIR          report directory (default ./mtls-load-merged)
   --format LIST      console,json,html (default all)
   --max-p99 MS       exit 1 when the merged p99 is above MS
   --min-rate R       exit 1 when the merged handshakes (or requests) per second are below R
+  --max-error-rate R exit 1 when the merged (errors + refusals) / attempts is above R, 0..1 (default 0)
 
-Exit status: 0 pass, 1 a failure in the merged result, 2 usage error or unreadable input.`;
+Exit status: 0 pass, 1 a failure in the merged result, 2 usage error, unreadable or mismatched input, or merged
+--scenario results with no probe decided.`;
 
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0)
     throw new HarnessError('MTLS_ERR_USAGE', `bad --${name} '${value}': expected a number above 0`);
+  return Number(value);
+}
+
+function share(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > 1)
+    throw new HarnessError('MTLS_ERR_USAGE', `bad --${name} '${value}': expected a share from 0 to 1`);
   return Number(value);
 }
 
@@ -41,6 +53,7 @@ export async function mergeCommand(argv: readonly string[]): Promise<number> {
         format: { type: 'string' },
         'max-p99': { type: 'string' },
         'min-rate': { type: 'string' },
+        'max-error-rate': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -57,13 +70,21 @@ export async function mergeCommand(argv: readonly string[]): Promise<number> {
   const formats = parseLoadFormats(values.format ?? 'console,json,html');
   const maxP99Ms = positive('max-p99', values['max-p99']);
   const minRate = positive('min-rate', values['min-rate']);
+  const maxErrorRate = share('max-error-rate', values['max-error-rate']);
   if (positionals.length === 0) throw new HarnessError('MTLS_ERR_USAGE', 'merge: name at least one results.json');
-  const merged = mergeLoadResults(positionals.map(readLoadResult), {
-    ...(maxP99Ms !== undefined ? { maxP99Ms } : {}),
-    ...(minRate !== undefined ? { minRate } : {}),
-  });
+  const merged = mergeLoadResults(
+    positionals.map(readLoadResult),
+    {
+      ...(maxP99Ms !== undefined ? { maxP99Ms } : {}),
+      ...(minRate !== undefined ? { minRate } : {}),
+      ...(maxErrorRate !== undefined ? { maxErrorRate } : {}),
+    },
+    positionals.map((p) => `'${p}'`),
+  );
   const written = await writeLoadReports(merged, values.out ?? 'mtls-load-merged', formats);
   if (formats.includes('console')) process.stdout.write(formatLoadConsole(merged));
   if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
+  const undecided = undecidedReason(merged);
+  if (undecided) throw new HarnessError('MTLS_ERR_UNDECIDED', `merge: ${undecided}`);
   return merged.passed ? EXIT.OK : EXIT.NON_CONFORMANT;
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCommand } from '../../cli/commands/load.js';
@@ -45,6 +45,8 @@ describe('bad flags: one line, MTLS_ERR_USAGE, exit 2, before any work', () => {
     [['--scenario', 'handshake::cv-bitflip'], /wire-level client/],
     [['--frobnicate'], /Unknown option/],
     [['--rate', 'fast'], /bad --rate 'fast'/],
+    [['--max-error-rate', 'x'], /bad --max-error-rate 'x'/],
+    [['--max-error-rate', '1.5'], /Bad option 'maxErrorRate': expected a share from 0 to 1/],
     [['--target', '127.0.0.1:1'], /needs --fixtures/],
     [['--format', 'pdf'], /Bad value 'pdf'/],
   ])('%j', async (args, message) => {
@@ -57,16 +59,17 @@ describe('bad flags: one line, MTLS_ERR_USAGE, exit 2, before any work', () => {
     expect((err as Error).message).toMatch(message);
   });
 
-  it.each([[['load', '--duration', '5', '--handshakes', '10']], [['merge', '--max-p99', 'x', 'a.json']]])(
-    'through the CLI %j',
-    async (args) => {
-      const r = await runCli(args, { timeoutMs: 30_000 });
-      expect(r.status).toBe(2);
-      const lines = r.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^mtls-harness: error MTLS_ERR_USAGE: /);
-    },
-  );
+  it.each([
+    [['load', '--duration', '5', '--handshakes', '10']],
+    [['merge', '--max-p99', 'x', 'a.json']],
+    [['merge', '--max-error-rate', '2', 'a.json']],
+  ])('through the CLI %j', async (args) => {
+    const r = await runCli(args, { timeoutMs: 30_000 });
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^mtls-harness: error MTLS_ERR_USAGE: /);
+  });
 });
 
 it('writes console, results.json (schema-valid) and report.html; --max-p99 0.001 breaches and exits 1', async () => {
@@ -152,10 +155,50 @@ it('merge: two agents of N/2 handshakes add up to the counts of one run of N', a
   expect(decodeHistogram(merged.histograms.handshake).totalCount).toBe(200);
   expect(merged.timeline.reduce((s, p) => s + p.full + p.resumed, 0)).toBe(200);
   expect(existsSync(path.join(out, 'report.html'))).toBe(true);
+  // Rates over the union of the two windows: |A ∪ B| = |A| + |B| - |A ∩ B| (overlapping or not).
+  const [wa, wb] = [
+    read(path.join(fixtures.dir, 'agent-a/results.json')),
+    read(path.join(fixtures.dir, 'agent-b/results.json')),
+  ].map((r) => r.window);
+  const overlap = Math.max(0, Math.min(wa!.endMs, wb!.endMs) - Math.max(wa!.startMs, wb!.startMs));
+  const union = wa!.endMs - wa!.startMs + (wb!.endMs - wb!.startMs) - overlap;
+  expect(merged.durationMs).toBe(union);
+  expect(merged.handshakesPerSecond.total).toBeCloseTo(200 / (union / 1000), 1);
   // Bad input: not a load results.json.
   const bad = await runCli(['merge', path.join(ROOT, 'package.json')]);
   expect(bad.status).toBe(2);
   expect(bad.stderr).toMatch(/MTLS_ERR_USAGE: merge: .* is not a load results.json/);
+});
+
+/** The parts of a results.json the mismatch test edits. */
+type Editable = { schemaVersion: number; config: Record<string, unknown>; target: Record<string, unknown> };
+
+it('merge refuses results of different runs and version-1 results: one line, MTLS_ERR_MERGE_MISMATCH, exit 2', async () => {
+  // Variants of one real agent's results.json that differ in one thing each.
+  const src = path.join(fixtures.dir, 'mismatch-src');
+  const r = await runCli(['load', ...common(), '--handshakes', '20', '--out', src, '--format', 'json']);
+  expect(r.status, r.stderr).toBe(0);
+  const base = read(path.join(src, 'results.json'));
+  const variants: [string, (x: Editable) => void, RegExp][] = [
+    ['tls', (x) => (x.config.tls = '1.2'), /differ in TLS version: TLS 1.3 in .*, TLS 1.2 in .*tls\.json/],
+    ['mode', (x) => (x.config.mode = 'resumed'), /differ in handshake mode: full in .*, resumed in/],
+    ['http', (x) => (x.config.http = { path: '/', pipelining: 1 }), /differ in kind of load .*HTTP GET \//],
+    ['target', (x) => (x.target.endpoint = '10.0.0.5:8443'), /differ in target endpoint: 127\.0\.0\.1:\d+ in/],
+    ['v1', (x) => (x.schemaVersion = 1), /v1\.json' is a load results\.json of schemaVersion 1, which counted/],
+  ];
+  for (const [name, change, message] of variants) {
+    const copy = JSON.parse(JSON.stringify(base)) as Editable;
+    change(copy);
+    const file = path.join(fixtures.dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify(copy));
+    const m = await runCli(['merge', path.join(src, 'results.json'), file, '--format', 'json', '--out', src + name]);
+    expect(m.status, name).toBe(2);
+    const lines = m.stderr.trim().split('\n');
+    expect(lines, name).toHaveLength(1);
+    expect(lines[0], name).toMatch(/^mtls-harness: error MTLS_ERR_MERGE_MISMATCH: merge: /);
+    expect(lines[0], name).toMatch(message);
+    expect(existsSync(path.join(src + name, 'results.json')), name).toBe(false);
+  }
 });
 
 it('HTTP over mTLS: requests/s and latency through an undici Pool with the server verified', async () => {
@@ -177,6 +220,9 @@ it('HTTP over mTLS: requests/s and latency through an undici Pool with the serve
   const result = read(path.join(out, 'results.json'));
   expect(result.http?.requests).toBeGreaterThan(10);
   expect(result.http?.statusCodes['200']).toBe(result.http?.requests);
+  expect(result.http?.succeeded).toBe(result.http?.requests);
+  expect(result.http?.rejected).toBe(0);
+  expect(result.errorRate).toBe(0);
   expect(result.http?.connections).toBeGreaterThan(0);
   // The built-in echo closes every connection: the report says each request paid a handshake.
   expect(result.notes.join('\n')).toMatch(/closed the connection after every response/);
@@ -211,7 +257,12 @@ it('Ctrl-C stops the run, prints what was measured and exits normally', async ()
       TSX,
       path.join(ROOT, 'cli/main.ts'),
       'load',
-      ...common(),
+      '--target',
+      target,
+      '--fixtures',
+      fxDir,
+      '--connections',
+      '4',
       '--duration',
       '60',
       '--out',
@@ -222,25 +273,17 @@ it('Ctrl-C stops the run, prints what was measured and exits normally', async ()
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  // Wait until handshakes are flowing, then interrupt.
-  await new Promise<void>((resolve) => {
-    const poll = setInterval(() => {
-      if (existsSync(out) || /hs\/s/.test(stdout) || Date.now() - started > 15_000) {
-        clearInterval(poll);
-        resolve();
-      }
-    }, 100);
-    const started = Date.now();
-    setTimeout(() => {
-      clearInterval(poll);
-      resolve();
-    }, 4000);
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // Wait for a state: the first live line with accepted handshakes (the run is measuring), then interrupt.
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (/^ +\d+ s +[1-9]\d* hs\/s/m.test(stdout)) resolve();
+    });
+    void closed.then((status) => reject(new Error(`load ended (${status}) before measuring:\n${stdout}`)));
   });
   child.kill('SIGINT');
-  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const status = await closed;
   expect(status).toBe(0);
   expect(stdout).toMatch(/INTERRUPTED \(Ctrl-C\)/);
   const result = read(path.join(out, 'results.json'));

@@ -24,7 +24,18 @@ afterAll(async () => {
 describe.each<TlsVersion>(['1.2', '1.3'])('load over TLS %s against the built-in server', (tls) => {
   it('full mode: every handshake is full, counted exactly, with latency percentiles and CPU', async () => {
     const r = await runLoad(loadOptions(fx, server, { tls, mode: 'full', handshakes: 120 }));
-    expect(r.handshakes).toEqual({ attempted: 120, succeeded: 120, full: 120, resumed: 0, failed: 0 });
+    expect(r.handshakes).toEqual({
+      attempted: 120,
+      succeeded: 120,
+      full: 120,
+      resumed: 0,
+      rejected: 0,
+      rejectedAfterHandshake: 0,
+      rejectedResumed: 0,
+      failed: 0,
+    });
+    expect(r.rejections).toEqual({});
+    expect(r.errorRate).toBe(0);
     expect(r.resumedRatio).toBe(0);
     expect(r.latencyMs.count).toBe(120);
     expect(r.latencyMs.p50).toBeGreaterThan(0);

@@ -29,7 +29,10 @@ it.each(['1.2', '1.3'] as const)(
     await using server = await startBuiltinServer({ fixtures: fx, policy: 'require' });
     const r = await runLoad(loadOptions(fx, server, { tls, handshakes: 80, scenario: scenario('unknown-ca') }));
     expect(r.acceptances).toBe(0);
-    expect(Object.values(r.rejections ?? {}).reduce((a, b) => a + b, 0)).toBe(80);
+    expect(Object.values(r.rejections).reduce((a, b) => a + b, 0)).toBe(80);
+    // A refusal is the decision measured here: not a succeeded handshake, and not an error against the error rate.
+    expect(r.handshakes).toMatchObject({ attempted: 80, succeeded: 0, rejected: 80, failed: 0 });
+    expect(r.errorRate).toBe(0);
     expect(r.passed).toBe(true);
   },
 );
@@ -38,6 +41,7 @@ it('a server with verification off accepts them, and that fails the run', async 
   await using server = await startBuiltinServer({ fixtures: fx, policy: 'require', weaken: 'no-verify' });
   const r = await runLoad(loadOptions(fx, server, { tls: '1.3', handshakes: 40, scenario: scenario('unknown-ca') }));
   expect(r.acceptances).toBe(40);
+  expect(r.handshakes).toMatchObject({ attempted: 40, succeeded: 40, rejected: 0 });
   expect(r.passed).toBe(false);
   expect(r.failures.join('\n')).toMatch(/accepted the certificate of require::trust::unknown-ca 40 time/);
 });

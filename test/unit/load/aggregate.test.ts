@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadConfig, LoadCounters, LoadResult } from '../../../core/load-result.js';
+import { isHarnessError } from '../../../core/errors.js';
 import {
   addCounters,
   addMeasured,
   buildLoadResult,
+  undecidedReason,
   type Measured,
   type ResultContext,
 } from '../../../load/aggregate.js';
@@ -26,6 +28,7 @@ const config: LoadConfig = {
   identities: 1,
   scenario: null,
   http: null,
+  proof: 'http',
 };
 
 function part(counters: Partial<LoadCounters>, latencies: number[], startMs = 1_000_000): Measured {
@@ -39,7 +42,7 @@ function part(counters: Partial<LoadCounters>, latencies: number[], startMs = 1_
   return {
     counters: { ...zeroCounters(), ...counters },
     histograms: { handshake: encodeHistogram(all), full: empty, resumed: encodeHistogram(resumed), http: empty },
-    timeline: [{ second: 0, full: 0, resumed: latencies.length, errors: 0, requests: 0, latencySumUs: 0 }],
+    timeline: [{ second: 0, full: 0, resumed: latencies.length, errors: 0, requests: 0, rejected: 0, latencySumUs: 0 }],
     startMs,
   };
 }
@@ -47,11 +50,11 @@ function part(counters: Partial<LoadCounters>, latencies: number[], startMs = 1_
 const ctx = (extra: Partial<ResultContext> = {}): ResultContext => ({
   config,
   target: { name: 't', endpoint: '127.0.0.1:1' },
-  window: { startMs: 1_000_000, endMs: 1_002_000 },
+  windows: [{ startMs: 1_000_000, endMs: 1_002_000 }],
   cpu: { userMs: 150, systemMs: 50 },
   agents: 1,
   interrupted: false,
-  thresholds: { maxP99Ms: null, minRate: null },
+  thresholds: { maxP99Ms: null, minRate: null, maxErrorRate: 0 },
   minResumeSuccess: 0.99,
   notes: [],
   ...extra,
@@ -107,7 +110,7 @@ describe('aggregate', () => {
       part({ attempted: 10, succeeded: 10, resumed: 10, resumeWanted: 10 }, Array(10).fill(30)),
       {
         ...ctx(),
-        thresholds: { maxP99Ms: 20, minRate: 100 },
+        thresholds: { maxP99Ms: 20, minRate: 100, maxErrorRate: 0 },
       },
     );
     expect(r.failures).toHaveLength(2);
@@ -143,7 +146,7 @@ describe('mergeLoadResults', () => {
     const one = (start: number): LoadResult =>
       buildLoadResult(part({ attempted: 50, succeeded: 50, resumed: 50, resumeWanted: 50 }, Array(50).fill(3), start), {
         ...ctx(),
-        window: { startMs: start, endMs: start + 1000 },
+        windows: [{ startMs: start, endMs: start + 1000 }],
       });
     const merged = mergeLoadResults([one(1_000_000), one(1_000_500)], { maxP99Ms: 100 });
     expect(merged.agents).toBe(2);
@@ -154,5 +157,122 @@ describe('mergeLoadResults', () => {
     expect(merged.config.handshakes).toBe(200);
     expect(merged.thresholds.maxP99Ms).toBe(100);
     expect(merged.passed).toBe(true);
+  });
+
+  /** One agent: `n` accepted resumed handshakes measured over [startMs, endMs]. */
+  const agent = (n: number, startMs: number, endMs: number, over: Partial<LoadResult> = {}): LoadResult => ({
+    ...buildLoadResult(part({ attempted: n, succeeded: n, resumed: n, resumeWanted: n }, Array(n).fill(3), startMs), {
+      ...ctx(),
+      windows: [{ startMs, endMs }],
+    }),
+    ...over,
+  });
+
+  it('rates over the union of overlapping windows: time measured by both agents counts once', () => {
+    // [0 s, 3 s] and [2 s, 5 s] (offsets from 1_000_000 ms): the union is [0, 5 s], 5 s; 150 + 150 = 300 handshakes.
+    const merged = mergeLoadResults([agent(150, 1_000_000, 1_003_000), agent(150, 1_002_000, 1_005_000)]);
+    expect(merged.durationMs).toBe(5000);
+    expect(merged.windows).toEqual([{ startMs: 1_000_000, endMs: 1_005_000 }]);
+    expect(merged.handshakesPerSecond.total).toBe(60);
+    // One agent entirely inside another adds no time: [0, 4 s] ∪ [1 s, 2 s] = 4 s; 200 / 4 s.
+    const inside = mergeLoadResults([agent(100, 1_000_000, 1_004_000), agent(100, 1_001_000, 1_002_000)]);
+    expect(inside.durationMs).toBe(4000);
+    expect(inside.handshakesPerSecond.total).toBe(50);
+  });
+
+  it('rates over the union of disjoint windows: the gap between agents is not measured time', () => {
+    // [0, 2 s] and [10 s, 12 s]: 4 s measured (not the 12 s from first start to last end); 200 / 4 s = 50/s.
+    const merged = mergeLoadResults([agent(100, 1_000_000, 1_002_000), agent(100, 1_010_000, 1_012_000)]);
+    expect(merged.durationMs).toBe(4000);
+    expect(merged.window).toEqual({ startMs: 1_000_000, endMs: 1_012_000 });
+    expect(merged.windows).toEqual([
+      { startMs: 1_000_000, endMs: 1_002_000 },
+      { startMs: 1_010_000, endMs: 1_012_000 },
+    ]);
+    expect(merged.handshakesPerSecond.total).toBe(50);
+    // CPU cores over measured time: (150 + 50) ms × 2 agents / 4000 ms.
+    expect(merged.cpu?.cores).toBe(0.1);
+  });
+
+  it('a merge of merges keeps the windows: a third agent filling the gap counts only its new time', () => {
+    const ab = mergeLoadResults([agent(100, 1_000_000, 1_002_000), agent(100, 1_010_000, 1_012_000)]);
+    // [1 s, 11 s] covers the gap [2 s, 10 s] and overlaps both: the union is [0, 12 s], 12 s; 300 + 200 = 500.
+    const abc = mergeLoadResults([ab, agent(300, 1_001_000, 1_011_000)]);
+    expect(abc.durationMs).toBe(12_000);
+    expect(abc.agents).toBe(3);
+    expect(abc.handshakes.succeeded).toBe(500);
+    expect(abc.handshakesPerSecond.total).toBe(41.67);
+  });
+
+  it.each<[string, Partial<LoadResult>, RegExp]>([
+    ['TLS version', { config: { ...config, tls: '1.2' } }, /differ in TLS version: TLS 1.3 in a, TLS 1.2 in b/],
+    ['mode', { config: { ...config, mode: 'full', resumeRatio: 0 } }, /differ in handshake mode: resumed in a, full/],
+    [
+      'mixed ratio',
+      { config: { ...config, mode: 'mixed', resumeRatio: 0.5 } },
+      /differ in handshake mode: resumed in a, mixed \(resume ratio 0.5\) in b/,
+    ],
+    [
+      'HTTP vs handshakes',
+      { config: { ...config, http: { path: '/', pipelining: 1 } } },
+      /differ in kind of load \(HTTP requests or handshakes\): handshakes in a, HTTP GET \/ in b/,
+    ],
+    [
+      'scenario',
+      {
+        config: { ...config, scenario: { id: 'require::trust::unknown-ca', fixture: 'unknown-ca', expect: 'reject' } },
+      },
+      /differ in scenario: no scenario in a, require::trust::unknown-ca in b/,
+    ],
+    ['endpoint', { target: { name: 't', endpoint: '10.0.0.5:8443' } }, /differ in target endpoint: 127.0.0.1:1 in a/],
+    [
+      'target name',
+      { target: { name: 'nginx', endpoint: '127.0.0.1:1' } },
+      /differ in target name: t in a, nginx in b/,
+    ],
+  ])('refuses results of different runs (%s): MTLS_ERR_MERGE_MISMATCH', (_what, over, message) => {
+    const err = (() => {
+      try {
+        mergeLoadResults([agent(10, 1_000_000, 1_001_000), agent(10, 1_000_000, 1_001_000, over)], {}, ['a', 'b']);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isHarnessError(err) && err.code).toBe('MTLS_ERR_MERGE_MISMATCH');
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('re-applies --max-error-rate to the merged counts (default 0)', () => {
+    const refused = agent(10, 1_000_000, 1_001_000);
+    const withRefusals: LoadResult = {
+      ...refused,
+      counters: { ...refused.counters, attempted: 20, rejected: 10, rejections: { 'http:403': 10 } },
+    };
+    const merged = mergeLoadResults([agent(10, 1_000_000, 1_001_000), withRefusals]);
+    // 10 refused of 30 attempted.
+    expect(merged.errorRate).toBe(0.3333);
+    expect(merged.passed).toBe(false);
+    expect(merged.failures[0]).toMatch(/10 of 30 handshakes failed: 10 rejected \(http:403 10\)/);
+    expect(mergeLoadResults([agent(10, 1_000_000, 1_001_000), withRefusals], { maxErrorRate: 0.5 }).passed).toBe(true);
+  });
+});
+
+describe('undecidedReason', () => {
+  const scenario = { id: 'require::trust::unknown-ca', fixture: 'unknown-ca', expect: 'reject' as const };
+  const probes = (counters: Partial<LoadCounters>) =>
+    buildLoadResult(part(counters, []), { ...ctx(), config: { ...config, mode: 'full', scenario } });
+
+  it('names the run where every probe was an error', () => {
+    const r = probes({ attempted: 5, failed: 5, errors: { timeout: 4, refused: 1 } });
+    expect(undecidedReason(r)).toMatch(/no probe of require::trust::unknown-ca was decided: 5 probe\(s\)/);
+    expect(undecidedReason(r)).toMatch(/errors: timeout 4, refused 1/);
+    expect(r.passed).toBe(false);
+  });
+
+  it('is silent once one probe was decided, and without --scenario', () => {
+    expect(
+      undecidedReason(probes({ attempted: 5, failed: 4, rejected: 1, rejections: { closed: 1 } })),
+    ).toBeUndefined();
+    expect(undecidedReason(buildLoadResult(part({ attempted: 5, failed: 5 }, []), ctx()))).toBeUndefined();
   });
 });

@@ -16,8 +16,8 @@ const result = buildLoadResult(
     counters: { ...zeroCounters(), attempted: 201, succeeded: 200, full: 200, failed: 1, errors: { 'alert:<b>': 1 } },
     histograms: { handshake: enc, full: enc, resumed: empty, http: empty },
     timeline: [
-      { second: 0, full: 120, resumed: 0, errors: 1, requests: 0, latencySumUs: 1_000_000 },
-      { second: 1, full: 80, resumed: 0, errors: 0, requests: 0, latencySumUs: 800_000 },
+      { second: 0, full: 120, resumed: 0, errors: 1, requests: 0, rejected: 0, latencySumUs: 1_000_000 },
+      { second: 1, full: 80, resumed: 0, errors: 0, requests: 0, rejected: 0, latencySumUs: 800_000 },
     ],
     startMs: 1_700_000_000_000,
   },
@@ -37,13 +37,14 @@ const result = buildLoadResult(
       identities: 1,
       scenario: null,
       http: null,
+      proof: 'http',
     },
     target: { name: 'nginx <test>', endpoint: '127.0.0.1:8443' },
-    window: { startMs: 1_700_000_000_000, endMs: 1_700_000_002_000 },
+    windows: [{ startMs: 1_700_000_000_000, endMs: 1_700_000_002_000 }],
     cpu: { userMs: 300, systemMs: 100 },
     agents: 1,
     interrupted: false,
-    thresholds: { maxP99Ms: 5, minRate: null },
+    thresholds: { maxP99Ms: 5, minRate: null, maxErrorRate: 0 },
     minResumeSuccess: 0.99,
     notes: [],
   },
@@ -60,6 +61,68 @@ describe('load reports', () => {
     expect(formatLoadConsole(result, { color: true })).toMatch(/\u001b\[1;31m/);
   });
 
+  it('console and html: refusals by mechanism apart from errors, and the error rate', () => {
+    const refused = buildLoadResult(
+      {
+        counters: {
+          ...zeroCounters(),
+          attempted: 10,
+          succeeded: 4,
+          full: 4,
+          rejected: 5,
+          rejectedAfterHandshake: 5,
+          rejectedResumed: 0,
+          rejections: { closed: 3, 'http:403': 2 },
+          failed: 1,
+          errors: { timeout: 1 },
+        },
+        histograms: { handshake: enc, full: enc, resumed: empty, http: empty },
+        timeline: [{ second: 0, full: 4, resumed: 0, errors: 1, requests: 0, rejected: 5, latencySumUs: 4000 }],
+        startMs: 1_700_000_000_000,
+      },
+      {
+        config: result.config,
+        target: result.target,
+        windows: result.windows,
+        cpu: null,
+        agents: 1,
+        interrupted: false,
+        thresholds: { maxP99Ms: null, minRate: null, maxErrorRate: 0.5 },
+        minResumeSuccess: 0.99,
+        notes: [],
+      },
+    );
+    const text = formatLoadConsole(refused);
+    expect(text).toMatch(/handshakes +4 ok of 10 \(full 4, resumed 0; rejected 5, failed 1\)/);
+    expect(text).toMatch(
+      /rejected +5 \(closed 3, http:403 2\) · 5 after the handshake completed · 0 on resumed sessions/,
+    );
+    expect(text).toMatch(/errors +1 \(timeout 1\)/);
+    expect(text).toMatch(/error rate +60\.00 % \(errors \+ refusals\) · --max-error-rate 0\.5/);
+    expect(text).toMatch(
+      /FAIL error rate 60 % exceeds --max-error-rate 0\.5: 6 of 10 handshakes failed: 5 rejected \(closed 3, http:403 2\), 1 error \(timeout 1\)/,
+    );
+    const html = formatLoadHtml(refused);
+    expect(html).toMatch(/<td><code>http:403<\/code><\/td><td class="num">2<\/td>/);
+    expect(html).toMatch(/<b>60\.00 %<\/b><span>error rate<\/span>/);
+    expect(html).toMatch(/fill="#9a6700"><title>second 0: 4 full, 0 resumed, 5 rejected, 1 errors/);
+    expect(
+      formatLoadTick({
+        second: 1,
+        full: 4,
+        resumed: 0,
+        requests: 0,
+        errors: 1,
+        rejected: 5,
+        total: 4,
+        errorsTotal: 1,
+        rejectedTotal: 5,
+        acceptances: 0,
+        meanMs: 1,
+      }),
+    ).toBe('    1 s  4 hs/s (full 4, resumed 0)  mean 1.00 ms  errors 1 (total 1)  rejected 5 (total 5)');
+  });
+
   it('live line', () => {
     const line = formatLoadTick({
       second: 3,
@@ -67,8 +130,10 @@ describe('load reports', () => {
       resumed: 5,
       requests: 0,
       errors: 0,
+      rejected: 0,
       total: 40,
       errorsTotal: 0,
+      rejectedTotal: 0,
       acceptances: 0,
       meanMs: 1.5,
     });

@@ -21,6 +21,9 @@ describe('validate()', () => {
     expect(v.handshakes).toBeNull();
     expect(v.rate).toBeNull();
     expect(v.ticketPolicy).toBe('reuse');
+    // Issue 9: by default a single refused or failed handshake fails the run.
+    expect(v.maxErrorRate).toBe(0);
+    expect(v.probe).toBe('http');
     expect(v.target.name).toBe('127.0.0.1:8443');
   });
 
@@ -46,6 +49,8 @@ describe('validate()', () => {
     [{ http: { pipelining: 0 } }, /'pipelining'/],
     [{ http: { path: 'x' } }, /'path'/],
     [{ maxP99Ms: 0 }, /'maxP99Ms'/],
+    [{ maxErrorRate: 1.5 }, /Bad option 'maxErrorRate': expected a share from 0 to 1/],
+    [{ maxErrorRate: -0.1 }, /'maxErrorRate'/],
     [{ port: 70000 }, /'port'/],
   ])('%j is an error naming the option', (extra, message) => {
     const v = validate({ ...base, ...extra });
