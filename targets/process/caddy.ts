@@ -68,7 +68,9 @@ export const caddyAdapter: ServerAdapter = {
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'alert',
-    notes: ['Go crypto/tls: no CRL and no OCSP checking of client certificates (the revocation scenarios run and fail: documented xfails in targets/expectations/caddy.json)'],
+    notes: [
+      'Go crypto/tls: no CRL and no OCSP checking of client certificates (the revocation scenarios run and fail: documented xfails in targets/expectations/caddy.json)',
+    ],
   },
   weakenings: WEAKENINGS,
   render: renderCaddy,
