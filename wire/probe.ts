@@ -77,6 +77,8 @@ export interface WireProbeOptions {
   readonly resumeFrom?: Tls13Ticket | Tls12Session;
   /** A deliberate client defect (tests of the harness's controls only). */
   readonly fault?: ClientFault;
+  /** Told of every transcript entry as it happens (a live view of the conversation). */
+  readonly onTranscript?: (entry: TranscriptEntry) => void;
 }
 
 /** The certificate request the server sent, decoded. */
@@ -233,7 +235,7 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
     );
   }
 
-  const session = new Session(conn, opts.tls, startedAt);
+  const session = new Session(conn, opts.tls, startedAt, opts.onTranscript);
   const client: ScriptedClient =
     opts.tls === '1.3'
       ? new Tls13Client(session, config, opts.cipherSuites, resume13)

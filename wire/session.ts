@@ -86,6 +86,8 @@ export class Session {
     readonly conn: Connection,
     version: '1.2' | '1.3',
     private readonly startedAt: number,
+    /** Told of each transcript entry as it is logged (a live view for tools and tests). */
+    private readonly onEntry?: (entry: TranscriptEntry) => void,
   ) {
     this.version = version;
   }
@@ -97,7 +99,9 @@ export class Session {
 
   /** Appends a transcript entry. */
   log(entry: Omit<TranscriptEntry, 'atMs'>): void {
-    this.transcript.push({ ...entry, atMs: this.now() });
+    const full = { ...entry, atMs: this.now() };
+    this.transcript.push(full);
+    this.onEntry?.(full);
   }
 
   /** Merges `fields` into the last transcript entry (what a client learnt about the message it just sent or read). */

@@ -258,16 +258,21 @@ describe('records and post-handshake messages', () => {
     const server = await opensslServer(env.pki, [], 'interactive');
     try {
       const ping = 'ping-from-wire';
+      let keyUpdateSeen = false;
       const probe = wireProbe(
         probeOptions(env, server.port, '1.3', {
           appData: new TextEncoder().encode(`${ping}\n`),
           conversation: [...defaultConversation('1.3'), { send: 'application-data' }],
+          onTranscript: (e) => {
+            if (e.dir === 'received' && e.type === 'KeyUpdate') keyUpdateSeen = true;
+          },
         }),
       );
-      // Once s_server printed our data the handshake is done: ask it for a KeyUpdate, then send data.
+      // Once s_server printed our data the handshake is done: ask it for a KeyUpdate; once the client has it,
+      // send data (s_server reads one command line at a time: the data must not arrive with the K).
       await waitFor(() => server.output().includes(ping));
       server.proc.stdin!.write('K\n');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitFor(() => keyUpdateSeen);
       server.proc.stdin!.write('pong\n');
       const r = await probe;
       expect(r.observation.outcome).toBe('accepted');
