@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { openFixtures } from '../fixtures-source.js';
 import { HarnessError, type ErrorCode } from '../../core/errors.js';
+import { isGating } from '../../core/gate.js';
 import type { RunResult, Strictness } from '../../core/result.js';
 import { TLS_VERSIONS, type Feature, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
 import { compareWithBaseline, loadBaseline } from '../../engine/baseline.js';
@@ -241,7 +242,13 @@ export function exitStatus(run: RunResult, gate: 'all' | 'regressions'): number 
           ]
             .filter(Boolean)
             .join(', ');
-    console.error(`mtls-harness: NOT CONFORMANT: ${what}${problem ? `; also ${problem}` : ''}`);
+    const named = run.results
+      .filter(
+        (r) => isGating(r, run.gate.strict) && (gate === 'all' || r.change === 'new-failure' || r.change === 'new'),
+      )
+      .map((r) => `${r.id} [TLS ${r.tls}]`);
+    const list = named.length > 0 ? `: ${named.slice(0, 5).join(', ')}${named.length > 5 ? ', …' : ''}` : '';
+    console.error(`mtls-harness: NOT CONFORMANT: ${what}${list}${problem ? `; also ${problem}` : ''}`);
     return EXIT.NON_CONFORMANT;
   }
   if (problem) {
