@@ -91,7 +91,7 @@ describe.skipIf(skip)('the npm package (issue 11)', () => {
     const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT })
       .stdout.toString()
       .split('\0')
-      .filter((f) => f && existsSync(path.join(ROOT, f)));
+      .filter((f) => f && !/^(node_modules|dist)(\/|$)/.test(f) && existsSync(path.join(ROOT, f)));
     for (const f of files) {
       mkdirSync(path.dirname(path.join(src, f)), { recursive: true });
       copyFileSync(path.join(ROOT, f), path.join(src, f));
