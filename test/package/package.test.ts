@@ -120,8 +120,13 @@ describe.skipIf(skip)('the npm package (issue 11)', () => {
   }, 240_000);
 
   it('npm pack ships what the commands read at run time, and no tests or TypeScript sources', async () => {
+    // A module left in dist/ by an earlier build, whose source is gone: prepack's clean build must not ship it.
+    writeFileSync(path.join(src, 'dist', 'stale.js'), 'export {};\n');
     const r = await run('npm', ['pack', '--json', '--pack-destination', work], src, 180_000);
     expect(r.status, show(r)).toBe(0);
+    // prepack builds; prepare, which npm pack runs next, does not build again.
+    expect(r.stdout + r.stderr).toMatch(/mtls-harness prepare: built /);
+    expect(r.stdout + r.stderr).toMatch(/mtls-harness prepare: npm pack: dist\/ was built by prepack/);
     // NOTE: prepack runs first and may print; the JSON report is the last thing on stdout.
     const report = JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('\n[\n') + 1)) as {
       filename: string;
@@ -156,6 +161,7 @@ describe.skipIf(skip)('the npm package (issue 11)', () => {
     expect(script.mode & 0o111, 'install-targets.sh is executable').not.toBe(0);
     const unwanted = packed.filter(
       (f) =>
+        f === 'dist/stale.js' ||
         /^(test|bench|\.ci|node_modules|dist\/test|dist\/bench|dist\/scripts)\//.test(f) ||
         (f.endsWith('.ts') && !f.endsWith('.d.ts')) ||
         f.endsWith('.map') ||
