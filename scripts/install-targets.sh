@@ -8,7 +8,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 if ! command -v apt-get >/dev/null; then
-  echo "install-targets: needs apt-get (Debian/Ubuntu); install nginx, haproxy, apache2, stunnel4, lighttpd, caddy and openssl by hand" >&2
+  echo "install-targets: needs apt-get (Debian/Ubuntu); install nginx, haproxy, apache2, stunnel4, lighttpd (with mod_openssl), caddy and openssl by hand" >&2
   exit 1
 fi
 # Packages must not start their system services on install.
@@ -20,8 +20,12 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 trap '[ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
 apt-get update -qq
+# NOTE: Debian 12's lighttpd cannot load mod_openssl without lighttpd-mod-openssl (a separate package since the
+# modules were split out); older releases (Ubuntu 20.04) have no such package and build TLS into lighttpd itself.
+lighttpd_tls=
+if apt-cache show lighttpd-mod-openssl >/dev/null 2>&1; then lighttpd_tls=lighttpd-mod-openssl; fi
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  openssl nginx-light haproxy apache2 stunnel4 lighttpd caddy >/dev/null
+  openssl nginx-light haproxy apache2 stunnel4 lighttpd $lighttpd_tls caddy >/dev/null
 echo "installed:"
 nginx -v 2>&1
 haproxy -v | head -1

@@ -11,8 +11,8 @@ export const TARGETS_USAGE = `List the servers the harness can start, whether ea
 Flags:
   --json    machine-readable output
 
-Missing servers: install them with scripts/install-targets.sh (Debian packages). Container targets need a Docker
-engine. Exit status: 0.`;
+Missing servers: install them with scripts/install-targets.sh (Debian packages). Container targets need the optional
+package testcontainers (npm i testcontainers@11) and a Docker engine. Exit status: 0.`;
 
 function row(t: TargetInfo): string {
   const state = t.available ? `available    ${t.version ?? ''}` : `unavailable  ${t.reason ?? ''}`;

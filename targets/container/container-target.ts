@@ -15,17 +15,52 @@ export const CONTAINER_PORT = 8443;
 /** Whether a container runtime (a Docker engine) is reachable, and why not. */
 export type RuntimeAvailability = { readonly available: true } | { readonly available: false; readonly reason: string };
 
+/** What to install when testcontainers is absent (the major version our container code is written against). */
+export const TESTCONTAINERS_INSTALL = 'npm i testcontainers@11';
+
+/** The reason container targets are unavailable when the optional testcontainers package is not installed. */
+export const TESTCONTAINERS_MISSING = `the optional package testcontainers is not installed (${TESTCONTAINERS_INSTALL}; it also needs a Docker engine)`;
+
+/**
+ * Loads testcontainers on first use.
+ *
+ * NOTE: testcontainers is an optional peer dependency (package.json `peerDependenciesMeta`): it brings 150+ packages,
+ * some with native install scripts, for a feature only `container:NAME` targets use. It is therefore imported
+ * lazily, here only, so that every other command runs without it (issue 11).
+ *
+ * @throws HarnessError MTLS_ERR_TARGET_UNAVAILABLE when the package is not installed.
+ */
+async function importTestcontainers(): Promise<typeof import('testcontainers')> {
+  try {
+    return await import('testcontainers');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && /['"]testcontainers['"]/.test(e.message)) {
+      throw new HarnessError('MTLS_ERR_TARGET_UNAVAILABLE', TESTCONTAINERS_MISSING, { cause: err });
+    }
+    throw err;
+  }
+}
+
 let runtime: Promise<RuntimeAvailability> | undefined;
 
 /**
- * Asks testcontainers for a container runtime (cached). Without a Docker engine this fails fast (a few ms) with
- * "Could not find a working container runtime strategy", which becomes the reason.
+ * Asks testcontainers for a container runtime (cached). Without testcontainers the reason says how to install it;
+ * without a Docker engine this fails fast (a few ms) with "Could not find a working container runtime strategy",
+ * which becomes the reason.
  */
 export function containerRuntime(): Promise<RuntimeAvailability> {
   runtime ??= (async (): Promise<RuntimeAvailability> => {
+    let tc: typeof import('testcontainers');
     try {
-      const { getContainerRuntimeClient } = await import('testcontainers');
-      await getContainerRuntimeClient();
+      tc = await importTestcontainers();
+    } catch (err) {
+      if (err instanceof HarnessError) return { available: false, reason: err.message };
+      const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      return { available: false, reason: `testcontainers cannot be loaded: ${message}` };
+    }
+    try {
+      await tc.getContainerRuntimeClient();
       return { available: true };
     } catch (err) {
       const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -71,7 +106,7 @@ export async function startContainerTarget(
   if (!rt.available) {
     throw new HarnessError('MTLS_ERR_TARGET_UNAVAILABLE', `target 'container:${adapter.name}': ${rt.reason}`);
   }
-  const { GenericContainer, Wait } = await import('testcontainers');
+  const { GenericContainer, Wait } = await importTestcontainers();
   const dir = mkdtempSync(path.join(os.tmpdir(), `mtls-harness-container-${adapter.name}-`));
   let logs = '';
   try {

@@ -68,6 +68,18 @@ const EXPECTED: Record<
   'unrequested-cert-entry-extension': { '1.3': { alert: 'accepted', step: 'application-data' } },
 };
 
+/**
+ * NOTE: the node:tls server runs the OpenSSL inside Node, not the system's. To a TLS 1.2 CertificateVerify signed with
+ * a scheme it did not offer (ecdsa_sha1), OpenSSL 3.0 (Node 20) answers handshake_failure and OpenSSL 3.5 (Node 22
+ * and 24) illegal_parameter, the RFC's alert. Observed with 3.0.19 (Node 20.20) and 3.5.8 (Node 22.23, 24.21).
+ */
+function expectedOf(server: 'openssl' | 'node', name: string, tls: '1.2' | '1.3') {
+  const nodeOpenssl30 = process.versions.openssl.startsWith('3.0.');
+  if (server === 'node' && name === 'cv-scheme-not-offered' && tls === '1.2' && !nodeOpenssl30)
+    return { alert: 'illegal_parameter', step: 'certificate-verify' } as const;
+  return EXPECTED[name]![tls]!;
+}
+
 let pki: Pki;
 let openssl: TestServer;
 let node: TestServer;
@@ -125,7 +137,7 @@ for (const tls of ['1.3', '1.2'] as const) {
     const names = WIRE_MUTATIONS.filter((m) => findMutation(m)!.tls.includes(tls));
     for (const server of ['openssl', 'node'] as const) {
       it.each(names)(`${server}: %s`, async (name) => {
-        const expected = EXPECTED[name]![tls]!;
+        const expected = expectedOf(server, name, tls);
         // A Certificate the server did not ask for needs a server that does not request one.
         const port =
           name === 'unsolicited-certificate' ? noRequest.port : server === 'openssl' ? openssl.port : node.port;
