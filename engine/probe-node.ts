@@ -164,9 +164,9 @@ export function probeNode(options: NodeProbeOptions): Promise<Observation> {
         );
       if (code === 'ECONNRESET' && /disconnected before secure TLS connection/.test(err.message)) {
         return finish({
-          outcome: 'closed',
+          outcome: tap.wasReset ? 'reset' : 'closed',
           step: decisionStep(),
-          detail: 'closed during the handshake without an alert',
+          detail: `${tap.wasReset ? 'reset' : 'closed'} during the handshake without an alert`,
         });
       }
       if (code === 'ECONNRESET' || code === 'EPIPE')
@@ -194,12 +194,13 @@ export function probeNode(options: NodeProbeOptions): Promise<Observation> {
           detail: `short answer ${JSON.stringify(received.toString('latin1').slice(0, 40))}`,
         });
       }
+      const how = tap.wasReset ? 'reset' : 'closed';
       finish({
-        outcome: 'closed',
+        outcome: how,
         step: decisionStep(),
         detail: handshakeCompleted
-          ? 'closed after the handshake without an alert'
-          : 'closed during the handshake without an alert',
+          ? `${how} after the handshake without an alert`
+          : `${how} during the handshake without an alert`,
       });
     });
     raw.on('error', () => {

@@ -102,11 +102,30 @@ export class RecordTap extends Duplex {
       if (!this.push(chunk)) raw.pause();
     });
     raw.on('end', () => this.push(null));
-    raw.on('error', (err) => this.destroy(err));
+    raw.on('error', (err: NodeJS.ErrnoException) => {
+      // NOTE: a server that sends a fatal alert and closes with our data unread makes the kernel reset the
+      // connection. The alert must reach OpenSSL before the reset does (as it would without the tap), so a reset ends
+      // the stream after what was received and is remembered, rather than destroying it with data unread.
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+        this.wasReset = true;
+        if (!this.readableEnded) this.push(null);
+        return;
+      }
+      this.destroy(err);
+    });
+    // NOTE: the end of the TCP socket is an end of stream for the TLS layer first: destroying this stream before the
+    // TLS layer read to the end would tear it down before OpenSSL has read the last record (an alert) it was given.
     raw.on('close', () => {
-      if (!this.destroyed) this.destroy();
+      if (!this.readableEnded) this.push(null);
+      // Once the TLS layer has read to the end, this stream is done too.
+      if (this.readableEnded) this.destroy();
+      else this.once('end', () => this.destroy());
     });
   }
+
+  /** True once the server reset the connection (delivered to the TLS layer as an end of stream). */
+  wasReset = false;
+  private corked = false;
 
   override _read(): void {
     this.raw.resume();
@@ -114,7 +133,23 @@ export class RecordTap extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.fromClient.push(chunk);
-    this.raw.write(chunk, callback);
+    if (this.raw.destroyed) return callback();
+    // NOTE: what the TLS layer writes in one turn of the event loop (the client's last flight, then the request the
+    // probe writes at secureConnect) leaves in one TCP write, as node:tls writes it without the tap. Sent apart, the
+    // request can reach a server that refuses and closes while it is still unread in the server's socket — and a
+    // close with unread data resets the connection and discards the alert the server had just written.
+    if (!this.corked) {
+      this.corked = true;
+      this.raw.cork();
+      setImmediate(() => {
+        this.corked = false;
+        if (!this.raw.destroyed) this.raw.uncork();
+      });
+    }
+    // A write into a reset connection fails on the socket ('error' above); the TLS layer learns of it by the end.
+    // The write is taken at once (not when it reached the socket), so the TLS layer's next write joins it.
+    this.raw.write(chunk);
+    callback();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
