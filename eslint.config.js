@@ -19,7 +19,7 @@ const layer = (files, forbidden) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'mtls-report/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'mtls-report/**', 'coverage/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
