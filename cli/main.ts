@@ -14,9 +14,10 @@ export const USAGE = `mtls-harness ${VERSION}: proves whether a TLS server enfor
   mtls-harness fixtures --out ./fixtures            generate the test PKI and manifest.json
   mtls-harness serve --fixtures ./fixtures --port 8443
   mtls-harness ocsp --fixtures ./fixtures --port 18888
+  mtls-harness server-config --product nginx --fixtures ./fixtures   a working mTLS config for your server
   mtls-harness list                                 list the scenario catalogue
 
-Commands: run, matrix, targets, load, merge, fixtures, serve, ocsp, list, schema, version. Each takes --help.
+Commands: run, matrix, targets, load, merge, fixtures, serve, ocsp, server-config, list, schema, version. Each takes --help.
 Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error.`;
 
 type Command = (argv: readonly string[]) => Promise<number>;
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   merge: async () => (await import('./commands/merge.js')).mergeCommand,
   targets: async () => (await import('./commands/targets.js')).targetsCommand,
   matrix: async () => (await import('./commands/matrix.js')).matrixCommand,
+  'server-config': async () => (await import('./commands/server-config.js')).serverConfigCommand,
 };
 
 /** Runs the CLI and returns the exit status; never throws. */

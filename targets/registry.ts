@@ -12,6 +12,17 @@ import {
 } from './process/index.js';
 import type { StartedTarget } from './target.js';
 
+/**
+ * What a product checks, as `run --target HOST:PORT --product NAME` assumes (configured as `server-config` renders
+ * it), and the revocation checks it cannot make at all.
+ */
+export function productCapabilities(product: string): { features: Feature[]; unchecked: Feature[] } {
+  if (product === 'node') return { features: ['crl', 'ocsp', 'identity-policy'], unchecked: [] };
+  const adapter = ADAPTERS[product as ProcessTargetName];
+  const features = [...adapter.capabilities.features];
+  return { features, unchecked: (['crl', 'ocsp'] as const).filter((f) => !features.includes(f)) };
+}
+
 /** Capabilities a user may declare for an external server with --capabilities. */
 export const DECLARABLE_CAPABILITIES: readonly Feature[] = ['crl', 'ocsp', 'identity-policy', 'pinned-clock'];
 
@@ -81,6 +92,7 @@ export function externalTarget(
   policy: ServerPolicy,
   capabilities: readonly Feature[],
   servername = 'localhost',
+  unchecked: readonly Feature[] = [],
 ): StartedTarget {
   const stop = async () => {};
   return {
@@ -89,6 +101,7 @@ export function externalTarget(
     endpoint: { host, port },
     servername,
     capabilities: new Set(capabilities),
+    unchecked: new Set(unchecked),
     declared: true,
     probe: 'http',
     logs: () => '',
@@ -102,6 +115,11 @@ export interface StartTargetsOptions {
   /** What an external server checks (ignored for targets the harness starts: they declare their own). */
   readonly capabilities: readonly Feature[];
   readonly servername?: string;
+  /**
+   * For an external target: checks its product does not make at all (`run --product`), whose scenarios run anyway
+   * and fail rather than being skipped.
+   */
+  readonly unchecked?: readonly Feature[];
   /** A deliberately weakened variant of a process or container target (see each adapter's weakenings). */
   readonly weaken?: string;
   /** How long a process target may take to answer TLS (default 10 s). */
@@ -135,7 +153,14 @@ export async function startTargets(
           out[policy] = await startBuiltinServer({ fixtures, policy });
           break;
         case 'external':
-          out[policy] = externalTarget(spec.host, spec.port, policy, options.capabilities, options.servername);
+          out[policy] = externalTarget(
+            spec.host,
+            spec.port,
+            policy,
+            options.capabilities,
+            options.servername,
+            options.unchecked,
+          );
           break;
         case 'process':
           out[policy] = await startProcessTarget(ADAPTERS[spec.name], fixtures, policy, {
@@ -226,6 +251,8 @@ export async function describeTargets(options: { containers?: boolean } = {}): P
 }
 
 /** Probes in flight a target copes with (openssl s_server serves one connection at a time). */
-export function maxConcurrencyOf(spec: TargetSpec): number | undefined {
-  return spec.kind === 'process' || spec.kind === 'container' ? ADAPTERS[spec.name].maxConcurrency : undefined;
+export function maxConcurrencyOf(spec: TargetSpec, product?: string): number | undefined {
+  if (spec.kind === 'process' || spec.kind === 'container') return ADAPTERS[spec.name].maxConcurrency;
+  if (product && product !== 'node') return ADAPTERS[product as ProcessTargetName].maxConcurrency;
+  return undefined;
 }

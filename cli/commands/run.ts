@@ -12,9 +12,13 @@ import { formatConsole, formatProgressLine } from '../../reports/console.js';
 import { parseFormats, writeReports } from '../../reports/index.js';
 import { catalogue, CATALOGUE_VERSION, TOPICS } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
+import type { FixtureSet } from '../../core/manifest.js';
+import { startOcspResponder, type OcspResponder } from '../../fixtures-gen/ocsp.js';
+import { checkProduct } from '../../targets/server-config.js';
 import {
   checkPolicies,
   DECLARABLE_CAPABILITIES,
+  productCapabilities,
   maxConcurrencyOf,
   parseTarget,
   startTargets,
@@ -44,7 +48,12 @@ Flags:
   --servername NAME            SNI and expected server name (default localhost)
   --server-ca FILE             CA bundle the server certificate is checked against (default: the fixtures' root)
   --probe http|raw             http reads the status line (default http); raw: any data back means accepted
-  --capabilities LIST          what an external server checks: crl,ocsp,identity-policy (default crl)
+  --capabilities LIST          what an external server checks: crl,ocsp,identity-policy (default crl, or what
+                               --product checks)
+  --product NAME               HOST:PORT is this product, configured as server-config renders it: its known
+                               deviations and its checks apply (nginx, haproxy, apache, stunnel, lighttpd, caddy,
+                               openssl-s-server, node)
+  --ocsp-responder             start the fixtures' OCSP responder at the URL the certificates name, for the run
   --suite GLOB[,GLOB]          scenario ids to run, e.g. 'validity::*' or 'require::trust::unknown-ca'
   --tls 1.2|1.3|both           TLS versions (default both)
   --strictness any|alert|rfc   any proven rejection passes (default) | an acceptable alert at the declared step is
@@ -81,6 +90,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     'server-ca': { type: 'string' },
     probe: { type: 'string' },
     capabilities: { type: 'string' },
+    product: { type: 'string' },
+    'ocsp-responder': { type: 'boolean' },
     suite: { type: 'string' },
     tls: { type: 'string' },
     strictness: { type: 'string' },
@@ -120,13 +131,17 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const backend = enumFlag('backend', values.backend, ['both', 'node', 'wire'] as const, 'both');
   const requireCoverage = parseCoverage(values['require-coverage']);
   const gate = enumFlag('gate', values.gate, ['all', 'regressions'] as const, 'all');
-  const concurrency = Math.min(
-    intFlag('concurrency', values.concurrency, 4, 1, 256),
-    maxConcurrencyOf(spec) ?? Number.MAX_SAFE_INTEGER,
-  );
+  const concurrencyFlag = intFlag('concurrency', values.concurrency, 4, 1, 256);
   const timeoutMs = intFlag('timeout', values.timeout, 5000, 100, 600_000);
   const formats = parseFormats(values.format ?? 'console,json,junit,markdown,html');
-  const capabilities = (values.capabilities ?? 'crl')
+  const product = values.product === undefined ? undefined : checkProduct(values.product, '--product');
+  if (product && spec.kind !== 'external')
+    throw new HarnessError('MTLS_ERR_USAGE', '--product names the product behind a HOST:PORT target');
+  if (values['ocsp-responder'] && spec.kind !== 'external')
+    throw new HarnessError('MTLS_ERR_USAGE', '--ocsp-responder is for a HOST:PORT target (the harness runs its own)');
+  const known = product ? productCapabilities(product) : undefined;
+  const concurrency = Math.min(concurrencyFlag, maxConcurrencyOf(spec, product) ?? Number.MAX_SAFE_INTEGER);
+  const capabilities = (values.capabilities ?? known?.features.join(',') ?? 'crl')
     .split(',')
     .map((c) => c.trim())
     .filter(Boolean);
@@ -149,7 +164,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const baseline = values.baseline ? loadBaseline(values.baseline) : undefined;
   const serverTrustPem = values['server-ca'] ? readServerCa(values['server-ca']) : undefined;
   // NOTE: a container runs the same server as the process form, so it shares its expectation file.
-  const deviations = loadExpectations(spec.kind === 'container' ? spec.name : targetName(spec), values.expectations);
+  const deviations = loadExpectations(
+    product ? (product === 'node' ? 'builtin' : product) : spec.kind === 'container' ? spec.name : targetName(spec),
+    values.expectations,
+  );
 
   const scenarios = selectScenarios(catalogue(), policies, values.suite);
   if (values.suite && !scenarios.some((s) => !s.sanity)) {
@@ -163,12 +181,16 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const fx = opened.fx;
   const color = !values['no-color'] && process.stdout.isTTY === true;
   let targets: Awaited<ReturnType<typeof startTargets>>;
+  let responder: OcspResponder | undefined;
   try {
+    if (values['ocsp-responder']) responder = await startResponderAtManifestUrl(fx);
     targets = await startTargets(spec, fx, policies, {
       capabilities: capabilities as Feature[],
+      ...(known ? { unchecked: known.unchecked.filter((f) => !capabilities.includes(f)) } : {}),
       ...(values.servername ? { servername: values.servername } : {}),
     });
   } catch (err) {
+    await responder?.close();
     opened[Symbol.dispose]();
     throw err;
   }
@@ -203,6 +225,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     });
   } finally {
     await Promise.all(Object.values(targets).map((t) => t!.stop()));
+    await responder?.close();
     opened[Symbol.dispose]();
   }
   if (run.error) {
@@ -256,6 +279,22 @@ export function exitStatus(run: RunResult, gate: 'all' | 'regressions'): number 
     return EXIT.ERROR;
   }
   return EXIT.OK;
+}
+
+/**
+ * Starts the fixtures' OCSP responder where the certificates say it is (their AIA URL): a server under test that checks
+ * OCSP asks there. The URL must be a loopback address the harness can bind.
+ */
+async function startResponderAtManifestUrl(fx: FixtureSet): Promise<OcspResponder> {
+  const url = new URL(fx.manifest.ocsp.url);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `--ocsp-responder: the certificates name ${url.href}, not a loopback address the harness can serve`,
+    );
+  }
+  return startOcspResponder(fx, { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(url.port || 80) });
 }
 
 /** Parses --require-coverage: `all` or a list of catalogue topics. */
