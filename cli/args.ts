@@ -48,3 +48,32 @@ export function enumFlag<T extends string>(
   }
   return value as T;
 }
+
+/** The output flags every reporting command shares: `--color`, `--no-color`, `--quiet`, `--verbose`. */
+export const OUTPUT_FLAGS = {
+  color: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+} as const;
+
+/**
+ * Whether to colour the terminal output: `--color always|never|auto` (auto: standard output is a terminal and
+ * `NO_COLOR` is not set to a non-empty value, per no-color.org); `--no-color` is `--color never`.
+ */
+export function colorFlag(values: { color?: string | undefined; 'no-color'?: boolean | undefined }): boolean {
+  const mode = enumFlag('color', values.color, ['auto', 'always', 'never'] as const, 'auto');
+  if (values['no-color'] || mode === 'never') return false;
+  if (mode === 'always') return true;
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
+
+/** `--quiet` and `--verbose` exclude each other. */
+export function verbosityFlag(values: { quiet?: boolean | undefined; verbose?: boolean | undefined }): {
+  quiet: boolean;
+  verbose: boolean;
+} {
+  if (values.quiet && values.verbose)
+    throw new HarnessError('MTLS_ERR_USAGE', '--quiet and --verbose exclude each other');
+  return { quiet: values.quiet === true, verbose: values.verbose === true };
+}

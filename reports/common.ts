@@ -212,7 +212,9 @@ export function summaryText(summary: Readonly<Record<Verdict, number>>): string 
 /** The target as one line: `nginx 1.25.3 at 127.0.0.1:8443 (raw probe)`. */
 export function targetText(run: RunResult): string {
   const version = run.target.version ? ` ${run.target.version}` : '';
-  return `${run.target.name}${version} at ${run.target.endpoint} (${run.target.probe} probe)`;
+  // NOTE: a HOST:PORT target is named by its endpoint: say it once.
+  const where = run.target.endpoint === run.target.name ? '' : ` at ${run.target.endpoint}`;
+  return `${run.target.name}${version}${where} (${run.target.probe} probe)`;
 }
 
 /** Human wording of a baseline change. */

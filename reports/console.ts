@@ -66,10 +66,12 @@ export function formatProgressLine(result: ScenarioResult, opts: FormatterOption
 }
 
 /**
- * The terminal report: a header, a table of scenarios × TLS versions (`pass (alert certificate_expired)`,
- * `fail (accepted)`, `skip`), every failing result with its reason, the totals, and a final line reading
- * `CONFORMANT`, `NOT CONFORMANT: …` or `ERROR <code>: <message>`. ANSI colour only when `opts.color` is true.
- * Text from the target has its control characters made visible, so it cannot drive the terminal.
+ * The terminal report, for people: a header, every failing result with its reason, the warnings, the results the
+ * clients disagreed on, what was not verified and why (with how to enable it), the totals, and a final line reading
+ * `CONFORMANT`, `NOT CONFORMANT: …` or `ERROR <code>: <message>` — an all-pass run fits on one screen. With
+ * `opts.verbose`, also the table of every scenario × TLS version (`pass (alert certificate_expired)`,
+ * `fail (accepted)`, `skip`). ANSI colour only when `opts.color` is true. Text from the target has its control
+ * characters made visible, so it cannot drive the terminal.
  */
 export function formatConsole(run: RunResult, opts: FormatterOptions = {}): string {
   const color = opts.color === true;
@@ -92,10 +94,10 @@ export function formatConsole(run: RunResult, opts: FormatterOptions = {}): stri
   }
   lines.push('');
 
-  // Summary table: one row per scenario, one column per TLS version.
+  // Summary table (--verbose): one row per scenario, one column per TLS version.
   const tlsVersions = tlsVersionsOf(run.results);
   const showPolicy = policiesOf(run.results).length > 1;
-  const rows = scenarioRows(run.results);
+  const rows = opts.verbose ? scenarioRows(run.results) : [];
   if (rows.length > 0) {
     const header = ['Scenario', ...(showPolicy ? ['Policy'] : []), ...tlsVersions.map(tlsLabel)];
     const body = rows.map((row) => ({
@@ -138,7 +140,7 @@ export function formatConsole(run: RunResult, opts: FormatterOptions = {}): stri
       );
     }
     lines.push('');
-  } else {
+  } else if (run.results.length === 0) {
     lines.push('No scenario results.', '');
   }
 
@@ -186,8 +188,19 @@ export function formatConsole(run: RunResult, opts: FormatterOptions = {}): stri
   }
 
   lines.push(`${run.summary.total} results: ${summaryText(run.summary)} in ${formatDuration(run.duration)}`);
+  lines.push(runStatusLine(run, opts));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * The final line of the console report, alone: `CONFORMANT (…)`, `NOT CONFORMANT: …` or `ERROR <code>: <message>`
+ * (what `--quiet` prints).
+ */
+export function runStatusLine(run: RunResult, opts: FormatterOptions = {}): string {
+  const color = opts.color === true;
   const status = runStatus(run);
   const paintStatus = color ? PAINT_STATUS[status] : plain;
+  const lines: string[] = [];
   const unverified = notVerifiedHeadline(run);
   const tail = [run.summary.warnings > 0 ? `${run.summary.warnings} warning(s)` : '', unverified].filter(Boolean);
   const suffix = tail.length > 0 ? ` (${tail.join('; ')})` : '';
@@ -205,5 +218,5 @@ export function formatConsole(run: RunResult, opts: FormatterOptions = {}): stri
   } else {
     lines.push(paintStatus(`${STATUS_LABEL[status]}${suffix}`));
   }
-  return lines.join('\n') + '\n';
+  return lines.join('');
 }

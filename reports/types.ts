@@ -7,6 +7,8 @@ export type ReportFormat = 'console' | 'json' | 'junit' | 'markdown' | 'html';
 export interface FormatterOptions {
   /** Emit ANSI colour escapes (console only). Default false. */
   readonly color?: boolean;
+  /** Console: also the full table of every scenario × TLS version (default: only what needs reading). */
+  readonly verbose?: boolean;
 }
 
 /**

@@ -8,7 +8,7 @@ import { TLS_VERSIONS, type Feature, type ServerPolicy, type TlsVersion } from '
 import { compareWithBaseline, loadBaseline } from '../../engine/baseline.js';
 import { runSuite } from '../../engine/run-suite.js';
 import { selectScenarios } from '../../engine/select.js';
-import { formatConsole, formatProgressLine } from '../../reports/console.js';
+import { formatConsole, formatProgressLine, runStatusLine } from '../../reports/console.js';
 import { parseFormats, writeReports } from '../../reports/index.js';
 import { catalogue, CATALOGUE_VERSION, TOPICS } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
@@ -24,7 +24,7 @@ import {
   startTargets,
   targetName,
 } from '../../targets/registry.js';
-import { enumFlag, intFlag, parseFlags } from '../args.js';
+import { colorFlag, enumFlag, intFlag, OUTPUT_FLAGS, parseFlags, verbosityFlag } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Usage of `mtls-harness run`. */
@@ -69,7 +69,9 @@ Flags:
   --format LIST                console,json,junit,markdown,html (default all)
   --baseline FILE              earlier results.json: mark new failures and fixes
   --gate all|regressions       exit 1 on any failure (default) or only on new failures against --baseline
-  --quiet                      no progress lines
+  --quiet                      nothing but the verdict and errors
+  --verbose                    every result as it comes, and the full table in the console report
+  --color auto|always|never    ANSI colour (default auto: a terminal, and NO_COLOR unset)
 
 Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error.`;
 
@@ -105,8 +107,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     gate: { type: 'string' },
     strict: { type: 'boolean' },
     'require-coverage': { type: 'string' },
-    quiet: { type: 'boolean' },
-    'no-color': { type: 'boolean' },
+    ...OUTPUT_FLAGS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -134,6 +135,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const concurrencyFlag = intFlag('concurrency', values.concurrency, 4, 1, 256);
   const timeoutMs = intFlag('timeout', values.timeout, 5000, 100, 600_000);
   const formats = parseFormats(values.format ?? 'console,json,junit,markdown,html');
+  const verbosity = verbosityFlag(values);
   const product = values.product === undefined ? undefined : checkProduct(values.product, '--product');
   if (product && spec.kind !== 'external')
     throw new HarnessError('MTLS_ERR_USAGE', '--product names the product behind a HOST:PORT target');
@@ -179,7 +181,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
   const opened = await openFixtures(values.fixtures);
   const fx = opened.fx;
-  const color = !values['no-color'] && process.stdout.isTTY === true;
+  const color = colorFlag(values);
   let targets: Awaited<ReturnType<typeof startTargets>>;
   let responder: OcspResponder | undefined;
   try {
@@ -221,7 +223,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       ...(probe ? { probe } : {}),
       ...(values.servername ? { servername: values.servername } : {}),
       ...(serverTrustPem ? { serverTrustPem } : {}),
-      ...(values.quiet ? {} : { onResult: (r) => console.log(formatProgressLine(r, { color })) }),
+      // By default only the problems are printed as they come; --verbose prints every result.
+      ...(values.quiet
+        ? {}
+        : {
+            onResult: (r) => {
+              if (verbosity.verbose || ['fail', 'error', 'xpass'].includes(r.verdict))
+                console.log(formatProgressLine(r, { color }));
+            },
+          }),
     });
   } finally {
     await Promise.all(Object.values(targets).map((t) => t!.stop()));
@@ -238,7 +248,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
   const out = values.out ?? 'mtls-report';
   const written = await writeReports(run, out, formats);
-  if (formats.includes('console')) console.log(formatConsole(run, { color }));
+  if (formats.includes('console') && !verbosity.quiet)
+    console.log(formatConsole(run, { color, verbose: verbosity.verbose }));
+  else if (formats.includes('console')) console.log(runStatusLine(run));
   if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
   return exitStatus(run, gate);
 }

@@ -14,7 +14,23 @@ function tableRow(text: string, id: string): string[] {
 
 describe('formatConsole', () => {
   const run = sampleRun();
-  const text = formatConsole(run);
+  const text = formatConsole(run, { verbose: true });
+  const compact = formatConsole(run);
+
+  it('by default shows what needs reading, not the table of every result', () => {
+    expect(compact).not.toMatch(/^Scenario +Policy/m);
+    expect(compact).toContain('Failures (3)');
+    expect(compact).toMatch(/Not verified\n {2}crl not verified: 2 result\(s\) skipped — target lacks/);
+    expect(compact.split('\n').length).toBeLessThan(text.split('\n').length);
+    expect(lastLine(compact)).toBe(lastLine(text));
+  });
+
+  it('names a HOST:PORT target once', () => {
+    const ext = sampleRun({
+      target: { name: '10.0.0.5:8443', endpoint: '10.0.0.5:8443', probe: 'http' },
+    });
+    expect(formatConsole(ext)).toContain('target      10.0.0.5:8443 (http probe)');
+  });
 
   it('ends with the NOT CONFORMANT line naming the problems', () => {
     expect(lastLine(text)).toBe('NOT CONFORMANT: 2 gating failure(s), 1 error(s) (not verified: crl)');
@@ -93,7 +109,7 @@ describe('formatConsole', () => {
 
   it('uses ANSI colour only when asked', () => {
     expect(text).not.toMatch(ANSI);
-    const colored = formatConsole(run, { color: true });
+    const colored = formatConsole(run, { color: true, verbose: true });
     expect(colored).toMatch(ANSI);
     expect(colored).toContain('\u001b[1;31mNOT CONFORMANT');
     // Without the escapes, the coloured report is the plain one.
@@ -108,8 +124,10 @@ describe('formatConsole', () => {
   });
 
   it('omits the policy column when one policy ran', () => {
-    const both = formatConsole(conformantRun());
-    const single = formatConsole(sampleRun({ results: SAMPLE_RESULTS.filter((r) => r.policy === 'require') }));
+    const both = formatConsole(conformantRun(), { verbose: true });
+    const single = formatConsole(sampleRun({ results: SAMPLE_RESULTS.filter((r) => r.policy === 'require') }), {
+      verbose: true,
+    });
     expect(both).toContain('Policy');
     expect(single).not.toContain('Policy');
   });
