@@ -1,7 +1,7 @@
-import type { ScenarioResult } from './result.js';
+import type { Gate, ScenarioResult } from './result.js';
 
 /**
- * Whether a result makes the run non-conformant: a `security` failure always, a `protocol` failure only under
+ * Whether a result fails on its own severity: a `security` failure always, a `protocol` failure only under
  * `--strict` (otherwise it is a warning), and an unexpected pass of a known deviation always (the expectations file
  * no longer describes the server).
  */
@@ -11,7 +11,16 @@ export function isGating(result: Pick<ScenarioResult, 'verdict' | 'severity'>, s
   return false;
 }
 
-/** A `protocol` failure the gate lets through: reported as a warning. */
-export function isWarning(result: Pick<ScenarioResult, 'verdict' | 'severity'>, strict: boolean): boolean {
-  return result.verdict === 'fail' && !isGating(result, strict);
+/**
+ * Whether a result makes the run non-conformant under the run's gate: {@link isGating}, and under
+ * `--gate regressions` only when it is new since the baseline (a failure the baseline already had is accepted).
+ */
+export function gates(result: Pick<ScenarioResult, 'verdict' | 'severity' | 'change'>, gate: Gate): boolean {
+  if (!isGating(result, gate.strict)) return false;
+  return gate.mode !== 'regressions' || result.change === 'new-failure' || result.change === 'new';
+}
+
+/** A failure the gate lets through (protocol severity, or already failing in the baseline): reported as a warning. */
+export function isWarning(result: Pick<ScenarioResult, 'verdict' | 'severity' | 'change'>, gate: Gate): boolean {
+  return (result.verdict === 'fail' || result.verdict === 'xpass') && !gates(result, gate);
 }

@@ -196,6 +196,8 @@ export interface Coverage {
 export interface Gate {
   /** `--strict`: protocol failures fail the gate too. */
   readonly strict: boolean;
+  /** `--gate`: `all` failures count, or only `regressions` (new since the baseline). */
+  readonly mode: 'all' | 'regressions';
 }
 
 /** A whole conformance run: the results.json contract. */

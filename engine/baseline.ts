@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { HarnessError } from '../core/errors.js';
 import type { RunResult, ScenarioResult } from '../core/result.js';
-import { isGating } from '../core/gate.js';
+import { gates, isGating } from '../core/gate.js';
 
 /** Whether a result counts against the gate: a gating failure (see isGating) or an error. */
 function bad(r: Pick<ScenarioResult, 'verdict' | 'severity'>, strict: boolean): boolean {
@@ -46,4 +46,24 @@ export function compareWithBaseline(run: RunResult, baseline: RunResult, file: s
     return { ...r, change };
   });
   return { ...run, results, baseline: { file, newFailures, fixed } };
+}
+
+/**
+ * Applies the gate mode to a run: under `regressions` only failures new since the baseline gate, and the summary's
+ * `gating` / `warnings` counts and `conformant` follow, so every report agrees with the exit status.
+ */
+export function applyGate(run: RunResult, mode: 'all' | 'regressions'): RunResult {
+  const gate = { ...run.gate, mode };
+  let gating = 0;
+  let warnings = 0;
+  for (const r of run.results) {
+    if (gates(r, gate)) gating++;
+    else if (r.verdict === 'fail' || r.verdict === 'xpass') warnings++;
+  }
+  const conformant =
+    !run.error &&
+    gating === 0 &&
+    (mode === 'regressions' || run.summary.error === 0) &&
+    run.coverage.missing.length === 0;
+  return { ...run, gate, summary: { ...run.summary, gating, warnings }, conformant };
 }

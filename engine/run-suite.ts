@@ -416,7 +416,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     results,
     controls: controlResults,
     coverage,
-    gate: { strict },
+    gate: { strict, mode: 'all' },
     summary: { ...summary, total: results.length, gating, warnings },
     conformant: !runError && gating === 0 && summary.error === 0 && coverage.missing.length === 0,
     ...(runError ? { error: runError } : {}),

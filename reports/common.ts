@@ -1,4 +1,4 @@
-import { isGating, isWarning } from '../core/gate.js';
+import { gates, isWarning } from '../core/gate.js';
 import type { ClientObservation, Observation, RunResult, ScenarioResult, Verdict } from '../core/result.js';
 import { SERVER_POLICIES, TLS_VERSIONS, type ServerPolicy, type TlsVersion } from '../core/scenario.js';
 
@@ -10,12 +10,12 @@ export const VERDICT_ORDER: readonly Verdict[] = ['pass', 'fail', 'xpass', 'erro
  * --strict, an unexpected pass) or an error.
  */
 export function isProblem(result: ScenarioResult, run: RunResult): boolean {
-  return result.verdict === 'error' || isGating(result, run.gate.strict);
+  return result.verdict === 'error' || gates(result, run.gate);
 }
 
 /** The results that fail but do not gate: protocol-severity failures, shown as warnings. */
 export function warningsOf(run: RunResult): ScenarioResult[] {
-  return run.results.filter((r) => isWarning(r, run.gate.strict));
+  return run.results.filter((r) => isWarning(r, run.gate));
 }
 
 /** The results whose clients saw different decisions. */

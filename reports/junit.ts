@@ -1,4 +1,4 @@
-import { isGating } from '../core/gate.js';
+import { gates } from '../core/gate.js';
 import type { RunResult, ScenarioResult } from '../core/result.js';
 import type { ServerPolicy } from '../core/scenario.js';
 import {
@@ -68,7 +68,7 @@ function details(result: ScenarioResult): string {
 }
 
 /** One `<testcase>` and its child, and the counts it contributes. */
-function testcase(result: ScenarioResult, counts: Counts, strict: boolean): string {
+function testcase(result: ScenarioResult, counts: Counts, gate: RunResult['gate']): string {
   counts.tests += 1;
   counts.time += result.duration;
   const open = `    <testcase${attrs({
@@ -81,13 +81,20 @@ function testcase(result: ScenarioResult, counts: Counts, strict: boolean): stri
     case 'pass':
       return `${open}/>`;
     case 'fail':
-      if (!isGating(result, strict)) {
-        // A protocol-severity failure the gate lets through: the test passes, and its output says why it is a warning.
-        return `${open}>\n      <system-out>${xmlText(`WARNING (protocol severity, not gating without --strict): ${expectedVsObserved}: ${result.reason}\n${details(result)}`)}</system-out>\n    </testcase>`;
+      if (!gates(result, gate)) {
+        // A failure the gate lets through passes, and its output says why it is a warning.
+        const why =
+          gate.mode === 'regressions' && result.change === 'unchanged'
+            ? 'already failing in the baseline, accepted by --gate regressions'
+            : 'protocol severity, not gating without --strict';
+        return `${open}>\n      <system-out>${xmlText(`WARNING (${why}): ${expectedVsObserved}: ${result.reason}\n${details(result)}`)}</system-out>\n    </testcase>`;
       }
       counts.failures += 1;
       return `${open}>\n      <failure${attrs({ message: `${expectedVsObserved}: ${result.reason}`, type: 'fail' })}>${xmlText(details(result))}</failure>\n    </testcase>`;
     case 'xpass':
+      if (!gates(result, gate)) {
+        return `${open}>\n      <system-out>${xmlText(`WARNING (already an unexpected pass in the baseline, accepted by --gate regressions): ${result.reason}\n${details(result)}`)}</system-out>\n    </testcase>`;
+      }
       counts.failures += 1;
       return `${open}>\n      <failure${attrs({ message: `unexpected pass of a known deviation: ${result.reason}`, type: 'xpass' })}>${xmlText(details(result))}</failure>\n    </testcase>`;
     case 'error':
@@ -141,7 +148,7 @@ export function formatJunit(run: RunResult): string {
 
   for (const group of groups) {
     const counts: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 };
-    const cases = group.results.map((r) => testcase(r, counts, run.gate.strict));
+    const cases = group.results.map((r) => testcase(r, counts, run.gate));
     suites.push(
       `  <testsuite${attrs({
         name: `${run.tool.name} ${run.target.name} (${group.policy ?? run.policy})`,

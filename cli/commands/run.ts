@@ -1,15 +1,16 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { openFixtures } from '../fixtures-source.js';
 import { HarnessError, type ErrorCode } from '../../core/errors.js';
-import { isGating } from '../../core/gate.js';
+import { gates } from '../../core/gate.js';
 import type { RunResult, Strictness } from '../../core/result.js';
 import { TLS_VERSIONS, type Feature, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
-import { compareWithBaseline, loadBaseline } from '../../engine/baseline.js';
+import { applyGate, compareWithBaseline, loadBaseline } from '../../engine/baseline.js';
 import { runSuite } from '../../engine/run-suite.js';
 import { selectScenarios } from '../../engine/select.js';
 import { formatConsole, formatProgressLine, runStatusLine } from '../../reports/console.js';
 import { parseFormats, writeReports } from '../../reports/index.js';
+import { formatMarkdown } from '../../reports/markdown.js';
 import { catalogue, CATALOGUE_VERSION, TOPICS } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
 import type { FixtureSet } from '../../core/manifest.js';
@@ -245,9 +246,21 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     run = { ...run, error: { code, message: run.error.message } };
   }
   if (baseline && values.baseline) run = compareWithBaseline(run, baseline, values.baseline);
+  if (gate === 'regressions') run = applyGate(run, 'regressions');
 
   const out = values.out ?? 'mtls-report';
   const written = await writeReports(run, out, formats);
+  // NOTE: on GitHub Actions the Markdown summary goes on the job's page by itself.
+  const stepSummary = process.env.GITHUB_STEP_SUMMARY;
+  if (stepSummary) {
+    try {
+      appendFileSync(stepSummary, formatMarkdown(run));
+    } catch (cause) {
+      throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot append to $GITHUB_STEP_SUMMARY '${stepSummary}'`, {
+        cause,
+      });
+    }
+  }
   if (formats.includes('console') && !verbosity.quiet)
     console.log(formatConsole(run, { color, verbose: verbosity.verbose }));
   else if (formats.includes('console')) console.log(runStatusLine(run));
@@ -260,8 +273,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
  * an application-data round trip), so it outranks errors: 1. Otherwise a run error or an unjudged result: 2.
  */
 export function exitStatus(run: RunResult, gate: 'all' | 'regressions'): number {
-  const failing =
-    gate === 'regressions' ? (run.baseline?.newFailures ?? 0) : run.summary.gating + run.coverage.missing.length;
+  const failing = run.summary.gating + run.coverage.missing.length;
   const problem = run.error
     ? `error ${run.error.code}: ${run.error.message}`
     : run.summary.error > 0
@@ -277,11 +289,7 @@ export function exitStatus(run: RunResult, gate: 'all' | 'regressions'): number 
           ]
             .filter(Boolean)
             .join(', ');
-    const named = run.results
-      .filter(
-        (r) => isGating(r, run.gate.strict) && (gate === 'all' || r.change === 'new-failure' || r.change === 'new'),
-      )
-      .map((r) => `${r.id} [TLS ${r.tls}]`);
+    const named = run.results.filter((r) => gates(r, run.gate)).map((r) => `${r.id} [TLS ${r.tls}]`);
     const list = named.length > 0 ? `: ${named.slice(0, 5).join(', ')}${named.length > 5 ? ', …' : ''}` : '';
     console.error(`mtls-harness: NOT CONFORMANT: ${what}${list}${problem ? `; also ${problem}` : ''}`);
     return EXIT.NON_CONFORMANT;

@@ -145,7 +145,7 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
   },
   gate: {
     pointer: ['properties', 'gate'],
-    shape: shape<RunResult['gate']>()(['strict'], ['strict']),
+    shape: shape<RunResult['gate']>()(['strict', 'mode'], ['strict', 'mode']),
   },
   Coverage: {
     pointer: ['$defs', 'coverage'],

@@ -208,7 +208,7 @@ export function sampleRun(overrides: Partial<RunResult> = {}): RunResult {
     results,
     controls: [],
     coverage: coverageOf(results, []),
-    gate: { strict: false },
+    gate: { strict: false, mode: 'all' },
     summary,
     conformant: summary.gating + summary.error === 0,
     ...overrides,

@@ -26,7 +26,7 @@ function warningRun(strict: boolean) {
   ];
   const summary = { ...summarise(results) };
   const gated = strict ? { ...summary, gating: 1, warnings: 0 } : summary;
-  return sampleRun({ results, summary: gated, gate: { strict }, conformant: !strict });
+  return sampleRun({ results, summary: gated, gate: { strict, mode: 'all' }, conformant: !strict });
 }
 
 describe('severity in the reports', () => {
@@ -63,5 +63,19 @@ describe('severity in the reports', () => {
     expect(formatConsole(run)).toMatch(/Not verified\n {2}crl not verified: 2 result\(s\) skipped — target lacks/);
     expect(formatMarkdown(run)).toMatch(/### Not verified/);
     expect(formatHtml(run)).toMatch(/<section id="coverage">/);
+  });
+});
+
+describe('the reports agree with --gate regressions', () => {
+  it('a failure the baseline already had is not a JUnit failure, a new one is; the console agrees', async () => {
+    const { baselineRun } = await import('./sample.js');
+    const { applyGate } = await import('../../../engine/baseline.js');
+    const run = applyGate(baselineRun(), 'regressions');
+    // The sample: one new failure (expired-leaf TLS 1.3), the xpass unchanged since the baseline.
+    expect(run.summary.gating).toBe(1);
+    const xml = formatJunit(run);
+    expect(xml.match(/<failure /g)?.length).toBe(1);
+    expect(xml).toMatch(/WARNING \(already an unexpected pass in the baseline, accepted by --gate regressions\)/);
+    expect(formatConsole(run).trimEnd().split('\n').at(-1)).toMatch(/^NOT CONFORMANT: 1 gating failure\(s\)/);
   });
 });
