@@ -40,6 +40,18 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {
+    if (name === 'help' && rest.length > 0) {
+      // `help CMD` is `CMD --help`.
+      const command = COMMANDS[rest[0]!];
+      if (!command)
+        throw new HarnessError(
+          'MTLS_ERR_USAGE',
+          `help: unknown command '${rest[0]}' (commands: ${Object.keys(COMMANDS).join(', ')})`,
+        );
+      return await (
+        await command()
+      )(['--help']);
+    }
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       console.log(USAGE);
       return name === undefined ? EXIT.ERROR : EXIT.OK;

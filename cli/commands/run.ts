@@ -123,6 +123,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     ['require', 'optional', 'none', 'both'] as const,
     spec.kind === 'external' ? 'require' : 'both',
   );
+  if (policyFlag === 'both' && spec.kind === 'external') {
+    // NOTE: a server at HOST:PORT serves one policy; `both` would run optional-policy scenarios against it too.
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      '--policy both needs a target the harness starts (one per policy); a HOST:PORT server serves one: name it (require, optional or none)',
+    );
+  }
   const policies: ServerPolicy[] = policyFlag === 'both' ? ['require', 'optional'] : [policyFlag];
   checkPolicies(spec, policies);
   const tlsFlag = enumFlag('tls', values.tls, ['1.2', '1.3', 'both'] as const, 'both');
@@ -200,9 +207,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   let run: RunResult;
   try {
     if (!values.quiet) {
-      const where = Object.values(targets).map(
-        (t) => `${t!.name} ${t!.endpoint.host}:${t!.endpoint.port} (${t!.policy})`,
-      );
+      const where = Object.values(targets).map((t) => {
+        const endpoint = `${t!.endpoint.host}:${t!.endpoint.port}`;
+        return `${t!.name === endpoint ? endpoint : `${t!.name} ${endpoint}`} (${t!.policy})`;
+      });
       console.log(
         `mtls-harness: ${scenarios.length} scenarios × TLS ${versions.join(', ')} against ${where.join(', ')}`,
       );

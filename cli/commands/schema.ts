@@ -8,8 +8,22 @@ import { catalogueJson } from './list.js';
 
 const SCHEMAS = ['manifest', 'results', 'load-results', 'catalogue'] as const;
 
+/** Usage of `mtls-harness schema`. */
+export const SCHEMA_USAGE = `Print a committed JSON Schema (or the catalogue as JSON), for other tools to validate our files.
+
+  mtls-harness schema results > results.schema.json       the results.json of run
+  mtls-harness schema load-results                         the results.json of load and merge
+  mtls-harness schema manifest                             the fixtures' manifest.json
+  mtls-harness schema catalogue                            every scenario, as data
+
+Exit status: 0, or 2 for an unknown schema name.`;
+
 /** `mtls-harness schema manifest|results|load-results|catalogue`: prints a committed JSON Schema, or the catalogue JSON. */
 export async function schemaCommand(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(SCHEMA_USAGE);
+    return EXIT.OK;
+  }
   const [name, ...rest] = argv;
   parseFlags('schema', rest, {});
   if (!name || !(SCHEMAS as readonly string[]).includes(name)) {

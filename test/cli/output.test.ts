@@ -1,0 +1,140 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/**
+ * Golden cases for the output people read: every command's help, `help CMD`, the compact console of an all-pass run,
+ * colour only when asked (NO_COLOR honoured), and one line on stderr for exit 1 and 2.
+ */
+const COMMANDS = [
+  'run',
+  'matrix',
+  'targets',
+  'load',
+  'merge',
+  'fixtures',
+  'serve',
+  'ocsp',
+  'server-config',
+  'list',
+  'schema',
+] as const;
+const ANSI = /\u001b\[[\d;]*m/;
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  tmp = tempDir('mtls-output-');
+});
+afterAll(() => tmp[Symbol.dispose]());
+
+describe('help', () => {
+  it.each(COMMANDS)('%s --help exits 0 and starts with examples; help CMD prints the same', async (command) => {
+    const [own, viaHelp] = await Promise.all([runCli([command, '--help']), runCli(['help', command])]);
+    expect(own.status, own.stderr).toBe(0);
+    expect(own.stderr).toBe('');
+    // The first lines after the one-line summary are examples of the command itself.
+    const examples = own.stdout.split('\n').slice(1, 4).filter(Boolean);
+    expect(examples[0]).toMatch(new RegExp(`^ {2}mtls-harness ${command}\\b`));
+    expect(viaHelp.status).toBe(0);
+    expect(viaHelp.stdout).toBe(own.stdout);
+  });
+
+  it('help with an unknown command is a usage error', async () => {
+    const r = await runCli(['help', 'nope']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^mtls-harness: error MTLS_ERR_USAGE: help: unknown command 'nope'/);
+  });
+});
+
+describe('the console of a run', () => {
+  it('an all-pass run fits on one screen: no per-result lines, no table, the verdict last', async () => {
+    const r = await runCli(['run', '--format', 'console', '--out', path.join(tmp.path, 'compact')]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeLessThan(30);
+    expect(r.stdout).not.toMatch(/^ {2}pass /m);
+    expect(r.stdout).not.toMatch(/^Scenario +Policy/m);
+    expect(lines.at(-1)).toMatch(/^CONFORMANT \(not verified: validity \(partly\)\)$/);
+    expect(r.stdout).toMatch(
+      /^Not verified\n {2}validity partly verified: 4 of \d+ result\(s\) skipped — needs the server clock pinned/m,
+    );
+    expect(r.stderr).toBe('');
+  });
+
+  it('--verbose adds every result as it comes and the full table', async () => {
+    const r = await runCli([
+      'run',
+      '--suite',
+      'trust::*',
+      '--verbose',
+      '--format',
+      'console',
+      '--out',
+      path.join(tmp.path, 'verbose'),
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}pass +require::trust::unknown-ca \[TLS 1\.2\]/m);
+    expect(r.stdout).toMatch(/^Scenario +Policy +TLS 1\.2 +TLS 1\.3$/m);
+  });
+
+  it('--quiet prints the verdict line alone', async () => {
+    const r = await runCli(['run', '--suite', 'trust::*', '--quiet', '--format', 'console', '--out', tmp.path + '/q']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('CONFORMANT');
+  });
+
+  it('colour only when asked: --color always colours, NO_COLOR and --color never do not', async () => {
+    const base = ['run', '--suite', 'trust::*', '--format', 'console'];
+    const always = await runCli([...base, '--color', 'always', '--out', path.join(tmp.path, 'c1')], {
+      env: { NO_COLOR: '' },
+    });
+    expect(always.stdout).toMatch(ANSI);
+    const noColor = await runCli([...base, '--out', path.join(tmp.path, 'c2')], { env: { NO_COLOR: '1' } });
+    expect(noColor.stdout).not.toMatch(ANSI);
+    const never = await runCli([...base, '--color', 'never', '--out', path.join(tmp.path, 'c3')]);
+    expect(never.stdout).not.toMatch(ANSI);
+    const bad = await runCli([...base, '--color', 'sometimes', '--out', path.join(tmp.path, 'c4')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^mtls-harness: error MTLS_ERR_USAGE: bad --color 'sometimes'/);
+  });
+});
+
+describe('stderr carries one verdict line for exit 1 and 2', () => {
+  it('exit 1: NOT CONFORMANT, naming what failed', async () => {
+    // An expectations file that marks a passing scenario as a known bug makes it an xpass, which gates.
+    const { writeFileSync } = await import('node:fs');
+    const exp = path.join(tmp.path, 'xfail.json');
+    writeFileSync(
+      exp,
+      JSON.stringify({
+        target: 'builtin',
+        deviations: [{ pattern: 'require::trust::unknown-ca', status: 'xfail', reason: 'pretend it is a known bug' }],
+      }),
+    );
+    const r = await runCli([
+      'run',
+      '--suite',
+      'trust::*',
+      '--expectations',
+      exp,
+      '--format',
+      'console',
+      '--out',
+      path.join(tmp.path, 'exit1'),
+    ]);
+    expect(r.status).toBe(1);
+    const err = r.stderr.trimEnd().split('\n');
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(
+      /^mtls-harness: NOT CONFORMANT: 2 gating failure\(s\): require::trust::unknown-ca \[TLS 1\.2\], require::trust::unknown-ca \[TLS 1\.3\]$/,
+    );
+  });
+
+  it('exit 2: one error line with its code', async () => {
+    const r = await runCli(['run', '--target', '127.0.0.1:1', '--fixtures', path.join(tmp.path, 'nope')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^mtls-harness: error MTLS_ERR_\w+: /);
+  });
+});
