@@ -24,6 +24,13 @@ import { clientContext, probeNode } from './probe-node.js';
 import { globMatcher } from './select.js';
 import { judge } from './verdict.js';
 
+/** How to enable a capability a HOST:PORT target was not declared with, for the skip reason. */
+const ENABLE_HINT: Partial<Record<Feature, string>> = {
+  crl: 'if the server checks CRLs, add crl to --capabilities',
+  ocsp: "if the server checks OCSP, add ocsp to --capabilities and serve the fixtures' responder with --ocsp-responder",
+  'identity-policy': "if the server enforces the manifest's identityAllowList, add identity-policy to --capabilities",
+};
+
 /** Features the harness itself provides (the wire client). */
 export const HARNESS_FEATURES: ReadonlySet<Feature> = new Set<Feature>(['wire-client', 'foreign-key-signing']);
 
@@ -283,11 +290,13 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
       );
     }
     if (missing.length) {
-      return skip(
-        'capability',
-        `target '${target.name}' lacks ${missing.map((f) => `'${f}'`).join(', ')}` +
-          (target.declared ? ` (declare it with --capabilities if the server checks it)` : ''),
-      );
+      const how = target.declared
+        ? `: ${missing
+            .map((f) => ENABLE_HINT[f] ?? '')
+            .filter(Boolean)
+            .join('; ')}`
+        : '';
+      return skip('capability', `target '${target.name}' lacks ${missing.map((f) => `'${f}'`).join(', ')}${how}`);
     }
     if (scenario.fixture && !fx.manifest.fixtures.some((f) => f.id === scenario.fixture)) {
       return skip('fixture', `fixture '${scenario.fixture}' is not in the manifest (regenerate the fixtures)`);

@@ -131,34 +131,90 @@ function niceCeil(value: number): number {
 }
 
 /** Horizontal bars: handshake duration of every result that ran, coloured by verdict, with a millisecond axis. */
+/** `require::handshake::cv-bitflip · TLS 1.3`, the id shortened from the left so the TLS version always shows. */
+function resultLabel(r: ScenarioResult, maxChars: number): string {
+  const tail = ` · ${tlsLabel(r.tls)}`;
+  const room = maxChars - tail.length;
+  return (r.id.length > room ? `…${r.id.slice(r.id.length - room + 1)}` : r.id) + tail;
+}
+
+/**
+ * Handshake durations in a form that stays readable at any number of results: a histogram of every result that ran
+ * (how many took how long), then the ten slowest, labelled with their TLS version.
+ */
 function durationChart(results: readonly ScenarioResult[]): string {
   const ran = results.filter((r) => r.observed.outcome !== 'not-run');
   if (ran.length === 0) return '<p class="muted">No scenario ran, so there are no durations to plot.</p>';
-  const labels = ran.map((r) => `${r.id} · ${r.tls}`);
-  const maxChars = 56;
-  const shown = labels.map((l) => (l.length > maxChars ? `${l.slice(0, maxChars - 1)}…` : l));
-  const left = Math.min(maxChars, Math.max(...shown.map((l) => l.length))) * 6.7 + 16;
-  const plotW = 420;
-  const right = 70;
-  const width = Math.ceil(left + plotW + right);
-  const rowH = 18;
-  const top = 24;
-  const height = top + ran.length * rowH + 8;
+  return `${durationHistogram(ran)}${slowest(ran)}`;
+}
+
+function durationHistogram(ran: readonly ScenarioResult[]): string {
   const max = niceCeil(Math.max(...ran.map((r) => r.duration)));
+  const bins = 12;
+  const counts = new Array<number>(bins).fill(0);
+  for (const r of ran) counts[Math.min(bins - 1, Math.floor((Math.max(0, r.duration) / max) * bins))]! += 1;
+  const top = Math.max(...counts);
+  const left = 44;
+  const plotW = 560;
+  const plotH = 140;
+  const pad = 24;
+  const width = left + plotW + 16;
+  const height = pad + plotH + 34;
+  const binW = plotW / bins;
+  const parts: string[] = [];
+  for (let t = 0; t <= 4; t++) {
+    const y = pad + plotH - (plotH * t) / 4;
+    parts.push(`<line x1="${left}" y1="${n(y)}" x2="${left + plotW}" y2="${n(y)}" class="grid"/>`);
+    parts.push(
+      `<text x="${left - 6}" y="${n(y)}" text-anchor="end" dominant-baseline="central" class="axis">${h(n((top * t) / 4))}</text>`,
+    );
+  }
+  counts.forEach((count, i) => {
+    const x = left + i * binW;
+    const bh = top === 0 ? 0 : (count / top) * plotH;
+    const from = (max * i) / bins;
+    const to = (max * (i + 1)) / bins;
+    parts.push(
+      `<rect x="${n(x + 2)}" y="${n(pad + plotH - bh)}" width="${n(binW - 4)}" height="${n(bh)}" rx="2" class="bar"><title>${h(
+        `${n(from)}–${n(to)} ms: ${count} result(s)`,
+      )}</title></rect>`,
+    );
+  });
+  for (let t = 0; t <= 4; t++) {
+    const x = left + (plotW * t) / 4;
+    parts.push(
+      `<text x="${n(x)}" y="${pad + plotH + 16}" text-anchor="middle" class="axis">${h(n((max * t) / 4))} ms</text>`,
+    );
+  }
+  return (
+    `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" ` +
+    `aria-label="Handshake duration distribution">${parts.join('')}</svg>`
+  );
+}
+
+function slowest(ran: readonly ScenarioResult[]): string {
+  const top = [...ran].sort((a, b) => b.duration - a.duration).slice(0, 10);
+  const maxChars = 60;
+  const left = maxChars * 6.7 + 16;
+  const plotW = 360;
+  const width = Math.ceil(left + plotW + 70);
+  const rowH = 18;
+  const head = 24;
+  const height = head + top.length * rowH + 8;
+  const max = niceCeil(Math.max(...top.map((r) => r.duration)));
   const parts: string[] = [];
   for (let t = 0; t <= 4; t++) {
     const x = left + (plotW * t) / 4;
-    parts.push(`<line x1="${n(x)}" y1="${top - 4}" x2="${n(x)}" y2="${height - 6}" class="grid"/>`);
-    parts.push(`<text x="${n(x)}" y="${top - 10}" text-anchor="middle" class="axis">${h(n((max * t) / 4))} ms</text>`);
+    parts.push(`<line x1="${n(x)}" y1="${head - 4}" x2="${n(x)}" y2="${height - 6}" class="grid"/>`);
+    parts.push(`<text x="${n(x)}" y="${head - 10}" text-anchor="middle" class="axis">${h(n((max * t) / 4))} ms</text>`);
   }
-  ran.forEach((r, i) => {
-    const y = top + i * rowH;
+  top.forEach((r, i) => {
+    const y = head + i * rowH;
     const w = Math.max(1, (Math.max(0, r.duration) / max) * plotW);
-    const label = shown[i] ?? '';
-    const full = labels[i] ?? '';
+    const full = `${r.id} · ${tlsLabel(r.tls)}`;
     parts.push(
       `<text x="${n(left - 8)}" y="${n(y + rowH / 2)}" text-anchor="end" dominant-baseline="central" class="label">${h(
-        label,
+        resultLabel(r, maxChars),
       )}<title>${h(full)}</title></text>`,
     );
     parts.push(
@@ -174,7 +230,7 @@ function durationChart(results: readonly ScenarioResult[]): string {
   });
   return (
     `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" ` +
-    `aria-label="Handshake duration per scenario">${parts.join('')}</svg>`
+    `aria-label="The ten slowest results">${parts.join('')}</svg>`
   );
 }
 
@@ -295,6 +351,7 @@ figure{margin:0;background:#fff;border:1px solid #d0d7de;border-radius:6px;paddi
 figcaption{font-weight:600;margin-bottom:8px}
 svg.chart{max-width:100%;height:auto;display:block}
 svg .axis,svg .legend{font-size:12px;fill:#1f2328}
+svg .bar{fill:#0969da}
 svg .seg{font-size:12px;font-weight:700;fill:#fff}
 svg .label{font:11px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;fill:#1f2328}
 svg .value{font-size:11px;fill:#59636e}
@@ -425,7 +482,7 @@ ${coverageSection(run)}
 <h2>Plots</h2>
 <div class="charts">
 <figure><figcaption>Verdicts per TLS version</figcaption>${verdictChart(run.results)}</figure>
-<figure><figcaption>Handshake duration per scenario (scenarios that ran)</figcaption>${durationChart(run.results)}</figure>
+<figure><figcaption>Handshake duration: every result that ran, and the ten slowest</figcaption>${durationChart(run.results)}</figure>
 </div>
 </section>
 <section id="all">

@@ -28,7 +28,7 @@ const COLOR = {
  */
 export function distributionSvg(points: readonly { percentile: number; ms: number }[], label: string): string {
   if (points.length === 0) return '<p class="muted">Nothing was recorded, so there is no distribution to plot.</p>';
-  const width = 680;
+  const width = 1040;
   const height = 300;
   const left = 64;
   const right = 36; // room for the last tick label (p99.999)
@@ -87,11 +87,19 @@ export function distributionSvg(points: readonly { percentile: number; ms: numbe
 
 /**
  * Throughput per second as stacked bars (full, resumed or requests) with refusals and errors on top. With
- * `decisions` (--scenario) refusals are decided probes: their latency is in the second's mean.
+ * `decisions` (--scenario) refusals are decided probes: their latency is in the second's mean. A last second the
+ * measured phase did not fill (`durationMs` not a whole number of seconds) is drawn pale and labelled partial, so its
+ * short bar does not read as a drop in throughput.
  */
-export function timelineSvg(timeline: readonly LoadTimelinePoint[], http: boolean, decisions = false): string {
+export function timelineSvg(
+  timeline: readonly LoadTimelinePoint[],
+  http: boolean,
+  decisions = false,
+  durationMs?: number,
+): string {
   if (timeline.length === 0) return '<p class="muted">The run lasted less than a second of measurements.</p>';
-  const width = 680;
+  const lastFill = durationMs === undefined ? 1 : Math.max(0, Math.min(1, durationMs / 1000 - (timeline.length - 1)));
+  const width = 1040;
   const height = 280;
   const left = 64;
   const right = 20;
@@ -124,15 +132,20 @@ export function timelineSvg(timeline: readonly LoadTimelinePoint[], http: boolea
     segs.push([p.errors, COLOR.errors, 'errors']);
     const count = (http ? p.requests : p.full + p.resumed) + (decisions ? p.rejected : 0);
     const mean = count > 0 ? p.latencySumUs / count / 1000 : 0;
-    const tip = `second ${p.second}: ${http ? `${p.requests} requests` : `${p.full} full, ${p.resumed} resumed`}, ${p.rejected} rejected, ${p.errors} errors, mean ${formatMs(mean)} ms`;
+    const partial = i === timeline.length - 1 && lastFill < 0.999;
+    const tip =
+      `second ${p.second}${partial ? ` (partial: ${(lastFill * 1000).toFixed(0)} ms of it measured)` : ''}: ` +
+      `${http ? `${p.requests} requests` : `${p.full} full, ${p.resumed} resumed`}, ${p.rejected} rejected, ${p.errors} errors, mean ${formatMs(mean)} ms`;
     for (const [v, color] of segs) {
       if (v <= 0) continue;
       const hgt = (v / max) * plotH;
       y -= hgt;
       parts.push(
-        `<rect x="${n(x + 1)}" y="${n(y)}" width="${n(Math.max(1, barW - 2))}" height="${n(hgt)}" fill="${color}"><title>${h(tip)}</title></rect>`,
+        `<rect x="${n(x + 1)}" y="${n(y)}" width="${n(Math.max(1, barW - 2))}" height="${n(hgt)}" fill="${color}"${partial ? ' class="partial"' : ''}><title>${h(tip)}</title></rect>`,
       );
     }
+    if (partial)
+      parts.push(`<text x="${n(x + barW / 2)}" y="${top + 10}" text-anchor="middle" class="axis">partial</text>`);
     if (i % every === 0)
       parts.push(
         `<text x="${n(x + barW / 2)}" y="${top + plotH + 16}" text-anchor="middle" class="axis">${p.second}</text>`,
@@ -186,7 +199,8 @@ header.meta dd{margin:0}
 .charts{display:grid;gap:16px}
 figure{margin:0;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;overflow-x:auto}
 figcaption{font-weight:600;margin-bottom:8px}
-svg.chart{max-width:100%;height:auto;display:block}
+svg.chart{width:100%;max-width:100%;height:auto;display:block}
+svg .partial{opacity:.45}
 svg .axis,svg .legend{font-size:12px;fill:#1f2328}
 svg .grid{stroke:#d8dee4;stroke-width:1}
 table{border-collapse:collapse;background:#fff;border:1px solid #d0d7de;font-size:14px}
@@ -298,7 +312,7 @@ ${notes}
     http ? r.distribution.http : r.distribution.handshake,
     http ? 'request' : 'handshake',
   )}</figure>
-<figure><figcaption>Throughput per second</figcaption>${timelineSvg(r.timeline, http, r.config.scenario !== null)}</figure>
+<figure><figcaption>Throughput per second</figcaption>${timelineSvg(r.timeline, http, r.config.scenario !== null, r.durationMs)}</figure>
 </div>
 </section>
 <section id="errors">

@@ -207,6 +207,28 @@ tr.differs td:first-child{font-weight:bold}
 small{color:#6e7781}
 `;
 
+// Plain ES5-level script: hides the rows where every target agrees. It reads the DOM only.
+const MATRIX_SCRIPT = `
+(function () {
+  var box = document.getElementById('only-differs');
+  var count = document.getElementById('matrix-count');
+  var table = document.getElementById('matrix');
+  if (!box || !count || !table) return;
+  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+  function apply() {
+    var shown = 0;
+    rows.forEach(function (row) {
+      var ok = !box.checked || row.classList.contains('differs');
+      row.hidden = !ok;
+      if (ok) shown += 1;
+    });
+    count.textContent = shown + ' of ' + rows.length + ' rows';
+  }
+  box.addEventListener('change', apply);
+  apply();
+})();
+`;
+
 /** matrix.html: one self-contained page (no external resources, a CSP forbids fetches), every string escaped. */
 export function formatMatrixHtml(input: MatrixInput): string {
   const rows = matrixRows(input);
@@ -239,6 +261,7 @@ ${targetRows}
 </tbody>
 </table>
 <p><small>Each cell: the verdict and what the client observed (hover for the reason). Bold rows: the targets disagree.</small></p>
+<p><label><input type="checkbox" id="only-differs"> only the rows where the targets disagree</label> <span id="matrix-count"></span></p>
 <table id="matrix">
 <thead><tr><th>scenario</th><th>TLS</th><th>expected</th>${names.map((n) => `<th>${h(n)}</th>`).join('')}</tr></thead>
 <tbody>
@@ -246,5 +269,5 @@ ${rowHtml}
 </tbody>
 </table>
 `;
-  return htmlPage({ title: 'mTLS differential matrix', css: CSS, body });
+  return htmlPage({ title: 'mTLS differential matrix', css: CSS, body, script: MATRIX_SCRIPT });
 }

@@ -93,14 +93,14 @@ describe.skipIf(!available)('report.html in headless Chromium', () => {
     expect(await page.locator('#failing b').count()).toBe(0);
   });
 
-  it('draws both plots', async () => {
+  it('draws the verdict plot, the duration histogram and the ten slowest', async () => {
     const boxes = await page.locator('svg.chart').evaluateAll((svgs) =>
       svgs.map((svg) => {
         const box = svg.getBoundingClientRect();
         return { width: box.width, height: box.height };
       }),
     );
-    expect(boxes).toHaveLength(2);
+    expect(boxes).toHaveLength(3);
     for (const box of boxes) {
       expect(box.width).toBeGreaterThan(200);
       expect(box.height).toBeGreaterThan(40);

@@ -161,3 +161,23 @@ describe('load reports', () => {
     expect(html).toMatch(/class="banner fail"/);
   });
 });
+
+describe('load plots for people', () => {
+  it('mark a last second the measured phase did not fill as partial, and only that one', async () => {
+    const { timelineSvg } = await import('../../../reports/load-html.js');
+    const point = (second: number) => ({
+      second,
+      full: 10,
+      resumed: 0,
+      errors: 0,
+      rejected: 0,
+      requests: 0,
+      latencySumUs: 10_000,
+    });
+    const timeline = [point(0), point(1), point(2)];
+    const partial = timelineSvg(timeline, false, false, 2400);
+    expect(partial.match(/class="partial"/g)).toHaveLength(1);
+    expect(partial).toContain('second 2 (partial: 400 ms of it measured)');
+    expect(timelineSvg(timeline, false, false, 3000)).not.toContain('partial');
+  });
+});

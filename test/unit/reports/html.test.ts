@@ -77,14 +77,17 @@ describe('formatHtml', () => {
 
   it('draws both plots as inline SVG', () => {
     const charts = section(html, 'charts');
-    expect(charts.match(/<svg /g)).toHaveLength(2);
+    expect(charts.match(/<svg /g)).toHaveLength(3);
     expect(charts).toContain('aria-label="Verdicts per TLS version"');
     expect(charts).toContain('<title>TLS 1.3: 1 fail</title>');
-    expect(charts).toContain('aria-label="Handshake duration per scenario"');
-    // One bar per result that ran (skips did not run).
-    const durations = charts.slice(charts.indexOf('Handshake duration per scenario"'));
-    expect(durations.match(/<rect /g)).toHaveLength(run.results.filter((r) => r.verdict !== 'skip').length);
-    expect(durations).toContain('rfc5280::validity::expired-leaf · 1.3: 21 ms, fail (accepted)');
+    // Every result that ran is in the histogram; the ten slowest are named with their TLS version.
+    const histogram = charts.slice(charts.indexOf('aria-label="Handshake duration distribution"'));
+    const ran = run.results.filter((r) => r.verdict !== 'skip');
+    const counts = [...histogram.matchAll(/ms: (\d+) result\(s\)/g)].map((m) => Number(m[1]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(ran.length);
+    const slow = charts.slice(charts.indexOf('aria-label="The ten slowest results"'));
+    expect(slow.match(/<rect /g)).toHaveLength(Math.min(10, ran.length));
+    expect(slow).toContain('rfc5280::validity::expired-leaf · TLS 1.3: 21 ms, fail (accepted)');
     expect(charts).not.toMatch(/NaN|Infinity|undefined/);
   });
 

@@ -98,3 +98,12 @@ describe('matrix writers', () => {
     expect(md).toContain('caddy not found');
   });
 });
+
+describe('matrix.html filters', () => {
+  it('offers to show only the rows where the targets disagree', async () => {
+    const { formatMatrixHtml } = await import('../../../reports/matrix.js');
+    const html = formatMatrixHtml(input);
+    expect(html).toContain('<input type="checkbox" id="only-differs">');
+    expect(html).toMatch(/row\.classList\.contains\('differs'\)/);
+  });
+});
