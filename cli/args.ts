@@ -1,23 +1,52 @@
+import { isIP } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HarnessError } from '../core/errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: true }>>;
+
 /**
- * Strict flag parsing: an unknown flag, a missing value or a stray positional argument is a usage error
- * (MTLS_ERR_USAGE), reported before any work starts.
+ * Strict flag parsing: an unknown flag, a missing value, a stray positional argument, an empty value (`--suite=`)
+ * or a flag given twice is a usage error (MTLS_ERR_USAGE), reported before any work starts.
  */
 export function parseFlags<O extends Options>(
   command: string,
   argv: readonly string[],
   options: O,
-): { values: ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'] } {
+): { values: Parsed<O>['values'] };
+/** As {@link parseFlags}, for a command that takes positional arguments (`merge A.json B.json`). */
+export function parseFlags<O extends Options>(
+  command: string,
+  argv: readonly string[],
+  options: O,
+  positionals: true,
+): { values: Parsed<O>['values']; positionals: string[] };
+export function parseFlags<O extends Options>(
+  command: string,
+  argv: readonly string[],
+  options: O,
+  positionals = false,
+): { values: Parsed<O>['values']; positionals: string[] } {
+  const usage = (message: string, cause?: unknown) =>
+    new HarnessError('MTLS_ERR_USAGE', `${command}: ${message} (see: mtls-harness ${command} --help)`, { cause });
+  let parsed;
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: positionals, tokens: true });
   } catch (cause) {
-    const message = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new HarnessError('MTLS_ERR_USAGE', `${command}: ${message} (see: mtls-harness ${command} --help)`, { cause });
+    throw usage(cause instanceof Error ? cause.message.split('\n')[0]! : String(cause), cause);
   }
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option') continue;
+    // NOTE: with two values the last one silently won (`--tls 1.2 --tls 1.3`); a conflict is refused instead.
+    if (seen.has(token.name) && options[token.name]?.type === 'string') throw usage(`--${token.name} is given twice`);
+    seen.add(token.name);
+    if (token.value !== undefined && token.value.trim() === '')
+      // NOTE: `--suite=` used to run everything and `--servername=` was ignored: an empty value says nothing.
+      throw usage(`--${token.name} has an empty value`);
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 /** Parses a non-negative integer flag (port 0 allowed), or throws MTLS_ERR_USAGE naming the flag. */
@@ -76,4 +105,29 @@ export function verbosityFlag(values: { quiet?: boolean | undefined; verbose?: b
   if (values.quiet && values.verbose)
     throw new HarnessError('MTLS_ERR_USAGE', '--quiet and --verbose exclude each other');
   return { quiet: values.quiet === true, verbose: values.verbose === true };
+}
+
+/** A DNS name: dot-separated labels of letters, digits, `-` and `_`, at most 253 characters. */
+const DNS_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+
+/** Checks `--servername`: a DNS name or an IP address, or throws MTLS_ERR_USAGE. */
+export function servernameFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!DNS_NAME.test(value) && isIP(value) === 0)
+    throw new HarnessError('MTLS_ERR_USAGE', `bad --servername '${value}': expected a DNS name or an IP address`);
+  return value;
+}
+
+/**
+ * Splits a comma-separated flag value into its items, refusing empty items (`a,,b`, a trailing comma) and
+ * repetitions: a list that says the same thing twice, or nothing, is a typo.
+ */
+export function listFlag(name: string, value: string): string[] {
+  const items = value.split(',').map((v) => v.trim());
+  if (items.some((v) => v === '')) throw new HarnessError('MTLS_ERR_USAGE', `bad --${name} '${value}': an empty item`);
+  const twice = items.find((v, i) => items.indexOf(v) !== i);
+  if (twice !== undefined)
+    throw new HarnessError('MTLS_ERR_USAGE', `bad --${name} '${value}': '${twice}' is named twice`);
+  return items;
 }

@@ -40,27 +40,35 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {
-    if (name === 'help' && rest.length > 0) {
-      // `help CMD` is `CMD --help`.
-      const command = COMMANDS[rest[0]!];
-      if (!command)
-        throw new HarnessError(
-          'MTLS_ERR_USAGE',
-          `help: unknown command '${rest[0]}' (commands: ${Object.keys(COMMANDS).join(', ')})`,
-        );
-      return await (
-        await command()
-      )(['--help']);
-    }
-    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    if (name === undefined) {
       console.log(USAGE);
-      return name === undefined ? EXIT.ERROR : EXIT.OK;
+      throw new HarnessError('MTLS_ERR_USAGE', 'no command given (commands: run, matrix, targets, load, merge, …)');
+    }
+    if (name === '--help' || name === '-h' || name === 'help') {
+      // `help CMD` is `CMD --help`; anything more is a usage error, as for every command.
+      if (rest.length > 1)
+        throw new HarnessError('MTLS_ERR_USAGE', `help: expected one command name, got '${rest.join(' ')}'`);
+      if (rest[0] !== undefined) {
+        const command = Object.hasOwn(COMMANDS, rest[0]) ? COMMANDS[rest[0]] : undefined;
+        if (!command)
+          throw new HarnessError(
+            'MTLS_ERR_USAGE',
+            `help: unknown command '${rest[0]}' (commands: ${Object.keys(COMMANDS).join(', ')})`,
+          );
+        return await (
+          await command()
+        )(['--help']);
+      }
+      console.log(USAGE);
+      return EXIT.OK;
     }
     if (name === 'version' || name === '--version') {
+      if (rest.length > 0)
+        throw new HarnessError('MTLS_ERR_USAGE', `version takes no arguments, got '${rest.join(' ')}'`);
       console.log(VERSION);
       return EXIT.OK;
     }
-    const load = COMMANDS[name];
+    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!load)
       throw new HarnessError(
         'MTLS_ERR_USAGE',

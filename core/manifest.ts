@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { AlertName } from './alerts.js';
 import { HarnessError } from './errors.js';
+import { committedSchema, schemaErrors } from './json-schema.js';
 
 /** Key and signature profiles fixtures-gen can issue. `rsa-1024` is only used for the weak-key fixture. */
 export const KEY_PROFILES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-pss-2048', 'ed25519'] as const;
@@ -43,7 +45,10 @@ export interface ManifestCa {
   readonly description: string;
   /** Path of the certificate (PEM), relative to the manifest. */
   readonly cert: string;
-  /** Path of the private key (PKCS#8 PEM, mode 0600); absent for an imported CA whose key is not copied. */
+  /**
+   * Path of the private key (PKCS#8 PEM, mode 0600), inside the set like every path; an imported CA's key is copied
+   * in too (`ca/root.key.pem`). Optional: a CA without one cannot sign OCSP answers or load identities.
+   */
   readonly key?: string;
   /** Id of the issuing CA; null for a self-signed root. */
   readonly issuer: string | null;
@@ -123,7 +128,7 @@ export interface Manifest {
 export interface FixtureSet {
   readonly dir: string;
   readonly manifest: Manifest;
-  /** Absolute path of a manifest-relative path. */
+  /** Absolute path of a manifest-relative path; throws MTLS_ERR_MANIFEST_PATH when it would leave the directory. */
   resolve(relative: string): string;
   /** A manifest-relative file as UTF-8 text; throws MTLS_ERR_FILE_MISSING naming the file when it cannot be read. */
   read(relative: string): string;
@@ -131,16 +136,35 @@ export interface FixtureSet {
   fixture(id: string): ManifestFixture;
 }
 
-/** Wraps a parsed manifest and its directory. */
+/**
+ * Why a manifest path is not a plain relative path inside the fixtures directory (absolute, or climbing out with
+ * `..`), or undefined when it is one. Links are checked by {@link loadManifest}, which can look at the disk.
+ */
+export function pathProblem(relative: string): string | undefined {
+  if (relative === '') return 'is empty';
+  if (relative.includes('\0')) return 'contains a NUL byte';
+  if (path.isAbsolute(relative) || path.win32.isAbsolute(relative)) return 'is absolute';
+  const normal = path.normalize(relative);
+  if (normal === '..' || normal.startsWith(`..${path.sep}`)) return 'climbs out of the fixtures directory with ..';
+  if (normal === '.') return 'names the fixtures directory itself';
+  return undefined;
+}
+
+/** Wraps a parsed manifest and its directory. Every path is resolved inside the directory, or refused. */
 export function fixtureSet(dir: string, manifest: Manifest): FixtureSet {
   const abs = path.resolve(dir);
   const byId = new Map(manifest.fixtures.map((f) => [f.id, f]));
+  const resolve = (relative: string): string => {
+    const problem = pathProblem(relative);
+    if (problem) throw new HarnessError('MTLS_ERR_MANIFEST_PATH', `manifest path '${relative}' in '${abs}' ${problem}`);
+    return path.resolve(abs, relative);
+  };
   return {
     dir: abs,
     manifest,
-    resolve: (relative) => path.resolve(abs, relative),
+    resolve,
     read(relative) {
-      const file = path.resolve(abs, relative);
+      const file = resolve(relative);
       try {
         return readFileSync(file, 'utf8');
       } catch (cause) {
@@ -157,9 +181,150 @@ export function fixtureSet(dir: string, manifest: Manifest): FixtureSet {
   };
 }
 
+/** Every field of a manifest that names a file: `[field, path]`, fields named as in the schema. */
+export function manifestFiles(m: Manifest): [field: string, file: string][] {
+  const files: [string, string][] = [
+    ['trust', m.trust],
+    ['crl.bundle', m.crl.bundle],
+    ['server.cert', m.server.cert],
+    ['server.key', m.server.key],
+    ['server.chain', m.server.chain],
+  ];
+  m.cas.forEach((ca, i) => {
+    files.push([`cas[${i}].cert`, ca.cert]);
+    if (ca.key !== undefined) files.push([`cas[${i}].key`, ca.key]);
+    if (ca.crl) files.push([`cas[${i}].crl.pem`, ca.crl.pem], [`cas[${i}].crl.der`, ca.crl.der]);
+  });
+  m.fixtures.forEach((f, i) => {
+    files.push([`fixtures[${i}].cert`, f.cert], [`fixtures[${i}].key`, f.key], [`fixtures[${i}].chain`, f.chain]);
+  });
+  return files;
+}
+
+/** An ISO-8601 instant as the generator writes it: UTC, whole or fractional seconds, `Z`. */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/** True for an ISO-8601 UTC instant (`2026-01-01T00:00:00Z`) that names a real calendar time. */
+export function isInstant(value: string): boolean {
+  if (!INSTANT.test(value)) return false;
+  const t = Date.parse(value);
+  // NOTE: Date.parse rolls 2026-02-30 over to 2 March; a real instant prints back as itself.
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 19) === value.slice(0, 19);
+}
+
+function httpUrlProblem(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' ? undefined : 'is not an http:// URL';
+  } catch {
+    return 'is not a URL';
+  }
+}
+
+/** The checks the JSON Schema cannot express: instants, URLs, unique ids, CA references. First problem or undefined. */
+function semanticProblem(m: Manifest): string | undefined {
+  if (!isInstant(m.clock)) return `clock: '${m.clock}' is not an ISO-8601 UTC instant`;
+  for (const [field, url] of [
+    ['ocsp.url', m.ocsp.url],
+    ['crl.url', m.crl.url],
+  ] as const) {
+    const problem = httpUrlProblem(url);
+    if (problem) return `${field}: '${url}' ${problem}`;
+  }
+  const caIds = new Set<string>();
+  for (const [i, ca] of m.cas.entries()) {
+    if (caIds.has(ca.id)) return `cas[${i}].id: '${ca.id}' is used twice`;
+    caIds.add(ca.id);
+    for (const key of ['notBefore', 'notAfter'] as const)
+      if (!isInstant(ca[key])) return `cas[${i}].${key}: '${ca[key]}' is not an ISO-8601 UTC instant`;
+  }
+  for (const [i, ca] of m.cas.entries()) {
+    if (ca.issuer !== null && !caIds.has(ca.issuer)) return `cas[${i}].issuer: no CA '${ca.issuer}' in cas`;
+  }
+  const fixtureIds = new Set<string>();
+  for (const [i, f] of m.fixtures.entries()) {
+    if (fixtureIds.has(f.id)) return `fixtures[${i}].id: '${f.id}' is used twice`;
+    fixtureIds.add(f.id);
+    for (const key of ['notBefore', 'notAfter'] as const)
+      if (!isInstant(f[key])) return `fixtures[${i}].${key}: '${f[key]}' is not an ISO-8601 UTC instant`;
+    if (f.issuer !== 'self' && !caIds.has(f.issuer)) return `fixtures[${i}].issuer: no CA '${f.issuer}' in cas`;
+  }
+  return undefined;
+}
+
 /**
- * Reads `<dir>/manifest.json`. Throws MTLS_ERR_FIXTURES_MISSING when absent and MTLS_ERR_MANIFEST_INVALID when it is
- * not a schemaVersion 1 manifest.
+ * Checks that every file the manifest names is inside the fixtures directory once links are followed, and exists.
+ *
+ * @throws HarnessError MTLS_ERR_MANIFEST_PATH (absolute, `..`, or a link out), MTLS_ERR_FILE_MISSING (absent).
+ */
+function checkFiles(dir: string, file: string, m: Manifest): void {
+  let realDir: string;
+  try {
+    realDir = realpathSync(dir);
+  } catch (cause) {
+    throw new HarnessError('MTLS_ERR_FIXTURES_MISSING', `cannot resolve the fixtures directory '${dir}'`, { cause });
+  }
+  for (const [field, relative] of manifestFiles(m)) {
+    const problem = pathProblem(relative);
+    if (problem)
+      throw new HarnessError('MTLS_ERR_MANIFEST_PATH', `'${file}' field ${field}: path '${relative}' ${problem}`);
+    let real: string;
+    try {
+      real = realpathSync(path.resolve(dir, relative));
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new HarnessError(
+        'MTLS_ERR_FILE_MISSING',
+        `'${file}' field ${field}: file '${relative}' is missing (${code})`,
+        { cause },
+      );
+    }
+    // NOTE: a link inside the set may point anywhere; what it names is read, copied into servers' temp directories
+    // and, for a chain, sent to a possibly remote target. Only files inside the directory may be named.
+    if (real !== realDir && !real.startsWith(realDir + path.sep)) {
+      throw new HarnessError(
+        'MTLS_ERR_MANIFEST_PATH',
+        `'${file}' field ${field}: '${relative}' leads out of the fixtures directory through a link (to '${real}')`,
+      );
+    }
+    if (!statSync(real).isFile())
+      throw new HarnessError('MTLS_ERR_FILE_MISSING', `'${file}' field ${field}: '${relative}' is not a file`);
+  }
+}
+
+/** Checks that the trust anchor file holds at least one certificate, every one of them parseable. */
+function checkTrust(fx: FixtureSet, file: string): void {
+  const text = fx.read(fx.manifest.trust);
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    throw new HarnessError(
+      'MTLS_ERR_PEM_MALFORMED',
+      `'${file}' field trust: '${fx.manifest.trust}' holds no PEM certificate (a trust anchor file must name the root)`,
+    );
+  }
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch (cause) {
+      throw new HarnessError(
+        'MTLS_ERR_PEM_MALFORMED',
+        `'${file}' field trust: certificate ${i + 1} of '${fx.manifest.trust}' is malformed`,
+        { cause },
+      );
+    }
+  });
+}
+
+/**
+ * Reads `<dir>/manifest.json` and validates all of it before anything uses it: its JSON Schema
+ * (`schemas/manifest.schema.json`), what the schema cannot say (instants, URLs, unique ids, CA references), every
+ * path confined to the directory (relative, no `..` out, no link out) and present, and a trust anchor file with a
+ * certificate in it.
+ *
+ * @throws HarnessError MTLS_ERR_FIXTURES_MISSING when there is no manifest, MTLS_ERR_MANIFEST_INVALID when it is
+ *   not a valid schemaVersion 1 manifest (naming the field), MTLS_ERR_MANIFEST_PATH when a path leaves the
+ *   directory, MTLS_ERR_FILE_MISSING when a named file is absent, MTLS_ERR_PEM_MALFORMED when the trust anchor file
+ *   holds no certificate.
  */
 export function loadManifest(dir: string): FixtureSet {
   const file = path.join(dir, 'manifest.json');
@@ -180,17 +345,24 @@ export function loadManifest(dir: string): FixtureSet {
     throw new HarnessError('MTLS_ERR_MANIFEST_INVALID', `'${file}' is not valid JSON`, { cause });
   }
   const m = parsed as Partial<Manifest> | null;
-  if (!m || typeof m !== 'object' || m.schemaVersion !== MANIFEST_SCHEMA_VERSION) {
+  if (!m || typeof m !== 'object' || Array.isArray(m) || m.schemaVersion !== MANIFEST_SCHEMA_VERSION) {
     throw new HarnessError(
       'MTLS_ERR_MANIFEST_INVALID',
       `'${file}' has schemaVersion ${JSON.stringify(m?.schemaVersion)}, expected ${MANIFEST_SCHEMA_VERSION}`,
     );
   }
-  if (!Array.isArray(m.fixtures) || !Array.isArray(m.cas) || typeof m.trust !== 'string' || !m.server || !m.crl) {
+  const errors = schemaErrors(committedSchema('manifest'), m);
+  if (errors.length > 0) {
     throw new HarnessError(
       'MTLS_ERR_MANIFEST_INVALID',
-      `'${file}' lacks one of the fields fixtures, cas, trust, server, crl`,
+      `'${file}' breaks schemas/manifest.schema.json: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
     );
   }
-  return fixtureSet(dir, m as Manifest);
+  const manifest = m as Manifest;
+  const problem = semanticProblem(manifest);
+  if (problem) throw new HarnessError('MTLS_ERR_MANIFEST_INVALID', `'${file}' field ${problem}`);
+  checkFiles(dir, file, manifest);
+  const fx = fixtureSet(dir, manifest);
+  checkTrust(fx, file);
+  return fx;
 }

@@ -129,6 +129,11 @@ export type SkipKind =
   | 'fixture'
   /** It needs the server clock pinned to the fixture clock. */
   | 'clock'
+  /**
+   * The fixture clock is so far from now (the server's clock, as assumed) that the fixture no longer means what the
+   * scenario says: a not-yet-valid certificate whose notBefore has passed, a leaf expired by more than one second.
+   */
+  | 'clock-distance'
   /** A known deviation of the target says skip. */
   | 'deviation'
   /** The client cannot send it. */

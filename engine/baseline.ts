@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { HarnessError } from '../core/errors.js';
+import { committedSchema, schemaErrors, type JsonSchema } from '../core/json-schema.js';
 import type { RunResult, ScenarioResult } from '../core/result.js';
 import { gates, isGating } from '../core/gate.js';
 
@@ -9,7 +10,37 @@ function bad(r: Pick<ScenarioResult, 'verdict' | 'severity'>, strict: boolean): 
   return r.verdict === 'error' || isGating({ verdict: r.verdict, severity: r.severity ?? 'security' }, strict);
 }
 
-/** Reads a results.json written by an earlier run. */
+/**
+ * What a schemaVersion 1 results.json must hold for a comparison: the fields {@link compareWithBaseline} reads.
+ * (Version 2 files are checked against the whole committed schema.)
+ */
+const BASELINE_V1: JsonSchema = {
+  type: 'object',
+  required: ['schemaVersion', 'results'],
+  properties: {
+    results: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'tls', 'verdict'],
+        properties: {
+          id: { type: 'string' },
+          tls: { enum: ['1.2', '1.3'] },
+          verdict: { enum: ['pass', 'fail', 'skip', 'error', 'xfail', 'xpass'] },
+          severity: { enum: ['security', 'protocol'] },
+        },
+      },
+    },
+  },
+};
+
+/**
+ * Reads a results.json written by an earlier run and checks it before the run starts (a bad baseline used to be
+ * found only after the whole run): schemaVersion 2 against `schemas/results.schema.json`, schemaVersion 1 for the
+ * fields the comparison reads.
+ *
+ * @throws HarnessError MTLS_ERR_BASELINE naming the file and the field.
+ */
 export function loadBaseline(file: string): RunResult {
   let parsed: unknown;
   try {
@@ -17,9 +48,16 @@ export function loadBaseline(file: string): RunResult {
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_BASELINE', `cannot read --baseline '${file}' as JSON`, { cause });
   }
-  const run = parsed as { schemaVersion?: number; results?: unknown };
-  if ((run?.schemaVersion !== 1 && run?.schemaVersion !== 2) || !Array.isArray(run.results)) {
+  const run = parsed as { schemaVersion?: number; results?: unknown } | null;
+  if (run === null || typeof run !== 'object' || (run.schemaVersion !== 1 && run.schemaVersion !== 2)) {
     throw new HarnessError('MTLS_ERR_BASELINE', `--baseline '${file}' is not a schemaVersion 1 or 2 results.json`);
+  }
+  const errors = schemaErrors(run.schemaVersion === 2 ? committedSchema('results') : BASELINE_V1, run);
+  if (errors.length > 0) {
+    throw new HarnessError(
+      'MTLS_ERR_BASELINE',
+      `--baseline '${file}' is not a valid schemaVersion ${run.schemaVersion} results.json: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`,
+    );
   }
   return run as unknown as RunResult;
 }

@@ -17,6 +17,7 @@ import { VERSION } from '../core/version.js';
 import type { StartedTarget } from '../targets/target.js';
 import { findMutation, wireProbe, type ClientFault } from '../wire/index.js';
 import { alertsFor, applyDeviation, type Deviation } from './classify.js';
+import { clockDistanceProblem } from './clock-distance.js';
 import { coverageOf } from './coverage.js';
 import { assess, defectStep } from './evidence.js';
 import { isGating } from '../core/gate.js';
@@ -303,6 +304,12 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     }
     const deviation = deviationMatchers.find(({ d, test }) => test(scenario.id) && (!d.tls || d.tls === version))?.d;
     if (deviation?.status === 'skip') return skip('deviation', `known deviation: ${deviation.reason}`);
+    // NOTE: a server judges validity at its own time, assumed to be ours; unless it is pinned to the fixture clock,
+    // a fixture whose validity state differs now from at the clock would test expiry instead of its defect.
+    if (scenario.fixture && !target.capabilities.has('pinned-clock')) {
+      const distance = clockDistanceProblem(fx.manifest, scenario.fixture, Date.now(), timeoutMs);
+      if (distance) return skip('clock-distance', distance);
+    }
 
     const spec: ProbeSpec = {
       fixture: scenario.fixture,

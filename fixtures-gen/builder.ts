@@ -18,7 +18,7 @@ export interface CaHandle {
   readonly parent: CaHandle | undefined;
   /** True when this CA chains to the trusted root (its CRL is then published). */
   readonly inTrustedHierarchy: boolean;
-  /** The key was imported with --ca-key and is not copied into the output. */
+  /** The certificate and key came from --ca-cert/--ca-key (written into the set as given, the key as PKCS#8). */
   readonly imported: boolean;
 }
 

@@ -1,8 +1,17 @@
 import { X509Certificate as NodeX509, createPrivateKey, KeyObject } from 'node:crypto';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { ensureDir } from '../core/fs.js';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../core/errors.js';
+import { checkOutDir } from '../core/out-dir.js';
 import {
   KEY_PROFILES,
   MANIFEST_SCHEMA_VERSION,
@@ -40,21 +49,112 @@ export interface GenerateOptions {
 export const DEFAULT_OCSP_URL = 'http://127.0.0.1:18888/ocsp';
 export const DEFAULT_CRL_URL = 'http://127.0.0.1:18888/crl';
 
-/** Parses a --clock value into a whole-second Date, or throws MTLS_ERR_CLOCK. */
+/**
+ * How far before the clock the earliest instant our certificates carry lies: the expired fixtures' notBefore
+ * (clock − 400 days, fixtures.ts). A fixture reaching further must widen this (the clock tests check every one).
+ */
+export const EARLIEST_OFFSET_MS = -400 * DAY;
+/** How far after the clock the latest instant lies: a CA's notAfter (clock + 10 years, builder.ts). */
+export const LATEST_OFFSET_MS = 3650 * DAY;
+
+/**
+ * The clocks a fixture set can be generated at, so that openssl reads every date as written.
+ *
+ * NOTE: RFC 5280 §4.1.2.5 carries years 1950–2049 as UTCTime (two-digit years) and others as GeneralizedTime.
+ * @peculiar/asn1-x509 writes any year before 2050 as UTCTime, so a notBefore in 1949 reads back as 2049; and a
+ * GeneralizedTime holds a four-digit year, so a notAfter in year 10000 is "Bad time value" to openssl. Found with
+ * `openssl x509 -dates` and `openssl verify -attime` on sets generated at each edge and one second beyond
+ * (test/unit/fixtures-gen/clock.test.ts holds openssl to it).
+ */
+export const CLOCK_RANGE = {
+  earliest: new Date(Date.UTC(1950, 0, 1) - EARLIEST_OFFSET_MS),
+  latest: new Date(Date.UTC(9999, 11, 31, 23, 59, 59) - LATEST_OFFSET_MS),
+} as const;
+
+/** `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM[:SS[.fff]]` with `Z` or `±HH[:]MM`. */
+const CLOCK_FORMAT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|([+-])(\d{2}):?(\d{2}))?)?$/;
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+function daysIn(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+}
+
+const iso = (d: Date): string => d.toISOString().replace('.000Z', 'Z');
+
+function clockError(value: string, why: string): HarnessError {
+  return new HarnessError('MTLS_ERR_CLOCK', `bad --clock '${value}': ${why}`);
+}
+
+/**
+ * Parses a --clock value into a whole-second Date (fractions are dropped: certificates carry whole seconds), or
+ * throws MTLS_ERR_CLOCK saying why. The value must be a real calendar instant: a date (midnight UTC) or a date and
+ * time with a zone (`Z` or an offset); 2026-02-30, 25:00 or a time without a zone (whose meaning would depend on the
+ * machine's time zone) are refused, as is an instant outside {@link CLOCK_RANGE}.
+ */
 export function parseClock(value: Date | string | undefined): Date {
-  const d = value === undefined ? new Date() : value instanceof Date ? value : new Date(value);
-  if (
-    Number.isNaN(d.getTime()) ||
-    (typeof value === 'string' &&
-      !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value))
-  ) {
-    throw new HarnessError(
-      'MTLS_ERR_CLOCK',
-      `bad --clock '${String(value)}': expected an ISO-8601 instant such as 2026-01-01T00:00:00Z`,
+  let ms: number;
+  if (value === undefined) {
+    ms = Date.now();
+  } else if (value instanceof Date) {
+    ms = value.getTime();
+    if (Number.isNaN(ms)) throw clockError(String(value), 'not a valid date');
+  } else {
+    const m = CLOCK_FORMAT.exec(value);
+    if (!m)
+      throw clockError(value, 'expected an ISO-8601 instant such as 2026-01-01T00:00:00Z (or a date, 2026-01-01)');
+    const [, y, mo, d, h, mi, sec, zone, sign, oh, om] = m;
+    const year = Number(y);
+    const month = Number(mo);
+    const day = Number(d);
+    if (month < 1 || month > 12) throw clockError(value, `month ${mo} does not exist`);
+    if (day < 1 || day > daysIn(year, month))
+      throw clockError(value, `${MONTHS[month - 1]} ${y} has no day ${d} (it has ${daysIn(year, month)} days)`);
+    if (h !== undefined && zone === undefined)
+      throw clockError(value, 'a time needs a zone: add Z (UTC) or an offset such as +01:00');
+    const hour = Number(h ?? 0);
+    const minute = Number(mi ?? 0);
+    const second = Number(sec ?? 0);
+    if (hour > 23 || minute > 59 || second > 59)
+      throw clockError(value, `${h}:${mi}${sec === undefined ? '' : `:${sec}`} is not a time of day`);
+    const offsetMinutes = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) : 0;
+    if (sign && (Number(om) > 59 || Math.abs(offsetMinutes) > 14 * 60))
+      throw clockError(value, `offset ${sign}${oh}:${om} is not a time zone offset (at most ±14:00)`);
+    // NOTE: Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear takes the year as written.
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    date.setUTCHours(hour, minute, second, 0);
+    ms = date.getTime() - offsetMinutes * 60_000;
+  }
+  const clock = new Date(Math.floor(ms / 1000) * 1000);
+  const shown = typeof value === 'string' ? value : iso(clock);
+  if (clock < CLOCK_RANGE.earliest) {
+    throw clockError(
+      shown,
+      `before ${iso(CLOCK_RANGE.earliest)}: the expired fixtures' notBefore (clock − 400 days) would fall before 1950, which a certificate's UTCTime cannot carry`,
     );
   }
-  // UTCTime and GeneralizedTime in certificates carry whole seconds.
-  return new Date(Math.floor(d.getTime() / 1000) * 1000);
+  if (clock > CLOCK_RANGE.latest) {
+    throw clockError(
+      shown,
+      `after ${iso(CLOCK_RANGE.latest)}: the CAs' notAfter (clock + 10 years) would fall after 9999-12-31T23:59:59Z, which a certificate's GeneralizedTime cannot carry`,
+    );
+  }
+  return clock;
 }
 
 function parseProfile(value: string | undefined): KeyProfile {
@@ -81,15 +181,17 @@ function parseUrl(flag: string, value: string): string {
 interface ImportedCa {
   readonly cert: x509.X509Certificate;
   readonly key: KeyPair;
-  readonly certPath: string;
-  readonly keyPath: string;
+  /** The certificate file as given (written unchanged as the root and the trust anchor). */
+  readonly certFile: Buffer;
+  /** The key as PKCS#8 PEM, written into the set (mode 0600). */
+  readonly keyPem: string;
 }
 
 async function importCa(certPath: string, keyPath: string): Promise<ImportedCa> {
-  let certPem: string;
+  let certFile: Buffer;
   let keyPem: string;
   try {
-    certPem = readFileSync(certPath, 'utf8');
+    certFile = readFileSync(certPath);
     keyPem = readFileSync(keyPath, 'utf8');
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_CA_READ', `cannot read --ca-cert '${certPath}' or --ca-key '${keyPath}'`, {
@@ -98,6 +200,7 @@ async function importCa(certPath: string, keyPath: string): Promise<ImportedCa> 
   }
   let nodeCert: NodeX509;
   let privateKey: KeyObject;
+  const certPem = certFile.toString('utf8');
   try {
     nodeCert = new NodeX509(certPem);
     privateKey = createPrivateKey(keyPem);
@@ -128,7 +231,12 @@ async function importCa(certPath: string, keyPath: string): Promise<ImportedCa> 
   }
   const publicKey = nodeCert.publicKey;
   const key = await importKeyPair(kind, { publicKey, privateKey });
-  return { cert: new x509.X509Certificate(certPem), key, certPath, keyPath };
+  return {
+    cert: new x509.X509Certificate(certPem),
+    key,
+    certFile,
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 }
 
 /** An in-memory fixture PKI, ready to be written. */
@@ -259,31 +367,91 @@ function writeFile(file: string, data: string | Uint8Array, mode = 0o644): void 
 export const OPENSSL_VERIFY_COMMAND =
   'openssl verify -purpose sslclient -auth_level 2 -attime {epoch} -CAfile trust.pem -crl_check_all -CRLfile crl/all.crl.pem -untrusted {chain} {cert}';
 
+/** The entries a fixture set puts at the top of its directory; `manifest.json` goes last (readers look at it first). */
+const TOP_LEVEL = ['ca', 'crl', 'server', 'clients', 'trust.pem', 'manifest.json'] as const;
+
 /**
  * Generates the fixture PKI and writes it under `options.out`, returning the manifest. Keys are written with mode
- * 0600. Throws HarnessError on bad input.
+ * 0600. Everything is checked and built in memory first, then written into a staging directory beside the output
+ * and moved into place, so a failure leaves neither a new directory nor a half-written set behind. In an existing
+ * directory, the set's own entries (`ca/`, `crl/`, `server/`, `clients/`, `trust.pem`, `manifest.json`) are
+ * replaced and anything else is left alone. Throws HarnessError on bad input.
  */
 export async function generateFixtures(options: GenerateOptions): Promise<Manifest> {
-  const out = path.resolve(options.out);
-  try {
-    ensureDir(out);
-    writeFile(path.join(out, '.write-test'), '');
-    rmSync(path.join(out, '.write-test'));
-  } catch (cause) {
-    throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write to --out '${options.out}'`, { cause });
-  }
+  const where = checkOutDir(options.out, '--out');
   const pki = await buildPki(options);
-  for (const dir of ['ca', 'crl', 'server', 'clients']) ensureDir(path.join(out, dir));
+  const stageRoot = mkdtempSync(path.join(where.base, '.mtls-harness-fixtures-'));
+  const created: string[] = [];
+  const swapped: string[] = [];
+  try {
+    const set = path.join(stageRoot, 'set');
+    let manifest: Manifest;
+    try {
+      mkdirSync(set);
+      manifest = writePki(pki, set);
+    } catch (cause) {
+      throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write the fixtures under --out '${options.out}'`, {
+        cause,
+      });
+    }
+    try {
+      if (!where.exists) {
+        // NOTE: the parents are made now, not before the work: a failed call leaves no directory behind.
+        for (let d = path.dirname(where.dir); d !== where.base; d = path.dirname(d)) created.unshift(d);
+        for (const d of created) mkdirSync(d);
+        renameSync(set, where.dir);
+      } else {
+        const old = path.join(stageRoot, 'old');
+        mkdirSync(old);
+        for (const entry of TOP_LEVEL) {
+          const target = path.join(where.dir, entry);
+          if (existsSync(target)) renameSync(target, path.join(old, entry));
+          swapped.push(entry);
+          renameSync(path.join(set, entry), target);
+        }
+      }
+    } catch (cause) {
+      rollBack(where.dir, stageRoot, swapped);
+      for (const d of created.reverse()) rmSync(d, { recursive: true, force: true });
+      throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot move the fixtures into --out '${options.out}'`, {
+        cause,
+      });
+    }
+    return manifest;
+  } finally {
+    rmSync(stageRoot, { recursive: true, force: true });
+  }
+}
+
+/** Puts back the entries an interrupted swap had already replaced. Best effort: the error being reported wins. */
+function rollBack(dir: string, stageRoot: string, swapped: readonly string[]): void {
+  for (const entry of swapped) {
+    try {
+      const target = path.join(dir, entry);
+      rmSync(target, { recursive: true, force: true });
+      const previous = path.join(stageRoot, 'old', entry);
+      if (existsSync(previous)) renameSync(previous, target);
+    } catch {
+      // NOTE: nothing more can be done here; the original error is thrown by the caller.
+    }
+  }
+}
+
+/** Writes a built PKI into the empty directory `out` and returns its manifest. */
+function writePki(pki: GeneratedPki, out: string): Manifest {
+  for (const dir of ['ca', 'crl', 'server', 'clients']) mkdirSync(path.join(out, dir));
 
   const cas: ManifestCa[] = pki.cas.map((ca) => {
     const cert = `ca/${ca.id}.pem`;
-    writeFile(path.join(out, cert), pem(ca.cert));
-    let key: string | undefined;
+    const key = `ca/${ca.id}.key.pem`;
     if (ca.imported && pki.imported) {
-      key = path.relative(out, path.resolve(pki.imported.keyPath));
-      writeFile(path.join(out, cert), readFileSync(pki.imported.certPath));
+      // NOTE: the imported key is copied in (mode 0600), not pointed at: a path outside the set broke when the
+      // directory moved and in every copy of it (load --identities), and manifest paths stay inside the set. The
+      // set already holds the intermediate's key, which can issue clients the same servers trust.
+      writeFile(path.join(out, cert), pki.imported.certFile);
+      writeFile(path.join(out, key), pki.imported.keyPem, 0o600);
     } else {
-      key = `ca/${ca.id}.key.pem`;
+      writeFile(path.join(out, cert), pem(ca.cert));
       writeFile(path.join(out, key), ca.key.privatePem, 0o600);
     }
     const crlEntry = pki.crls.get(ca.id);
@@ -307,7 +475,7 @@ export async function generateFixtures(options: GenerateOptions): Promise<Manife
       ...(crl ? { crl } : {}),
     };
   });
-  writeFile(path.join(out, 'trust.pem'), pki.imported ? readFileSync(pki.imported.certPath) : pem(pki.cas[0]!.cert));
+  writeFile(path.join(out, 'trust.pem'), pki.imported ? pki.imported.certFile : pem(pki.cas[0]!.cert));
   writeFile(path.join(out, 'crl/all.crl.pem'), [...pki.crls.values()].map((c) => crlPem(c.crl)).join(''));
 
   writeFile(path.join(out, 'server/cert.pem'), pem(pki.server.cert));
@@ -316,7 +484,7 @@ export async function generateFixtures(options: GenerateOptions): Promise<Manife
 
   const fixtures: ManifestFixture[] = pki.fixtures.map(({ spec, built }) => {
     const dir = `clients/${spec.id}`;
-    ensureDir(path.join(out, dir));
+    mkdirSync(path.join(out, dir));
     writeFile(path.join(out, dir, 'cert.pem'), pem(built.leaf));
     writeFile(path.join(out, dir, 'key.pem'), built.key.privatePem, 0o600);
     writeFile(path.join(out, dir, 'chain.pem'), [built.leaf, ...built.rest].map(pem).join(''));

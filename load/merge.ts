@@ -3,20 +3,29 @@ import { HarnessError } from '../core/errors.js';
 import { LOAD_RESULTS_SCHEMA_VERSION, type LoadConfig, type LoadResult } from '../core/load-result.js';
 import { addMeasured, buildLoadResult } from './aggregate.js';
 import { DEFAULT_LOAD_OPTIONS } from './default-options.js';
+import { checkLoadResult, MERGE_INPUT_LIMITS } from './merge-input.js';
 
 /**
- * Reads a load results.json, or throws naming the file: MTLS_ERR_USAGE when it is not one, MTLS_ERR_MERGE_MISMATCH
- * when it was written under another contract version.
+ * Reads a load results.json and checks all of it before anything is added up (see {@link checkLoadResult}), or
+ * throws naming the file: MTLS_ERR_FILE_MISSING when it cannot be read, MTLS_ERR_MERGE_INPUT when it is not a valid,
+ * plausible load results.json, MTLS_ERR_MERGE_MISMATCH when it was written under another contract version.
  */
 export function readLoadResult(file: string): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new HarnessError('MTLS_ERR_FILE_MISSING', `merge: cannot read '${file}' (${code})`, { cause });
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (cause) {
-    throw new HarnessError('MTLS_ERR_USAGE', `merge: cannot read '${file}' as JSON`, { cause });
+    throw new HarnessError('MTLS_ERR_MERGE_INPUT', `merge: '${file}' is not JSON`, { cause });
   }
-  const r = parsed as (Omit<Partial<LoadResult>, 'schemaVersion'> & { schemaVersion?: unknown }) | null;
-  if (r?.kind === 'load' && r.schemaVersion === 1) {
+  const r = parsed as { kind?: unknown; schemaVersion?: unknown } | null;
+  if (r !== null && typeof r === 'object' && r.kind === 'load' && r.schemaVersion === 1) {
     // NOTE: version 1 counted a handshake as succeeded at the client's secureConnect, before the server proved
     // acceptance (issue 9): its figures cannot be added to proven ones.
     throw new HarnessError(
@@ -24,13 +33,13 @@ export function readLoadResult(file: string): LoadResult {
       `merge: '${file}' is a load results.json of schemaVersion 1, which counted handshakes the server may have refused as succeeded; run that agent again with this version (schemaVersion ${LOAD_RESULTS_SCHEMA_VERSION})`,
     );
   }
-  if (!r || r.kind !== 'load' || r.schemaVersion !== LOAD_RESULTS_SCHEMA_VERSION || !r.counters || !r.histograms) {
+  if (r === null || typeof r !== 'object' || r.kind !== 'load' || r.schemaVersion !== LOAD_RESULTS_SCHEMA_VERSION) {
     throw new HarnessError(
-      'MTLS_ERR_USAGE',
+      'MTLS_ERR_MERGE_INPUT',
       `merge: '${file}' is not a load results.json (kind 'load', schemaVersion ${LOAD_RESULTS_SCHEMA_VERSION})`,
     );
   }
-  return r as LoadResult;
+  return checkLoadResult(parsed, file);
 }
 
 /** What must be the same in every merged result, with how to show it. */
@@ -74,9 +83,22 @@ export function mergeLoadResults(
         `merge: the results differ in ${what}: ${show(first)} in ${sources[0]}, ${show(results[other]!)} in ${sources[other]}; merge only agents of one run`,
       );
   }
+  // NOTE: the agents' span bounds the merged timeline (one entry per second): agents far apart are not one run.
+  const start = Math.min(...results.map((r) => r.window.startMs));
+  const end = Math.max(...results.map((r) => r.window.endMs));
+  if (end - start > MERGE_INPUT_LIMITS.maxSpanMs)
+    throw new HarnessError(
+      'MTLS_ERR_MERGE_MISMATCH',
+      `merge: the agents' windows span ${Math.round((end - start) / 3_600_000)} hours (from ${new Date(start).toISOString()} to ${new Date(end).toISOString()}), more than the ${MERGE_INPUT_LIMITS.maxSpanMs / 86_400_000} days one run spans; merge only agents of one run`,
+    );
   const sum = (f: (r: LoadResult) => number | null) =>
     results.every((r) => f(r) !== null) ? results.reduce((a, r) => a + f(r)!, 0) : null;
   const measured = addMeasured(results.map((r) => ({ ...r, startMs: r.window.startMs })));
+  const inexact = Object.entries(measured.counters).find(([, v]) =>
+    typeof v === 'number' ? !Number.isSafeInteger(v) : Object.values(v).some((n) => !Number.isSafeInteger(n)),
+  );
+  if (inexact)
+    throw new HarnessError('MTLS_ERR_MERGE_INPUT', `merge: the counters '${inexact[0]}' add up beyond 2^53 (inexact)`);
   const cpuKnown = results.every((r) => r.cpu !== null);
   const config: LoadConfig = {
     ...first.config,

@@ -1,6 +1,7 @@
+import { HarnessError } from '../../core/errors.js';
 import { ALL_POLICIES } from '../../core/scenario.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
-import { selectScenarios } from '../../engine/select.js';
+import { globMatcher, selectScenarios } from '../../engine/select.js';
 import { parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -22,11 +23,23 @@ export async function listCommand(argv: readonly string[]): Promise<number> {
     );
     return EXIT.OK;
   }
+  if (values.json && values.suite !== undefined)
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      'list: --json prints the whole catalogue (schemas/catalogue.json); it takes no --suite',
+    );
   if (values.json) {
     process.stdout.write(catalogueJson());
     return EXIT.OK;
   }
   const rows = selectScenarios(catalogue(), ALL_POLICIES, values.suite);
+  // NOTE: selectScenarios keeps the sanity scenarios whatever the glob says, so emptiness is judged on the glob.
+  const match = values.suite === undefined ? undefined : globMatcher(values.suite);
+  if (match && !rows.some((s) => match(s.id) || match(s.id.slice(s.policy.length + 2))))
+    throw new HarnessError(
+      'MTLS_ERR_SUITE_EMPTY',
+      `--suite '${values.suite}' matches no scenario (list them all with: mtls-harness list)`,
+    );
   const width = Math.max(...rows.map((s) => s.id.length));
   console.log(`catalogue version ${CATALOGUE_VERSION}: ${rows.length} scenarios`);
   for (const s of rows) {

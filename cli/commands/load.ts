@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import type { LoadMode, TicketPolicy, WorkerKind } from '../../core/load-result.js';
-import { type FixtureSet } from '../../core/manifest.js';
+import { loadManifest, type FixtureSet } from '../../core/manifest.js';
+import { checkOutDir } from '../../core/out-dir.js';
+import { checkFixturesInDate, clockDistanceProblem } from '../../engine/clock-distance.js';
 import type { Scenario, ServerPolicy, TlsVersion } from '../../core/scenario.js';
 import { undecidedReason } from '../../load/aggregate.js';
 import { identityPems, issueIdentities, loadIdentityIds } from '../../load/identities.js';
@@ -14,7 +16,7 @@ import { formatLoadConsole, formatLoadTick, parseLoadFormats, writeLoadReports }
 import { catalogue } from '../../suites/index.js';
 import { parseTarget, startTargets } from '../../targets/registry.js';
 import type { StartedTarget } from '../../targets/target.js';
-import { enumFlag, intFlag, parseFlags } from '../args.js';
+import { enumFlag, intFlag, parseFlags, servernameFlag } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { untilSignal } from '../signals.js';
 
@@ -164,6 +166,15 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
       '--target HOST:PORT needs --fixtures DIR: the fixture set the server was configured from',
     );
   const scenario = values.scenario ? findScenario(values.scenario) : undefined;
+  const servername = servernameFlag(values.servername);
+  if (formats.some((f) => f !== 'console')) checkOutDir(values.out ?? 'mtls-load-report', '--out');
+  if (values.fixtures) {
+    // The given set is validated now (schema, paths, dates), not after the servers started.
+    const given = loadManifest(values.fixtures);
+    checkFixturesInDate(given);
+    const distance = scenario?.fixture ? clockDistanceProblem(given.manifest, scenario.fixture, Date.now()) : undefined;
+    if (distance) throw new HarnessError('MTLS_ERR_FIXTURES_STALE', `--scenario '${values.scenario}': ${distance}`);
+  }
   const durationS = numFlag('duration', values.duration);
   const handshakes = values.handshakes === undefined ? undefined : intFlag('handshakes', values.handshakes, 1, 1);
   const pipelining = values.pipelining === undefined ? undefined : intFlag('pipelining', values.pipelining, 1, 1, 256);
@@ -190,7 +201,7 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
       ? { maxErrorRate: numFlag('max-error-rate', values['max-error-rate'])! }
       : {}),
     ...(values.http ? { http: { path: values.path ?? '/', ...(pipelining ? { pipelining } : {}) } } : {}),
-    ...(values.servername ? { servername: values.servername } : {}),
+    ...(servername ? { servername } : {}),
     ...(values.timeout !== undefined ? { timeoutMs: intFlag('timeout', values.timeout, 10_000, 10, 600_000) } : {}),
     ...(scenario
       ? { scenario: { id: scenario.id, fixture: scenario.fixture, expect: scenario.expect.decision, identity: null } }

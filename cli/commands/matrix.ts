@@ -3,6 +3,8 @@ import { openFixtures } from '../fixtures-source.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
+import { checkOutDir } from '../../core/out-dir.js';
+import { checkFixturesInDate } from '../../engine/clock-distance.js';
 import type { RunResult, Strictness } from '../../core/result.js';
 import { TLS_VERSIONS, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
 import { VERSION } from '../../core/version.js';
@@ -27,7 +29,7 @@ import {
   type TargetSpec,
 } from '../../targets/registry.js';
 import type { StartedTarget } from '../../targets/target.js';
-import { enumFlag, intFlag, parseFlags } from '../args.js';
+import { enumFlag, intFlag, listFlag, parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Usage of `mtls-harness matrix`. */
@@ -96,10 +98,7 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
   if (values.targets === undefined) {
     names = (await describeTargets({ containers: false })).filter((t) => t.available).map((t) => t.name);
   } else {
-    names = values.targets
-      .split(',')
-      .map((t) => t.trim())
-      .filter(Boolean);
+    names = listFlag('targets', values.targets);
   }
   if (names.length === 0) throw new HarnessError('MTLS_ERR_USAGE', '--targets names no target');
   if (new Set(names).size !== names.length) throw new HarnessError('MTLS_ERR_USAGE', '--targets names a target twice');
@@ -120,16 +119,15 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
       `--suite '${values.suite}' matches no scenario (list them with: mtls-harness list)`,
     );
   }
+  if (values.suite !== undefined) listFlag('suite', values.suite);
   const out = values.out ?? 'mtls-matrix';
-  try {
-    ensureDir(out);
-  } catch (cause) {
-    throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot create the output directory '${out}'`, { cause });
-  }
+  // NOTE: checked, not created: a matrix that fails before it has anything to write leaves no directory behind.
+  checkOutDir(out, '--out');
 
   const started = Date.now();
   const opened = await openFixtures(values.fixtures);
   const fx = opened.fx;
+  if (values.fixtures) checkFixturesInDate(fx);
   const availability = new Map((await describeTargets()).map((t) => [t.name, t]));
   const deadline = started + deadlineMs;
 
@@ -234,6 +232,7 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
     ['matrix.json', formatMatrixJson(input)],
   ];
   try {
+    ensureDir(out);
     for (const [file, text] of files) writeFileSync(path.join(out, file), text);
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write the matrix to '${out}'`, { cause });

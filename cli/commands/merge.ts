@@ -1,8 +1,10 @@
-import { parseArgs } from 'node:util';
+import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import { undecidedReason } from '../../load/aggregate.js';
 import { mergeLoadResults, readLoadResult } from '../../load/merge.js';
 import { formatLoadConsole, parseLoadFormats, writeLoadReports } from '../../reports/load-index.js';
+import { checkOutDir } from '../../core/out-dir.js';
+import { parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Usage of `mtls-harness merge`. */
@@ -42,38 +44,38 @@ function share(name: string, value: string | undefined): number | undefined {
 
 /** `mtls-harness merge A.json B.json … --out DIR`. */
 export async function mergeCommand(argv: readonly string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        format: { type: 'string' },
-        'max-p99': { type: 'string' },
-        'min-rate': { type: 'string' },
-        'max-error-rate': { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (cause) {
-    const message = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new HarnessError('MTLS_ERR_USAGE', `merge: ${message} (see: mtls-harness merge --help)`, { cause });
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(
+    'merge',
+    argv,
+    {
+      out: { type: 'string' },
+      format: { type: 'string' },
+      'max-p99': { type: 'string' },
+      'min-rate': { type: 'string' },
+      'max-error-rate': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
   if (values.help) {
     console.log(MERGE_USAGE);
     return EXIT.OK;
   }
+  // Validate every flag and every input before any work.
   const formats = parseLoadFormats(values.format ?? 'console,json,html');
   const maxP99Ms = positive('max-p99', values['max-p99']);
   const minRate = positive('min-rate', values['min-rate']);
   const maxErrorRate = share('max-error-rate', values['max-error-rate']);
   if (positionals.length === 0) throw new HarnessError('MTLS_ERR_USAGE', 'merge: name at least one results.json');
+  const twice = positionals.find((p, i) => positionals.findIndex((q) => path.resolve(q) === path.resolve(p)) !== i);
+  if (twice !== undefined)
+    throw new HarnessError('MTLS_ERR_USAGE', `merge: '${twice}' is named twice (its counts would be added twice)`);
+  const out = values.out ?? 'mtls-load-merged';
+  if (formats.some((f) => f !== 'console')) checkOutDir(out, '--out');
+  const inputs = positionals.map(readLoadResult);
   const merged = mergeLoadResults(
-    positionals.map(readLoadResult),
+    inputs,
     {
       ...(maxP99Ms !== undefined ? { maxP99Ms } : {}),
       ...(minRate !== undefined ? { minRate } : {}),
@@ -81,7 +83,7 @@ export async function mergeCommand(argv: readonly string[]): Promise<number> {
     },
     positionals.map((p) => `'${p}'`),
   );
-  const written = await writeLoadReports(merged, values.out ?? 'mtls-load-merged', formats);
+  const written = await writeLoadReports(merged, out, formats);
   if (formats.includes('console')) process.stdout.write(formatLoadConsole(merged));
   if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
   const undecided = undecidedReason(merged);

@@ -3,9 +3,11 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { openFixtures } from '../fixtures-source.js';
 import { HarnessError, type ErrorCode } from '../../core/errors.js';
 import { gates } from '../../core/gate.js';
+import { checkOutDir } from '../../core/out-dir.js';
 import type { RunResult, Strictness } from '../../core/result.js';
 import { TLS_VERSIONS, type Feature, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
 import { applyGate, compareWithBaseline, loadBaseline } from '../../engine/baseline.js';
+import { checkFixturesInDate } from '../../engine/clock-distance.js';
 import { runSuite } from '../../engine/run-suite.js';
 import { selectScenarios } from '../../engine/select.js';
 import { formatConsole, formatProgressLine, runStatusLine } from '../../reports/console.js';
@@ -25,7 +27,16 @@ import {
   startTargets,
   targetName,
 } from '../../targets/registry.js';
-import { colorFlag, enumFlag, intFlag, OUTPUT_FLAGS, parseFlags, verbosityFlag } from '../args.js';
+import {
+  colorFlag,
+  enumFlag,
+  intFlag,
+  listFlag,
+  OUTPUT_FLAGS,
+  parseFlags,
+  servernameFlag,
+  verbosityFlag,
+} from '../args.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Usage of `mtls-harness run`. */
@@ -49,8 +60,8 @@ Flags:
   --servername NAME            SNI and expected server name (default localhost)
   --server-ca FILE             CA bundle the server certificate is checked against (default: the fixtures' root)
   --probe http|raw             http reads the status line (default http); raw: any data back means accepted
-  --capabilities LIST          what an external server checks: crl,ocsp,identity-policy (default crl, or what
-                               --product checks)
+  --capabilities LIST|none     what an external server checks: crl,ocsp,identity-policy,pinned-clock (default crl,
+                               or what --product checks; pinned-clock: its clock is the fixture clock)
   --product NAME               HOST:PORT is this product, configured as server-config renders it: its known
                                deviations and its checks apply (nginx, haproxy, apache, stunnel, lighttpd, caddy,
                                openssl-s-server, node)
@@ -144,6 +155,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const timeoutMs = intFlag('timeout', values.timeout, 5000, 100, 600_000);
   const formats = parseFormats(values.format ?? 'console,json,junit,markdown,html');
   const verbosity = verbosityFlag(values);
+  const color = colorFlag(values);
   const product = values.product === undefined ? undefined : checkProduct(values.product, '--product');
   if (product && spec.kind !== 'external')
     throw new HarnessError('MTLS_ERR_USAGE', '--product names the product behind a HOST:PORT target');
@@ -151,10 +163,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     throw new HarnessError('MTLS_ERR_USAGE', '--ocsp-responder is for a HOST:PORT target (the harness runs its own)');
   const known = product ? productCapabilities(product) : undefined;
   const concurrency = Math.min(concurrencyFlag, maxConcurrencyOf(spec, product) ?? Number.MAX_SAFE_INTEGER);
-  const capabilities = (values.capabilities ?? known?.features.join(',') ?? 'crl')
-    .split(',')
-    .map((c) => c.trim())
-    .filter(Boolean);
+  const capabilities =
+    values.capabilities === 'none'
+      ? []
+      : values.capabilities !== undefined
+        ? listFlag('capabilities', values.capabilities)
+        : known
+          ? [...known.features]
+          : ['crl'];
   for (const c of capabilities) {
     if (!(DECLARABLE_CAPABILITIES as readonly string[]).includes(c)) {
       throw new HarnessError(
@@ -163,6 +179,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       );
     }
   }
+  const servername = servernameFlag(values.servername);
+  if (values.suite !== undefined) listFlag('suite', values.suite);
+  const out = values.out ?? 'mtls-report';
+  // NOTE: a file or an unwritable path at --out used to be found only after the whole run.
+  if (formats.some((f) => f !== 'console')) checkOutDir(out, '--out');
   if (gate === 'regressions' && !values.baseline)
     throw new HarnessError('MTLS_ERR_USAGE', '--gate regressions needs --baseline FILE');
   if (spec.kind === 'external' && !values.fixtures) {
@@ -189,7 +210,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
   const opened = await openFixtures(values.fixtures);
   const fx = opened.fx;
-  const color = colorFlag(values);
+  // A set generated here is fresh; a given one must still be in date, unless the server's clock is pinned to it.
+  if (values.fixtures && !(spec.kind === 'external' && capabilities.includes('pinned-clock'))) checkFixturesInDate(fx);
   let targets: Awaited<ReturnType<typeof startTargets>>;
   let responder: OcspResponder | undefined;
   try {
@@ -197,7 +219,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     targets = await startTargets(spec, fx, policies, {
       capabilities: capabilities as Feature[],
       ...(known ? { unchecked: known.unchecked.filter((f) => !capabilities.includes(f)) } : {}),
-      ...(values.servername ? { servername: values.servername } : {}),
+      ...(servername ? { servername } : {}),
     });
   } catch (err) {
     await responder?.close();
@@ -230,7 +252,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       catalogueVersion: CATALOGUE_VERSION,
       catalogueSize: catalogue().length,
       ...(probe ? { probe } : {}),
-      ...(values.servername ? { servername: values.servername } : {}),
+      ...(servername ? { servername } : {}),
       ...(serverTrustPem ? { serverTrustPem } : {}),
       // By default only the problems are printed as they come; --verbose prints every result.
       ...(values.quiet
@@ -256,7 +278,6 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (baseline && values.baseline) run = compareWithBaseline(run, baseline, values.baseline);
   if (gate === 'regressions') run = applyGate(run, 'regressions');
 
-  const out = values.out ?? 'mtls-report';
   const written = await writeReports(run, out, formats);
   // NOTE: on GitHub Actions the Markdown summary goes on the job's page by itself.
   const stepSummary = process.env.GITHUB_STEP_SUMMARY;

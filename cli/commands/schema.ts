@@ -20,14 +20,17 @@ Exit status: 0, or 2 for an unknown schema name.`;
 
 /** `mtls-harness schema manifest|results|load-results|catalogue`: prints a committed JSON Schema, or the catalogue JSON. */
 export async function schemaCommand(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  const { values, positionals } = parseFlags('schema', argv, { help: { type: 'boolean', short: 'h' } }, true);
+  if (values.help) {
     console.log(SCHEMA_USAGE);
     return EXIT.OK;
   }
-  const [name, ...rest] = argv;
-  parseFlags('schema', rest, {});
-  if (!name || !(SCHEMAS as readonly string[]).includes(name)) {
-    throw new HarnessError('MTLS_ERR_USAGE', `schema: expected one of ${SCHEMAS.join(', ')}`);
+  const [name, ...extra] = positionals;
+  if (!name || !(SCHEMAS as readonly string[]).includes(name) || extra.length > 0) {
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `schema: expected one of ${SCHEMAS.join(', ')}${name ? `, got '${positionals.join(' ')}'` : ''}`,
+    );
   }
   if (name === 'catalogue') process.stdout.write(catalogueJson());
   else process.stdout.write(readFileSync(path.join(packageRoot(), 'schemas', `${name}.schema.json`), 'utf8'));

@@ -84,6 +84,7 @@ const SKIP_KINDS = allOf<NonNullable<ScenarioResult['skip']>['kind']>()([
   'capability',
   'fixture',
   'clock',
+  'clock-distance',
   'deviation',
   'client',
 ]);
