@@ -11,12 +11,15 @@ export interface OpenedFixtures extends Disposable {
   readonly generated: boolean;
 }
 
-/** `--fixtures DIR` when given; otherwise a fresh set (clock: now) in a temporary directory that dispose removes. */
-export async function openFixtures(dir: string | undefined): Promise<OpenedFixtures> {
+/**
+ * `--fixtures DIR` when given; otherwise a fresh set in a temporary directory that dispose removes, generated at
+ * `clock` (default: now; `run --clock`).
+ */
+export async function openFixtures(dir: string | undefined, clock?: Date): Promise<OpenedFixtures> {
   if (dir) return { fx: loadManifest(dir), generated: false, [Symbol.dispose]: () => {} };
   const temp = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-fixtures-'));
   try {
-    await generateFixtures({ out: temp });
+    await generateFixtures({ out: temp, ...(clock ? { clock } : {}) });
     return {
       fx: loadManifest(temp),
       generated: true,

@@ -2,7 +2,7 @@ import { HarnessError } from '../../core/errors.js';
 import { ALL_POLICIES } from '../../core/scenario.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { globMatcher, selectScenarios } from '../../engine/select.js';
-import { parseFlags } from '../args.js';
+import { listFlag, parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 
 /** The catalogue as portable JSON (the shape of schemas/catalogue.json). */
@@ -32,6 +32,7 @@ export async function listCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(catalogueJson());
     return EXIT.OK;
   }
+  if (values.suite !== undefined) listFlag('suite', values.suite);
   const rows = selectScenarios(catalogue(), ALL_POLICIES, values.suite);
   // NOTE: selectScenarios keeps the sanity scenarios whatever the glob says, so emptiness is judged on the glob.
   const match = values.suite === undefined ? undefined : globMatcher(values.suite);

@@ -9,6 +9,7 @@ import { TLS_VERSIONS, type Feature, type ServerPolicy, type TlsVersion } from '
 import { applyGate, compareWithBaseline, loadBaseline } from '../../engine/baseline.js';
 import { checkFixturesInDate } from '../../engine/clock-distance.js';
 import { runSuite } from '../../engine/run-suite.js';
+import { parseClock } from '../../fixtures-gen/generate.js';
 import { selectScenarios } from '../../engine/select.js';
 import { formatConsole, formatProgressLine, runStatusLine } from '../../reports/console.js';
 import { parseFormats, writeReports } from '../../reports/index.js';
@@ -53,6 +54,8 @@ Flags:
                                lighttpd, caddy, openssl-s-server (started here; see mtls-harness targets),
                                container:NAME (official image, needs Docker), or HOST:PORT (your own server)
   --fixtures DIR               fixture set the server was configured from (default: generate a fresh one)
+  --clock ISO-8601             the fresh set's clock (default now); scenarios whose fixture no longer means what it
+                               says at the server's time (now) are skipped with the reason. Not with --fixtures
   --policy require|optional|none|both
                                how the server treats client certificates: required, only requested, or never asked
                                (client auth off); both = require + optional, the default for a target the harness
@@ -99,6 +102,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags('run', argv, {
     target: { type: 'string' },
     fixtures: { type: 'string' },
+    clock: { type: 'string' },
     policy: { type: 'string' },
     servername: { type: 'string' },
     'server-ca': { type: 'string' },
@@ -180,6 +184,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     }
   }
   const servername = servernameFlag(values.servername);
+  if (values.clock !== undefined && values.fixtures !== undefined)
+    throw new HarnessError('MTLS_ERR_USAGE', '--clock sets the clock of a fresh fixture set: it excludes --fixtures');
+  const clock = values.clock === undefined ? undefined : parseClock(values.clock);
   if (values.suite !== undefined) listFlag('suite', values.suite);
   const out = values.out ?? 'mtls-report';
   // NOTE: a file or an unwritable path at --out used to be found only after the whole run.
@@ -208,10 +215,17 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     );
   }
 
-  const opened = await openFixtures(values.fixtures);
+  const opened = await openFixtures(values.fixtures, clock);
   const fx = opened.fx;
-  // A set generated here is fresh; a given one must still be in date, unless the server's clock is pinned to it.
-  if (values.fixtures && !(spec.kind === 'external' && capabilities.includes('pinned-clock'))) checkFixturesInDate(fx);
+  // A set generated now is in date; a given or back-dated one must still be, unless the server's clock is pinned.
+  if ((values.fixtures || clock) && !(spec.kind === 'external' && capabilities.includes('pinned-clock'))) {
+    try {
+      checkFixturesInDate(fx);
+    } catch (err) {
+      opened[Symbol.dispose]();
+      throw err;
+    }
+  }
   let targets: Awaited<ReturnType<typeof startTargets>>;
   let responder: OcspResponder | undefined;
   try {

@@ -167,7 +167,7 @@ it('merge: two agents of N/2 handshakes add up to the counts of one run of N', a
   // Bad input: not a load results.json.
   const bad = await runCli(['merge', path.join(ROOT, 'package.json')]);
   expect(bad.status).toBe(2);
-  expect(bad.stderr).toMatch(/MTLS_ERR_USAGE: merge: .* is not a load results.json/);
+  expect(bad.stderr).toMatch(/MTLS_ERR_MERGE_INPUT: merge: .* is not a load results.json/);
 });
 
 /** The parts of a results.json the mismatch test edits. */
