@@ -119,6 +119,13 @@ export function servernameFlag(value: string | undefined): string | undefined {
   return value;
 }
 
+/** Checks `--host`: an IP address or a DNS name, or throws MTLS_ERR_USAGE. */
+export function hostFlag(value: string): string {
+  if (isIP(value) === 0 && !DNS_NAME.test(value))
+    throw new HarnessError('MTLS_ERR_USAGE', `bad --host '${value}': expected an IP address or a DNS name`);
+  return value;
+}
+
 /**
  * Splits a comma-separated flag value into its items, refusing empty items (`a,,b`, a trailing comma) and
  * repetitions: a list that says the same thing twice, or nothing, is a typo.

@@ -85,13 +85,21 @@ export async function main(argv: readonly string[]): Promise<number> {
 /** Prints one line with a stable code; a stack only with MTLS_DEBUG=1. */
 export function reportError(err: unknown): number {
   if (isHarnessError(err)) {
-    console.error(`mtls-harness: error ${err.code}: ${err.message}`);
+    console.error(`mtls-harness: error ${err.code}: ${oneLine(err.message)}`);
   } else {
     const message = err instanceof Error ? err.message : String(err);
     console.error(`mtls-harness: error MTLS_ERR_INTERNAL: ${message.split('\n')[0]}`);
   }
   if (process.env.MTLS_DEBUG === '1' && err instanceof Error) console.error(err.stack);
   return EXIT.ERROR;
+}
+
+/**
+ * A message as one line: control characters (a newline in a flag value the message quotes) are shown escaped, so
+ * the error stays the single line scripts read.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 // A reader that stops early (`mtls-harness list | head`) is not an error.

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadManifest } from '../../core/manifest.js';
+import { checkOutDir } from '../../core/out-dir.js';
 import {
   checkProduct,
   CONFIG_PRODUCTS,
@@ -8,7 +9,7 @@ import {
   shellQuote,
   startScript,
 } from '../../targets/server-config.js';
-import { enumFlag, intFlag, parseFlags } from '../args.js';
+import { enumFlag, hostFlag, intFlag, parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Usage of `mtls-harness server-config`. */
@@ -54,20 +55,23 @@ export async function serverConfigCommand(argv: readonly string[]): Promise<numb
   const product = checkProduct(values.product, '--product');
   const policy = enumFlag('policy', values.policy, ['require', 'optional'] as const, 'require');
   const port = intFlag('port', values.port, 8443, 1, 65535);
+  // NOTE: the address is written into the product's configuration file: only an address or a name goes in.
+  const host = values.host === undefined ? undefined : hostFlag(values.host);
   const fx = loadManifest(values.fixtures ?? './fixtures');
   const dir = path.resolve(values.out ?? path.join(fx.dir, 'server-config', product));
+  checkOutDir(dir, '--out');
   // NOTE: the harness's own CLI as it was started (node, its loader flags, this script), for the built-in server.
   const cli = [process.execPath, ...process.execArgv, process.argv[1] ?? 'mtls-harness'];
-  mkdirSync(dir, { recursive: true });
   const config = renderServerConfig({
     product,
     fixtures: fx,
     policy,
     port,
-    ...(values.host ? { host: values.host } : {}),
+    ...(host ? { host } : {}),
     dir,
     cli,
   });
+  mkdirSync(dir, { recursive: true });
   for (const [rel, content] of Object.entries(config.files)) {
     const file = path.join(dir, rel);
     mkdirSync(path.dirname(file), { recursive: true });

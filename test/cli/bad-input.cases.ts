@@ -682,6 +682,35 @@ export const CASES: readonly BadInputCase[] = [
     names: /\/proc/,
   },
 
+  {
+    command: 'run',
+    name: 'bad --color',
+    args: () => ['run', '--color', 'purple'],
+    code: 'MTLS_ERR_USAGE',
+    names: /--color 'purple'/,
+  },
+  {
+    command: 'run',
+    name: '--quiet with --verbose',
+    args: () => ['run', '--quiet', '--verbose'],
+    code: 'MTLS_ERR_USAGE',
+    names: /--quiet and --verbose/,
+  },
+  {
+    command: 'run',
+    name: 'unknown --product',
+    args: (c) => ['run', '--target', '127.0.0.1:8443', '--fixtures', c.fx, '--product', 'iis'],
+    code: 'MTLS_ERR_USAGE',
+    names: /--product 'iis'/,
+  },
+  {
+    command: 'run',
+    name: '--product for a target the harness starts',
+    args: () => ['run', '--product', 'nginx'],
+    code: 'MTLS_ERR_USAGE',
+    names: /--product/,
+  },
+
   // ---- run: baselines -------------------------------------------------------------------------------------------
   {
     command: 'run',
@@ -1459,6 +1488,62 @@ export const CASES: readonly BadInputCase[] = [
     args: () => ['serve', '--fixtures', 'fx'],
     code: 'MTLS_ERR_PEM_MALFORMED',
     names: /trust\.pem/,
+  },
+
+  // ---- server-config -------------------------------------------------------------------------------------------
+  {
+    command: 'server-config',
+    name: 'no --product',
+    args: (c) => ['server-config', '--fixtures', c.fx],
+    code: 'MTLS_ERR_USAGE',
+    names: /--product/,
+  },
+  {
+    command: 'server-config',
+    name: 'unknown --product',
+    args: (c) => ['server-config', '--product', 'iis', '--fixtures', c.fx],
+    code: 'MTLS_ERR_USAGE',
+    names: /--product 'iis'/,
+  },
+  {
+    command: 'server-config',
+    name: '--port 0',
+    args: (c) => ['server-config', '--product', 'nginx', '--fixtures', c.fx, '--port', '0', '--out', 'conf'],
+    code: 'MTLS_ERR_USAGE',
+    names: /--port/,
+  },
+  {
+    command: 'server-config',
+    name: '--host with a newline',
+    args: (c) => [
+      'server-config',
+      '--product',
+      'nginx',
+      '--fixtures',
+      c.fx,
+      '--host',
+      '127.0.0.1;\nuser root',
+      '--out',
+      'conf',
+    ],
+    code: 'MTLS_ERR_USAGE',
+    names: /--host/,
+  },
+  {
+    command: 'server-config',
+    name: '--out is a file',
+    setup: (c) => writeFileSync(at(c, 'conf'), 'x'),
+    args: (c) => ['server-config', '--product', 'nginx', '--fixtures', c.fx, '--out', 'conf'],
+    code: 'MTLS_ERR_OUT_UNWRITABLE',
+    names: /--out/,
+  },
+  {
+    command: 'server-config',
+    name: 'a manifest path out',
+    setup: fxWith((m) => (m.server.chain = '/etc/hostname')),
+    args: () => ['server-config', '--product', 'nginx', '--fixtures', 'fx', '--out', 'conf'],
+    code: 'MTLS_ERR_MANIFEST_PATH',
+    names: /server\.chain/,
   },
 
   // ---- ocsp -----------------------------------------------------------------------------------------------------
