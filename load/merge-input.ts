@@ -150,11 +150,22 @@ function plausibilityProblem(r: LoadResult, now: number): string | undefined {
     if (p) return p;
     if (w.startMs < r.window.startMs || w.endMs > r.window.endMs) return `windows[${i}] lies outside window`;
   }
+  return boundsProblem(r);
+}
+
+/**
+ * What bounds merge's work on one result, whatever its windows say: a timeline of at most
+ * {@link MERGE_INPUT_LIMITS}.maxSpanMs in seconds, and histograms that decode within bounds. The first problem, or
+ * undefined. {@link mergeLoadResults} checks it for every result, read from a file or handed over in code.
+ */
+export function boundsProblem(r: LoadResult): string | undefined {
+  const L = MERGE_INPUT_LIMITS;
   const seconds = Math.ceil(L.maxSpanMs / 1000);
   if (r.timeline.length > seconds + 1)
     return `timeline: ${r.timeline.length} points, more than a ${L.maxSpanMs / DAY}-day run has`;
   for (const [i, p] of r.timeline.entries()) {
-    if (p.second > seconds) return `timeline[${i}].second ${p.second} lies beyond a ${L.maxSpanMs / DAY}-day run`;
+    if (!Number.isSafeInteger(p.second) || p.second < 0 || p.second > seconds)
+      return `timeline[${i}].second ${p.second} lies beyond a ${L.maxSpanMs / DAY}-day run`;
   }
   for (const kind of ['handshake', 'full', 'resumed', 'http'] as const) {
     const p = histogramProblem(r.histograms[kind]);

@@ -3,7 +3,7 @@ import { HarnessError } from '../core/errors.js';
 import { LOAD_RESULTS_SCHEMA_VERSION, type LoadConfig, type LoadResult } from '../core/load-result.js';
 import { addMeasured, buildLoadResult } from './aggregate.js';
 import { DEFAULT_LOAD_OPTIONS } from './default-options.js';
-import { checkLoadResult, MERGE_INPUT_LIMITS } from './merge-input.js';
+import { boundsProblem, checkLoadResult, MERGE_INPUT_LIMITS } from './merge-input.js';
 
 /**
  * Reads a load results.json and checks all of it before anything is added up (see {@link checkLoadResult}), or
@@ -82,6 +82,10 @@ export function mergeLoadResults(
         'MTLS_ERR_MERGE_MISMATCH',
         `merge: the results differ in ${what}: ${show(first)} in ${sources[0]}, ${show(results[other]!)} in ${sources[other]}; merge only agents of one run`,
       );
+  }
+  for (const [i, r] of results.entries()) {
+    const problem = boundsProblem(r);
+    if (problem) throw new HarnessError('MTLS_ERR_MERGE_INPUT', `merge: ${sources[i]} cannot be merged: ${problem}`);
   }
   // NOTE: the agents' span bounds the merged timeline (one entry per second): agents far apart are not one run.
   const start = Math.min(...results.map((r) => r.window.startMs));

@@ -7,8 +7,8 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import type { ErrorCode } from '../../core/errors.js';
+import { hdrBody, hdrFrame, hdrRecord } from '../helpers/hdr.js';
 
 /** Material the cases share, made once by the test (read-only for the cases). */
 export interface Shared {
@@ -94,44 +94,6 @@ async function busyPort(c: CaseContext): Promise<() => Promise<void>> {
   c.vars.port = String((server.address() as net.AddressInfo).port);
   return () => new Promise<void>((resolve) => server.close(() => resolve()));
 }
-
-/** An HdrHistogram V2 compressed frame around `inner` (big-endian cookie and length, then zlib). */
-function frame(inner: Buffer): string {
-  const z = deflateSync(inner);
-  const head = Buffer.alloc(8);
-  head.writeInt32BE(0x1c849314, 0);
-  head.writeInt32BE(z.length, 4);
-  return Buffer.concat([head, z]).toString('base64');
-}
-
-/** A V2 histogram body: header (digits, lowest, highest) and a payload of ZigZag LEB128 values. */
-function body(digits: number, lowest: bigint, highest: bigint, values: readonly number[]): Buffer {
-  const payload: number[] = [];
-  for (const v of values) {
-    let z = v >= 0 ? v * 2 : -v * 2 - 1;
-    do {
-      const byte = z % 128;
-      z = Math.floor(z / 128);
-      payload.push(z > 0 ? byte | 0x80 : byte);
-    } while (z > 0);
-  }
-  const head = Buffer.alloc(40);
-  head.writeInt32BE(0x1c849313, 0);
-  head.writeInt32BE(payload.length, 4);
-  head.writeInt32BE(0, 8);
-  head.writeInt32BE(digits, 12);
-  head.writeBigInt64BE(lowest, 16);
-  head.writeBigInt64BE(highest, 24);
-  head.writeBigInt64BE(1n, 32);
-  return Buffer.concat([head, Buffer.from(payload)]);
-}
-
-const histogram = (data: string, significantDigits = 3) => ({
-  encoding: 'hdr-v2-compressed-base64',
-  unit: 'us',
-  significantDigits,
-  data,
-});
 
 const DAY = 86_400_000;
 const at = (c: CaseContext, f: string) => path.join(c.cwd, f);
@@ -1342,7 +1304,7 @@ export const CASES: readonly BadInputCase[] = [
   {
     command: 'merge',
     name: 'a histogram that is not base64',
-    setup: loadWith((r) => (r.histograms.handshake = histogram('not base64!'))),
+    setup: loadWith((r) => (r.histograms.handshake = hdrRecord('not base64!'))),
     args: () => ['merge', 'agent.json'],
     code: 'MTLS_ERR_MERGE_INPUT',
     names: /histograms\.handshake: data is not base64/,
@@ -1350,7 +1312,7 @@ export const CASES: readonly BadInputCase[] = [
   {
     command: 'merge',
     name: 'a histogram that is not an HdrHistogram',
-    setup: loadWith((r) => (r.histograms.full = histogram(Buffer.from('hello, world').toString('base64')))),
+    setup: loadWith((r) => (r.histograms.full = hdrRecord(Buffer.from('hello, world').toString('base64')))),
     args: () => ['merge', 'agent.json'],
     code: 'MTLS_ERR_MERGE_INPUT',
     names: /histograms\.full: data is not a compressed HdrHistogram V2/,
@@ -1358,7 +1320,7 @@ export const CASES: readonly BadInputCase[] = [
   {
     command: 'merge',
     name: 'a histogram that inflates to 64 MB',
-    setup: loadWith((r) => (r.histograms.resumed = histogram(frame(Buffer.alloc(64 * 1024 * 1024))))),
+    setup: loadWith((r) => (r.histograms.resumed = hdrRecord(hdrFrame(Buffer.alloc(64 * 1024 * 1024))))),
     args: () => ['merge', 'agent.json'],
     code: 'MTLS_ERR_MERGE_INPUT',
     names: /histograms\.resumed: data inflates beyond/,
@@ -1366,7 +1328,7 @@ export const CASES: readonly BadInputCase[] = [
   {
     command: 'merge',
     name: 'a histogram tracking values up to 2^62',
-    setup: loadWith((r) => (r.histograms.http = histogram(frame(body(3, 1n, 2n ** 62n, []))))),
+    setup: loadWith((r) => (r.histograms.http = hdrRecord(hdrFrame(hdrBody(3, 1n, 2n ** 62n, []))))),
     args: () => ['merge', 'agent.json'],
     code: 'MTLS_ERR_MERGE_INPUT',
     names: /histograms\.http: data tracks values up to/,
@@ -1374,7 +1336,7 @@ export const CASES: readonly BadInputCase[] = [
   {
     command: 'merge',
     name: 'a histogram of 5 significant digits',
-    setup: loadWith((r) => (r.histograms.handshake = histogram(frame(body(5, 1n, 60_000_000n, [1])), 5))),
+    setup: loadWith((r) => (r.histograms.handshake = hdrRecord(hdrFrame(hdrBody(5, 1n, 60_000_000n, [1])), 5))),
     args: () => ['merge', 'agent.json'],
     code: 'MTLS_ERR_MERGE_INPUT',
     names: /significantDigits 5/,
@@ -1382,7 +1344,7 @@ export const CASES: readonly BadInputCase[] = [
   {
     command: 'merge',
     name: 'a histogram skipping a billion buckets',
-    setup: loadWith((r) => (r.histograms.handshake = histogram(frame(body(3, 1n, 60_000_000n, [-1e9, 1]))))),
+    setup: loadWith((r) => (r.histograms.handshake = hdrRecord(hdrFrame(hdrBody(3, 1n, 60_000_000n, [-1e9, 1]))))),
     args: () => ['merge', 'agent.json'],
     code: 'MTLS_ERR_MERGE_INPUT',
     names: /histograms\.handshake: data has counts beyond/,
@@ -1392,7 +1354,7 @@ export const CASES: readonly BadInputCase[] = [
     name: 'a truncated histogram',
     setup: loadWith((r) => {
       const data = Buffer.from(r.histograms.full.data, 'base64');
-      r.histograms.full = histogram(data.subarray(0, data.length - 6).toString('base64'));
+      r.histograms.full = hdrRecord(data.subarray(0, data.length - 6).toString('base64'));
     }),
     args: () => ['merge', 'agent.json'],
     code: 'MTLS_ERR_MERGE_INPUT',
