@@ -22,8 +22,8 @@ export const BOUNDARY_DRIFT_MS = HOUR;
 
 /** One certificate whose validity a fixture's meaning rests on. */
 interface Validity {
-  /** How messages name it: the fixture id for the leaf, `<fixture>'s CA '<id>'` above it. */
-  readonly who: string;
+  /** How messages name it, possessive: `<fixture>'s` for the leaf, `<fixture>'s CA '<id>'` above it. */
+  readonly whose: string;
   readonly notBefore: number;
   readonly notAfter: number;
 }
@@ -59,14 +59,16 @@ function relative(t: number, clock: number): string {
 function chainOf(m: Manifest, fixtureId: string): Validity[] | undefined {
   const f = m.fixtures.find((x) => x.id === fixtureId);
   if (!f) return undefined;
-  const chain: Validity[] = [{ who: f.id, notBefore: Date.parse(f.notBefore), notAfter: Date.parse(f.notAfter) }];
+  const chain: Validity[] = [
+    { whose: `${f.id}'s`, notBefore: Date.parse(f.notBefore), notAfter: Date.parse(f.notAfter) },
+  ];
   const seen = new Set<string>();
   for (let id: string | null = f.issuer; id && id !== 'self' && !seen.has(id);) {
     seen.add(id);
     const ca = m.cas.find((c) => c.id === id);
     if (!ca) break;
     chain.push({
-      who: `${f.id}'s CA '${ca.id}'`,
+      whose: `${f.id}'s CA '${ca.id}'`,
       notBefore: Date.parse(ca.notBefore),
       notAfter: Date.parse(ca.notAfter),
     });
@@ -80,11 +82,11 @@ function change(c: Validity, clock: number, t: number): string | undefined {
   const then = stateAt(c, clock);
   const now = stateAt(c, t);
   if (then === now) return undefined;
-  if (then === 'not yet valid') return `${c.who}'s notBefore (${relative(c.notBefore, clock)}) is already past`;
-  if (then === 'expired') return `${c.who}'s notAfter (${relative(c.notAfter, clock)}) is not reached yet`;
+  if (then === 'not yet valid') return `${c.whose} notBefore (${relative(c.notBefore, clock)}) is already past`;
+  if (then === 'expired') return `${c.whose} notAfter (${relative(c.notAfter, clock)}) is not reached yet`;
   return now === 'expired'
-    ? `${c.who}'s notAfter (${relative(c.notAfter, clock)}) is already past`
-    : `${c.who}'s notBefore (${relative(c.notBefore, clock)}) is not reached yet`;
+    ? `${c.whose} notAfter (${relative(c.notAfter, clock)}) is already past`
+    : `${c.whose} notBefore (${relative(c.notBefore, clock)}) is not reached yet`;
 }
 
 /**
@@ -128,7 +130,7 @@ function boundaryProblem(m: Manifest, fixtureId: string, now: number): string | 
       [c.notAfter, 'notAfter'],
     ] as const) {
       if (Math.abs(bound - clock) <= BOUNDARY_MS)
-        return `${lead(clock, now)}: ${c.who}'s ${name} (${relative(bound, clock)}) is ${formatDistance(now - bound)} ${now >= bound ? 'past' : 'ahead'}, so it no longer tests that edge (a boundary fixture does within ${formatDistance(BOUNDARY_DRIFT_MS)} of its clock)`;
+        return `${lead(clock, now)}: ${c.whose} ${name} (${relative(bound, clock)}) is ${formatDistance(now - bound)} ${now >= bound ? 'past' : 'ahead'}, so it no longer tests that edge (a boundary fixture does within ${formatDistance(BOUNDARY_DRIFT_MS)} of its clock)`;
     }
   }
   return undefined;
@@ -161,7 +163,11 @@ export function checkFixturesInDate(fx: FixtureSet, now = Date.now()): void {
   }
   const clock = Date.parse(m.clock);
   const problem = change(
-    { who: 'the server certificate', notBefore: Date.parse(server.validFrom), notAfter: Date.parse(server.validTo) },
+    {
+      whose: "the server certificate's",
+      notBefore: Date.parse(server.validFrom),
+      notAfter: Date.parse(server.validTo),
+    },
     clock,
     now,
   );
