@@ -173,7 +173,9 @@ export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
     const pipelining = o.http.pipelining ?? d.pipelining;
     if (!isInt(pipelining, 1, 256)) return err("Bad field 'pipelining' in 'http': expected an integer from 1 to 256");
     const path = o.http.path ?? d.httpPath;
-    if (typeof path !== 'string' || !path.startsWith('/')) return err("Bad field 'path' in 'http': expected /PATH");
+    // NOTE: the path goes into the request line as it is: a space or a line break would write another request.
+    if (typeof path !== 'string' || !/^\/[\x21-\x7e]*$/.test(path))
+      return err("Bad field 'path' in 'http': expected /PATH of printable characters, without spaces");
     http = { path, pipelining };
   }
   if (o.maxP99Ms !== undefined && !(isNum(o.maxP99Ms, 0) && o.maxP99Ms > 0))

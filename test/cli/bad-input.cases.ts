@@ -1086,6 +1086,13 @@ export const CASES: readonly BadInputCase[] = [
   },
   {
     command: 'load',
+    name: '--path with a line break',
+    args: () => ['load', '--http', '--path', '/\r\nX-Injected: 1'],
+    code: 'MTLS_ERR_USAGE',
+    names: /'path'/,
+  },
+  {
+    command: 'load',
     name: 'empty --servername=',
     args: () => ['load', '--servername='],
     code: 'MTLS_ERR_USAGE',
