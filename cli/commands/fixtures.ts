@@ -12,7 +12,9 @@ export const FIXTURES_USAGE = `Generate a client-certificate test PKI and its ma
 
 Flags:
   --out DIR            output directory (required)
-  --clock ISO-8601     instant every validity period is computed from (default: now)
+  --clock ISO-8601     instant every validity period is computed from (default: now): a calendar instant with a
+                       zone, 1951-02-05T00:00:00Z..9990-01-02T23:59:59Z. A live server judges at now: a set is
+                       usable until clock + 365 days, and scenarios it no longer means are skipped (see README)
   --key-profile P      ecdsa-p256 (default) | ecdsa-p384 | rsa-2048 | rsa-pss-2048 | ed25519
   --ca-cert FILE       issue everything from this existing CA certificate (with --ca-key)
   --ca-key FILE        private key of --ca-cert
