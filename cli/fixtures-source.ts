@@ -1,6 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
+import { makeTempDir } from '../core/fs.js';
 import { loadManifest, type FixtureSet } from '../core/manifest.js';
 import { generateFixtures } from '../fixtures-gen/generate.js';
 
@@ -11,10 +10,13 @@ export interface OpenedFixtures extends Disposable {
   readonly generated: boolean;
 }
 
-/** `--fixtures DIR` when given; otherwise a fresh set (clock: now) in a temporary directory that dispose removes. */
+/**
+ * `--fixtures DIR` when given; otherwise a fresh set (clock: now) in a 0700 directory inside the harness's one
+ * temporary directory, removed by dispose — and, whatever happens, with that directory at exit.
+ */
 export async function openFixtures(dir: string | undefined): Promise<OpenedFixtures> {
   if (dir) return { fx: loadManifest(dir), generated: false, [Symbol.dispose]: () => {} };
-  const temp = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-fixtures-'));
+  const temp = makeTempDir('fixtures-');
   try {
     await generateFixtures({ out: temp });
     return {

@@ -1,6 +1,6 @@
 import { X509Certificate as NodeX509, createPrivateKey, KeyObject } from 'node:crypto';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { ensureDir } from '../core/fs.js';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir, keepAtExit, makeStagingDir, sweepStaleStaging } from '../core/fs.js';
 import path from 'node:path';
 import { HarnessError } from '../core/errors.js';
 import {
@@ -34,6 +34,11 @@ export interface GenerateOptions {
   readonly crlUrl?: string;
   /** Generate only these fixture ids (default: all). */
   readonly only?: readonly string[];
+  /**
+   * Checked before the new set replaces the old one: once aborted, nothing in `out` is touched and the abort reason
+   * is thrown (the CLI's Ctrl-C).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Default responder base the certificates point at. */
@@ -252,7 +257,40 @@ const crlPem = (crl: x509.X509Crl): string =>
 
 function writeFile(file: string, data: string | Uint8Array, mode = 0o644): void {
   writeFileSync(file, data, { mode });
-  chmodSync(file, mode); // an existing file keeps its old mode otherwise
+  chmodSync(file, mode); // the umask may have narrowed it; an existing file keeps its old mode otherwise
+}
+
+/**
+ * A directory of the fixture set, with `mode` whatever the umask: 0700 for those that hold keys (`ca/`, `server/`,
+ * `clients/<id>/` and `clients/`), 0755 for the CRLs, which are public.
+ */
+function makeDir(dir: string, mode = 0o700): void {
+  mkdirSync(dir, { mode });
+  chmodSync(dir, mode);
+}
+
+/** The top-level entries of a fixture set; `manifest.json` is replaced last and removed first. */
+const SET_ENTRIES = ['trust.pem', 'ca', 'crl', 'server', 'clients'] as const;
+
+/**
+ * Replaces the fixture set in `out` by the one written in `staging` (both in `out`, so every step is a rename): the
+ * old manifest goes first — from then on `out` is not a fixture set, never a mix that claims to be one — then each
+ * entry, then the new manifest. NOTE: synchronous, so a SIGINT or SIGTERM (handled between event-loop turns) cannot
+ * land in the middle; only SIGKILL can, and then `out` has no manifest.json and a later run sweeps the staging dirs.
+ */
+function swapInto(out: string, staging: string): void {
+  const trash = makeStagingDir(out, 'old');
+  const moveAside = (name: string) => {
+    if (existsSync(path.join(out, name))) renameSync(path.join(out, name), path.join(trash, name));
+  };
+  moveAside('manifest.json');
+  for (const name of SET_ENTRIES) {
+    moveAside(name);
+    renameSync(path.join(staging, name), path.join(out, name));
+  }
+  renameSync(path.join(staging, 'manifest.json'), path.join(out, 'manifest.json'));
+  rmSync(trash, { recursive: true, force: true });
+  keepAtExit(trash);
 }
 
 /** The command whose result `expect.opensslVerifyError` records. */
@@ -261,37 +299,67 @@ export const OPENSSL_VERIFY_COMMAND =
 
 /**
  * Generates the fixture PKI and writes it under `options.out`, returning the manifest. Keys are written with mode
- * 0600. Throws HarnessError on bad input.
+ * 0600 and every directory of the set is 0700, whatever the umask (`out` itself when it is created here). The set is
+ * written in full to a staging directory inside `out` and then renamed into place, so an interrupted or failed run
+ * (a full disk) leaves the old set as it was, never old and new files mixed. Throws HarnessError on bad input and
+ * MTLS_ERR_OUT_UNWRITABLE when `out` cannot be written.
  */
 export async function generateFixtures(options: GenerateOptions): Promise<Manifest> {
   const out = path.resolve(options.out);
+  let staging: string;
   try {
-    ensureDir(out);
-    writeFile(path.join(out, '.write-test'), '');
-    rmSync(path.join(out, '.write-test'));
+    ensurePrivateDir(out);
+    sweepStaleStaging(out);
+    staging = makeStagingDir(out, 'new');
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write to --out '${options.out}'`, { cause });
   }
-  const pki = await buildPki(options);
-  for (const dir of ['ca', 'crl', 'server', 'clients']) ensureDir(path.join(out, dir));
+  try {
+    const pki = await buildPki(options);
+    let manifest: Manifest;
+    try {
+      manifest = writeSet(pki, staging, out);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+      throw new HarnessError(
+        'MTLS_ERR_OUT_UNWRITABLE',
+        `cannot write the fixtures to --out '${options.out}' (${code})`,
+        {
+          cause,
+        },
+      );
+    }
+    options.signal?.throwIfAborted();
+    swapInto(out, staging);
+    return manifest;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+    keepAtExit(staging);
+  }
+}
+
+/** Writes every file of the set under `dir` (the staging directory) and returns the manifest; `out` is its final place. */
+function writeSet(pki: GeneratedPki, dir: string, out: string): Manifest {
+  for (const d of ['ca', 'server', 'clients']) makeDir(path.join(dir, d));
+  makeDir(path.join(dir, 'crl'), 0o755);
 
   const cas: ManifestCa[] = pki.cas.map((ca) => {
     const cert = `ca/${ca.id}.pem`;
-    writeFile(path.join(out, cert), pem(ca.cert));
+    writeFile(path.join(dir, cert), pem(ca.cert));
     let key: string | undefined;
     if (ca.imported && pki.imported) {
       key = path.relative(out, path.resolve(pki.imported.keyPath));
-      writeFile(path.join(out, cert), readFileSync(pki.imported.certPath));
+      writeFile(path.join(dir, cert), readFileSync(pki.imported.certPath));
     } else {
       key = `ca/${ca.id}.key.pem`;
-      writeFile(path.join(out, key), ca.key.privatePem, 0o600);
+      writeFile(path.join(dir, key), ca.key.privatePem, 0o600);
     }
     const crlEntry = pki.crls.get(ca.id);
     let crl: ManifestCa['crl'];
     if (crlEntry) {
       crl = { pem: `crl/${ca.id}.crl.pem`, der: `crl/${ca.id}.crl.der`, revokedSerials: crlEntry.revoked };
-      writeFile(path.join(out, crl.pem), crlPem(crlEntry.crl));
-      writeFile(path.join(out, crl.der), new Uint8Array(crlEntry.crl.rawData));
+      writeFile(path.join(dir, crl.pem), crlPem(crlEntry.crl));
+      writeFile(path.join(dir, crl.der), new Uint8Array(crlEntry.crl.rawData));
     }
     return {
       id: ca.id,
@@ -307,26 +375,26 @@ export async function generateFixtures(options: GenerateOptions): Promise<Manife
       ...(crl ? { crl } : {}),
     };
   });
-  writeFile(path.join(out, 'trust.pem'), pki.imported ? readFileSync(pki.imported.certPath) : pem(pki.cas[0]!.cert));
-  writeFile(path.join(out, 'crl/all.crl.pem'), [...pki.crls.values()].map((c) => crlPem(c.crl)).join(''));
+  writeFile(path.join(dir, 'trust.pem'), pki.imported ? readFileSync(pki.imported.certPath) : pem(pki.cas[0]!.cert));
+  writeFile(path.join(dir, 'crl/all.crl.pem'), [...pki.crls.values()].map((c) => crlPem(c.crl)).join(''));
 
-  writeFile(path.join(out, 'server/cert.pem'), pem(pki.server.cert));
-  writeFile(path.join(out, 'server/key.pem'), pki.server.key.privatePem, 0o600);
-  writeFile(path.join(out, 'server/chain.pem'), [pki.server.cert, ...pki.server.rest].map(pem).join(''));
+  writeFile(path.join(dir, 'server/cert.pem'), pem(pki.server.cert));
+  writeFile(path.join(dir, 'server/key.pem'), pki.server.key.privatePem, 0o600);
+  writeFile(path.join(dir, 'server/chain.pem'), [pki.server.cert, ...pki.server.rest].map(pem).join(''));
 
   const fixtures: ManifestFixture[] = pki.fixtures.map(({ spec, built }) => {
-    const dir = `clients/${spec.id}`;
-    ensureDir(path.join(out, dir));
-    writeFile(path.join(out, dir, 'cert.pem'), pem(built.leaf));
-    writeFile(path.join(out, dir, 'key.pem'), built.key.privatePem, 0o600);
-    writeFile(path.join(out, dir, 'chain.pem'), [built.leaf, ...built.rest].map(pem).join(''));
+    const rel = `clients/${spec.id}`;
+    makeDir(path.join(dir, rel));
+    writeFile(path.join(dir, rel, 'cert.pem'), pem(built.leaf));
+    writeFile(path.join(dir, rel, 'key.pem'), built.key.privatePem, 0o600);
+    writeFile(path.join(dir, rel, 'chain.pem'), [built.leaf, ...built.rest].map(pem).join(''));
     const revoked = spec.ocsp === 'revoked';
     return {
       id: spec.id,
       description: spec.description,
-      cert: `${dir}/cert.pem`,
-      key: `${dir}/key.pem`,
-      chain: `${dir}/chain.pem`,
+      cert: `${rel}/cert.pem`,
+      key: `${rel}/key.pem`,
+      chain: `${rel}/chain.pem`,
       serial: built.leaf.serialNumber,
       subject: built.leaf.subject,
       issuer: built.issuer,
@@ -366,6 +434,6 @@ export async function generateFixtures(options: GenerateOptions): Promise<Manife
     opensslVerify: { command: OPENSSL_VERIFY_COMMAND },
     fixtures,
   };
-  writeFile(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }

@@ -169,16 +169,25 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   server.on('tlsClientError', (err) => log(`handshake failed: ${err.message.split('\n')[0]}`));
 
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new HarnessError('MTLS_ERR_PORT', `cannot listen on ${host}:${options.port ?? 0}: ${err.code ?? err.message}`, {
-          cause: err,
-        }),
-      ),
-    );
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new HarnessError(
+            'MTLS_ERR_PORT',
+            `cannot listen on ${host}:${options.port ?? 0}: ${err.code ?? err.message}`,
+            { cause: err },
+          ),
+        ),
+      );
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+  } catch (err) {
+    // NOTE: the OCSP responder started above would keep the process alive after the error (issue 10: `serve --port`
+    // on a busy port printed MTLS_ERR_PORT and never exited).
+    await ocsp?.close();
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const capabilities = new Set<Feature>();

@@ -22,6 +22,7 @@ import {
 } from '../../targets/registry.js';
 import { enumFlag, intFlag, parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
+import { interruption, SIGNAL_EXIT, throwIfInterrupted } from '../signals.js';
 
 /** Usage of `mtls-harness run`. */
 export const RUN_USAGE = `Run the client-certificate conformance catalogue against a server.
@@ -62,7 +63,11 @@ Flags:
   --gate all|regressions       exit 1 on any failure (default) or only on new failures against --baseline
   --quiet                      no progress lines
 
-Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error.`;
+Ctrl-C or SIGTERM stops the run: probes in flight finish, the servers it started stop, and the reports of what was
+measured are written, marked interrupted (results not run are skips "not run: interrupted"); a second one exits at
+once.
+
+Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error, 130/143 interrupted by SIGINT/SIGTERM.`;
 
 const TARGET_ERRORS: Record<string, ErrorCode> = {
   refused: 'MTLS_ERR_TARGET_UNREACHABLE',
@@ -164,6 +169,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const color = !values['no-color'] && process.stdout.isTTY === true;
   let targets: Awaited<ReturnType<typeof startTargets>>;
   try {
+    throwIfInterrupted();
     targets = await startTargets(spec, fx, policies, {
       capabilities: capabilities as Feature[],
       ...(values.servername ? { servername: values.servername } : {}),
@@ -174,6 +180,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   let run: RunResult;
   try {
+    throwIfInterrupted();
     if (!values.quiet) {
       const where = Object.values(targets).map(
         (t) => `${t!.name} ${t!.endpoint.host}:${t!.endpoint.port} (${t!.policy})`,
@@ -200,6 +207,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       ...(values.servername ? { servername: values.servername } : {}),
       ...(serverTrustPem ? { serverTrustPem } : {}),
       ...(values.quiet ? {} : { onResult: (r) => console.log(formatProgressLine(r, { color })) }),
+      // NOTE: SIGINT/SIGTERM stop the runner first (no new probe); the servers are stopped after it, below.
+      signal: interruption().signal,
     });
   } finally {
     await Promise.all(Object.values(targets).map((t) => t!.stop()));
@@ -217,6 +226,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const written = await writeReports(run, out, formats);
   if (formats.includes('console')) console.log(formatConsole(run, { color }));
   if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
+  const sig = interruption().received;
+  if (sig) {
+    const notRun = run.results.filter((r) => r.skip?.kind === 'interrupted').length;
+    console.error(
+      `mtls-harness: INTERRUPTED by ${sig}: ${run.results.length - notRun} of ${run.results.length} results run, no verdict${written.length ? `; reports of what was measured: ${written.join(', ')}` : ''}`,
+    );
+    return SIGNAL_EXIT[sig];
+  }
   return exitStatus(run, gate);
 }
 

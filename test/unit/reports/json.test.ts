@@ -86,6 +86,7 @@ const SKIP_KINDS = allOf<NonNullable<ScenarioResult['skip']>['kind']>()([
   'clock',
   'deviation',
   'client',
+  'interrupted',
 ]);
 const CLIENTS = allOf<ScenarioResult['clients']>()(['agree', 'disagree', 'single']);
 const ALERT_NAMES = Object.keys(ALERTS) as AlertName[];
@@ -121,6 +122,8 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
         'gate',
         'summary',
         'conformant',
+        'interrupted',
+        'signal',
         'error',
         'baseline',
       ],
@@ -140,6 +143,7 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
         'gate',
         'summary',
         'conformant',
+        'interrupted',
       ],
     ),
   },
