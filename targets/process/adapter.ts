@@ -160,14 +160,15 @@ export async function probeAdapter(adapter: ServerAdapter): Promise<Availability
 }
 
 /**
- * Copies the PKI files the configurations name into `<dir>/pki/`: the directory 0700 and keys 0600 whatever the
- * umask (every server reads them as root or as the harness's user, before dropping privileges).
+ * Copies the PKI files the configurations name into `<dir>/pki/`, keys mode 0600, the directory `pkiMode` whatever
+ * the umask: 0700 for a server process (it reads them as root, or as the harness's user, before dropping
+ * privileges); the container form keeps 0755 for the image's own user.
  */
-export function stagePki(fixtures: FixtureSet, dir: string): void {
+export function stagePki(fixtures: FixtureSet, dir: string, pkiMode = 0o755): void {
   const m = fixtures.manifest;
   const read = (rel: string) => fixtures.read(rel);
-  mkdirSync(path.join(dir, 'pki'), { recursive: true, mode: 0o700 });
-  chmodSync(path.join(dir, 'pki'), 0o700);
+  mkdirSync(path.join(dir, 'pki'), { recursive: true, mode: pkiMode });
+  chmodSync(path.join(dir, 'pki'), pkiMode);
   const write = (rel: string, content: string, mode = 0o644) => {
     writeFileSync(path.join(dir, rel), content, { mode });
     chmodSync(path.join(dir, rel), mode);
@@ -257,7 +258,7 @@ export async function startProcessTarget(
       let proc: ServerProcess;
       const port = await freePort(host);
       try {
-        stagePki(fixtures, dir);
+        stagePki(fixtures, dir, 0o700);
         const rendered = adapter.render({
           policy,
           root: dir,
