@@ -10,7 +10,6 @@ import {
   renameSync,
   rmSync,
   statSync,
-  unlinkSync,
   writeSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -242,13 +241,4 @@ export function sweepStaleStaging(dir: string): string[] {
     removed.push(path.join(dir, name));
   }
   return removed;
-}
-
-/** Removes a file if it exists (no error when it does not). */
-export function unlinkIfExists(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
 }
