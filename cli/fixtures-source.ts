@@ -1,5 +1,4 @@
-import { rmSync } from 'node:fs';
-import { makeTempDir } from '../core/fs.js';
+import { makeTempDir, removeTempDir } from '../core/fs.js';
 import { loadManifest, type FixtureSet } from '../core/manifest.js';
 import { generateFixtures } from '../fixtures-gen/generate.js';
 
@@ -22,10 +21,10 @@ export async function openFixtures(dir: string | undefined): Promise<OpenedFixtu
     return {
       fx: loadManifest(temp),
       generated: true,
-      [Symbol.dispose]: () => rmSync(temp, { recursive: true, force: true }),
+      [Symbol.dispose]: () => removeTempDir(temp),
     };
   } catch (err) {
-    rmSync(temp, { recursive: true, force: true });
+    removeTempDir(temp);
     throw err;
   }
 }

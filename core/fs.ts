@@ -8,6 +8,7 @@ import {
   openSync,
   readdirSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeSync,
@@ -172,6 +173,23 @@ export function makeTempDir(prefix: string, mode = 0o700): string {
   const dir = mkdtempSync(path.join(harnessTempRoot(), prefix));
   chmodSync(dir, mode);
   return dir;
+}
+
+/**
+ * Removes a directory made by {@link makeTempDir} (or any path), and the process's temporary directory with it once
+ * that is empty: a process that cleans up after itself leaves nothing behind even when its 'exit' hooks never run
+ * (a test runner's worker killed at the end).
+ */
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  if (!tempRoot || path.dirname(dir) !== tempRoot) return;
+  try {
+    rmdirSync(tempRoot);
+  } catch {
+    return; // not empty: something else of this process still lives in it
+  }
+  keepAtExit(tempRoot);
+  tempRoot = undefined;
 }
 
 /** True while a process with this PID exists (EPERM: it exists, but is another user's). */

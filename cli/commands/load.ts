@@ -1,8 +1,8 @@
 import { openFixtures } from '../fixtures-source.js';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { HarnessError } from '../../core/errors.js';
-import { makeTempDir } from '../../core/fs.js';
+import { makeTempDir, removeTempDir } from '../../core/fs.js';
 import type { LoadMode, TicketPolicy, WorkerKind } from '../../core/load-result.js';
 import { type FixtureSet } from '../../core/manifest.js';
 import type { Scenario, ServerPolicy, TlsVersion } from '../../core/scenario.js';
@@ -280,7 +280,7 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     return result.passed ? EXIT.OK : EXIT.NON_CONFORMANT;
   } finally {
     await target?.stop();
-    for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+    for (const dir of temps) removeTempDir(dir);
     for (const d of disposers) d[Symbol.dispose]();
   }
 }

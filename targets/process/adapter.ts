@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
-import { makeTempDir } from '../../core/fs.js';
+import { makeTempDir, removeTempDir } from '../../core/fs.js';
 import type { FixtureSet } from '../../core/manifest.js';
 import type { Feature, ServerPolicy } from '../../core/scenario.js';
 import { startOcspResponder, type OcspResponder } from '../../fixtures-gen/ocsp.js';
@@ -282,7 +282,7 @@ export async function startProcessTarget(
           ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
         });
       } catch (err) {
-        rmSync(dir, { recursive: true, force: true });
+        removeTempDir(dir);
         if (err instanceof PortTakenError) {
           lastError = err;
           continue;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { HarnessError } from '../../core/errors.js';
+import { removeTempDir } from '../../core/fs.js';
 
 /**
  * Live server processes we started, by PID. Each runs in its own process group (its PID is the group id), so a server
@@ -206,7 +207,7 @@ export async function startServerProcess(spec: ProcessSpec): Promise<ServerProce
   child.stdin?.on('error', () => {});
   if (pid === undefined) {
     const err = await new Promise<Error>((resolve) => child.once('error', resolve));
-    if (spec.tempDir) rmSync(spec.tempDir, { recursive: true, force: true });
+    if (spec.tempDir) removeTempDir(spec.tempDir);
     unhookIfIdle();
     throw new HarnessError('MTLS_ERR_TARGET_START', `${spec.name}: cannot start ${spec.command}: ${err.message}`, {
       cause: err,
@@ -261,7 +262,7 @@ export async function startServerProcess(spec: ProcessSpec): Promise<ServerProce
       child.stdin?.destroy();
       finalLogs = logs();
       live.delete(pid);
-      if (spec.tempDir) rmSync(spec.tempDir, { recursive: true, force: true });
+      if (spec.tempDir) removeTempDir(spec.tempDir);
       unhookIfIdle();
     })();
     return stopping;

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { harnessTempRoot, makeTempDir, sweepStaleTempDirs } from '../../core/fs.js';
+import { harnessTempRoot, makeTempDir, removeTempDir, sweepStaleTempDirs } from '../../core/fs.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** The PID of a process that has run and exited (and been reaped: its PID is free). */
@@ -20,12 +20,17 @@ describe('the temporary directory of a harness process', () => {
     const dir = makeTempDir('fixtures-');
     expect(path.dirname(dir)).toBe(root);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+    // Removing the last directory in it removes it too: nothing is left even if 'exit' hooks never run.
+    removeTempDir(dir);
+    expect(existsSync(root)).toBe(false);
   });
 
   it('sweeping removes those of dead processes of this host only', async () => {
     using tmp = tempDir('mtls-sweep-');
     // This host's tag, as this process's own directory spells it.
-    const host = /^mtls-harness-\d+-(.+)-[A-Za-z0-9]{6}$/.exec(path.basename(harnessTempRoot()))![1]!;
+    const probe = makeTempDir('probe-');
+    const host = /^mtls-harness-\d+-(.+)-[A-Za-z0-9]{6}$/.exec(path.basename(path.dirname(probe)))![1]!;
+    removeTempDir(probe);
     const dead = await deadPid();
     const names = {
       dead: `mtls-harness-${dead}-${host}-aaaaaa`,
