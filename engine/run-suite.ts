@@ -407,7 +407,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     if (over()) continue;
     const last = await pool(jobsOf(sanity), 1, runOne);
     const lastBad = last.find((r) => r.verdict !== 'pass');
-    if (lastBad) {
+    // A stop (or a death) during the closing check leaves it unrun: not a sanity failure of the server.
+    if (lastBad && !over()) {
       const r = { ...lastBad, reason: `sanity re-check after the run: ${lastBad.reason}` };
       options.onResult?.(r);
       results.push(r);
