@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { makeTempDir, removeTempDir } from '../core/fs.js';
 import { loadManifest, type FixtureSet } from '../core/manifest.js';
 import { generateFixtures } from '../fixtures-gen/generate.js';
 
@@ -12,21 +10,21 @@ export interface OpenedFixtures extends Disposable {
 }
 
 /**
- * `--fixtures DIR` when given; otherwise a fresh set in a temporary directory that dispose removes, generated at
- * `clock` (default: now; `run --clock`).
+ * `--fixtures DIR` when given; otherwise a fresh set generated at `clock` (default: now; `run --clock`) in a 0700
+ * directory inside the harness's one temporary directory, removed by dispose — and, whatever happens, at exit.
  */
 export async function openFixtures(dir: string | undefined, clock?: Date): Promise<OpenedFixtures> {
   if (dir) return { fx: loadManifest(dir), generated: false, [Symbol.dispose]: () => {} };
-  const temp = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-fixtures-'));
+  const temp = makeTempDir('fixtures-');
   try {
     await generateFixtures({ out: temp, ...(clock ? { clock } : {}) });
     return {
       fx: loadManifest(temp),
       generated: true,
-      [Symbol.dispose]: () => rmSync(temp, { recursive: true, force: true }),
+      [Symbol.dispose]: () => removeTempDir(temp),
     };
   } catch (err) {
-    rmSync(temp, { recursive: true, force: true });
+    removeTempDir(temp);
     throw err;
   }
 }

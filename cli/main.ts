@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { HarnessError, isHarnessError } from '../core/errors.js';
+import { sweepStaleTempDirs } from '../core/fs.js';
 import { VERSION } from '../core/version.js';
 import { EXIT } from './exit-codes.js';
+import { installSignalHandlers, interruption, Interrupted, SIGNAL_EXIT } from './signals.js';
 
 /** Top-level usage: examples first. */
 export const USAGE = `mtls-harness ${VERSION}: proves whether a TLS server enforces client-certificate authentication.
@@ -18,9 +20,12 @@ export const USAGE = `mtls-harness ${VERSION}: proves whether a TLS server enfor
   mtls-harness list                                 list the scenario catalogue
 
 Commands: run, matrix, targets, load, merge, fixtures, serve, ocsp, server-config, list, schema, version. Each takes --help.
-Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error.`;
+Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error, 130/143 stopped by SIGINT/SIGTERM.`;
 
 type Command = (argv: readonly string[]) => Promise<number>;
+
+/** Commands for which a stop signal is the normal way to end (servers): they exit with their own status. */
+const STOPPED_BY_SIGNAL = new Set(['serve', 'ocsp']);
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   fixtures: async () => (await import('./commands/fixtures.js')).fixturesCommand,
@@ -74,11 +79,20 @@ export async function main(argv: readonly string[]): Promise<number> {
         'MTLS_ERR_USAGE',
         `unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`,
       );
-    return await (
-      await load()
-    )(rest);
+    // A run killed by SIGKILL could not remove its temporary directory (fixtures, keys): remove those of dead PIDs.
+    sweepStaleTempDirs();
+    const status = await (await load())(rest);
+    const sig = interruption().received;
+    // NOTE: a command stopped by a signal exits 130/143 whatever it measured, so no shell or CI job reads it as a pass.
+    return sig && !STOPPED_BY_SIGNAL.has(name) ? SIGNAL_EXIT[sig] : status;
   } catch (err) {
-    return reportError(err);
+    const sig = interruption().received;
+    if (err instanceof Interrupted) {
+      console.error(`mtls-harness: ${err.message}`);
+      return SIGNAL_EXIT[err.by];
+    }
+    const status = reportError(err);
+    return sig ? SIGNAL_EXIT[sig] : status;
   }
 }
 
@@ -108,5 +122,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 // NOTE: only the composition root may end the process (STYLE.md rule 11).
+installSignalHandlers();
 const exitCode = await main(process.argv.slice(2));
 process.exitCode = exitCode;
+if (interruption().received) {
+  // Stopped by a signal: everything was written and stopped; do not wait for a straggling socket or timer.
+  // eslint-disable-next-line no-restricted-syntax
+  process.exit(exitCode);
+}

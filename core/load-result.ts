@@ -131,6 +131,11 @@ export interface LoadCounters {
   readonly statusCodes: Readonly<Record<string, number>>;
   readonly connections: number;
   readonly resumedConnections: number;
+  /**
+   * Open model (`--rate`): arrivals that were never issued because `--connections` handshakes were in flight until
+   * the run ended (or for longer than the handshake timeout). Not attempts: attempted + dropped = arrivals.
+   */
+  readonly dropped: number;
 }
 
 /** The run's settings, as validated. */
@@ -182,8 +187,16 @@ export interface LoadResult {
   readonly durationMs: number;
   /** How many load agents (results.json files) this result adds up. */
   readonly agents: number;
-  /** Stopped early by Ctrl-C (the figures cover what was measured). */
+  /** Stopped early (Ctrl-C, SIGTERM, `stop()`): the figures cover what was measured, and the run did not pass. */
   readonly interrupted: boolean;
+  /** The signal that stopped the run, when one did (absent for a run stopped by the library's `stop()`). */
+  readonly signal?: 'SIGINT' | 'SIGTERM';
+  /**
+   * Open model: arrivals dropped because the `--connections` cap was in flight (see {@link LoadCounters.dropped});
+   * each one's wait from its intended start is in the latency histogram (coordinated omission), and counts against
+   * `--max-error-rate`. Always 0 in the closed model.
+   */
+  readonly dropped: number;
   /** Handshakes (probes with --scenario): attempted = succeeded + rejected + failed (see {@link LoadCounters}). */
   readonly handshakes: {
     readonly attempted: number;
@@ -216,7 +229,8 @@ export interface LoadResult {
   /**
    * Latency of proven handshakes, from the start of the connection (open model: from the intended start, coordinated
    * omission corrected) to the proof of acceptance (the first answer to the request sent after the handshake). With
-   * --scenario: to the server's decision, accepted or rejected.
+   * --scenario: to the server's decision, accepted or rejected. Open model: a dropped arrival adds the time it waited
+   * for a slot (a lower bound of what it would have taken), so an overloaded server cannot look fast.
    */
   readonly latencyMs: LatencyMs;
   readonly latencyByKind: { readonly full: LatencyMs; readonly resumed: LatencyMs };
@@ -232,8 +246,9 @@ export interface LoadResult {
   readonly rejections: Readonly<Record<string, number>>;
   readonly rejectionsTotal: number;
   /**
-   * (errors + refusals) / attempts: what `--max-error-rate` gates; with --scenario errors only (a refusal is the
-   * decision being measured). Attempts are handshakes, probes or HTTP requests. Null when nothing was attempted.
+   * (errors + refusals + dropped) / (attempts + dropped): what `--max-error-rate` gates; with --scenario errors and
+   * dropped arrivals only (a refusal is the decision being measured). Attempts are handshakes, probes or HTTP
+   * requests. Null when nothing was attempted or dropped.
    */
   readonly errorRate: number | null;
   readonly http: {
@@ -295,4 +310,6 @@ export interface LoadTick {
   readonly acceptances: number;
   /** Mean latency of the last second in ms (0 when nothing completed). */
   readonly meanMs: number;
+  /** Open model: arrivals dropped so far (the `--connections` cap was in flight). */
+  readonly droppedTotal: number;
 }

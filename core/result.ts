@@ -137,7 +137,9 @@ export type SkipKind =
   /** A known deviation of the target says skip. */
   | 'deviation'
   /** The client cannot send it. */
-  | 'client';
+  | 'client'
+  /** The run was stopped (SIGINT, SIGTERM) before this result was probed or judged: not a verdict on the target. */
+  | 'interrupted';
 
 /** One scenario × TLS version. */
 export interface ScenarioResult {
@@ -236,8 +238,18 @@ export interface RunResult {
     readonly gating: number;
     readonly warnings: number;
   };
-  /** True when nothing gating failed, nothing errored and coverage is complete where required (skips are allowed). */
+  /**
+   * True when nothing gating failed, nothing errored, coverage is complete where required (skips are allowed) and the
+   * run was not interrupted.
+   */
   readonly conformant: boolean;
+  /**
+   * True when the run was stopped before its end (SIGINT, SIGTERM): the results not run are skips of kind
+   * `interrupted`, the closing sanity check was not run, and the run is not conformant (the CLI exits 130 or 143).
+   */
+  readonly interrupted: boolean;
+  /** The signal that stopped the run, when one did. */
+  readonly signal?: 'SIGINT' | 'SIGTERM';
   /** Set when the run itself is invalid (sanity failed, target died): exit 2. */
   readonly error?: { readonly code: ErrorCode; readonly message: string };
   /** Set when --baseline was given. */

@@ -75,6 +75,13 @@ export interface RunSuiteOptions {
   readonly wireFault?: ClientFault;
   /** Called as each result is known (progress output). */
   readonly onResult?: (result: ScenarioResult) => void;
+  /**
+   * Ends the run early (the CLI aborts it on SIGINT/SIGTERM, with the signal's name as the reason): once aborted no
+   * probe starts, every result not probed and judged yet is a `skip` of kind `interrupted`, the closing sanity check
+   * is not run, and the run is marked `interrupted` — never conformant, and never a failure or an error invented from
+   * the interruption. Probes in flight finish, each within the timeout.
+   */
+  readonly signal?: AbortSignal;
 }
 
 interface Job {
@@ -252,6 +259,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     return pending;
   };
 
+  const signal = options.signal;
+  const stopSignal = (): 'SIGINT' | 'SIGTERM' | undefined =>
+    signal?.reason === 'SIGINT' || signal?.reason === 'SIGTERM' ? signal.reason : undefined;
+  const interruptedWhy = () => `not run: the run was interrupted${stopSignal() ? ` by ${stopSignal()}` : ''}`;
+
   const runOne = async (job: Job): Promise<ScenarioResult> => {
     const { scenario, tls: version } = job;
     const t0 = performance.now();
@@ -281,6 +293,14 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
       reason,
       duration: 0,
     });
+    if (signal?.aborted) return skip('interrupted', interruptedWhy());
+    // NOTE: a server the harness started that died is named, once, instead of each later probe being "refused".
+    const died = target.died?.();
+    if (died) {
+      const why = `not run: target ${target.name} (${scenario.policy}) ${died} during the run`;
+      const { skip: _skip, ...notRun } = skip('client', why);
+      return { ...notRun, verdict: 'error', reason: why };
+    }
     const missing = scenario.requires.filter(
       (f) => !target.capabilities.has(f) && !HARNESS_FEATURES.has(f) && !target.unchecked?.has(f),
     );
@@ -321,6 +341,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     const cannot: string[] = [];
     let extra: string | undefined;
     for (const backend of backendsFor(scenario)) {
+      // Between the clients of one scenario: a stop leaves it unjudged rather than judged on half its evidence.
+      if (signal?.aborted) return skip('interrupted', interruptedWhy());
       const seen = await probeWith(backend, spec, version, target);
       if ('cannot' in seen) {
         cannot.push(seen.cannot);
@@ -330,12 +352,17 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
       observations.push(assess(backend, seen.obs, defect, version));
     }
     if (observations.length === 0) return skip('client', cannot.join('; '));
+    // Its controls may not have been probed yet: no probe starts after a stop, so it stays unjudged.
+    if (signal?.aborted) return skip('interrupted', interruptedWhy());
     const usedControls = scenario.sanity
       ? []
       : await Promise.all(observations.map((o) => controlFor(scenario, o.backend, version, target)));
     let judged = judge(scenario, version, { observations, controls: usedControls }, options.strictness);
     if (extra && judged.verdict === 'pass') judged = { ...judged, verdict: 'fail', reason: extra };
-    const reason = cannot.length ? `${judged.reason}; ${cannot.join('; ')}` : judged.reason;
+    const diedMeanwhile = judged.verdict === 'error' ? target.died?.() : undefined;
+    const reason =
+      (cannot.length ? `${judged.reason}; ${cannot.join('; ')}` : judged.reason) +
+      (diedMeanwhile ? `; target ${target.name} (${scenario.policy}) ${diedMeanwhile} during the run` : '');
     const final = applyDeviation(judged.verdict, reason, deviation);
     return {
       ...base,
@@ -382,17 +409,22 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     const first = await pool(jobsOf(sanity), 1, runOne);
     for (const r of first) options.onResult?.(r);
     results.push(...first);
+    // NOTE: an interruption or a dead target is not a sanity failure: neither invents an error about the server.
+    const target = options.targets[policy]!;
+    const over = () => signal?.aborted === true || target.died?.() !== undefined;
     const bad = first.find((r) => r.verdict !== 'pass');
-    if (bad && sanityProblem(bad, 'first')) break;
+    if (bad && !over() && sanityProblem(bad, 'first')) break;
     const done = await pool(jobsOf(rest), options.concurrency ?? 4, async (job) => {
       const r = await runOne(job);
       options.onResult?.(r);
       return r;
     });
     results.push(...done);
+    if (over()) continue;
     const last = await pool(jobsOf(sanity), 1, runOne);
     const lastBad = last.find((r) => r.verdict !== 'pass');
-    if (lastBad) {
+    // A stop (or a death) during the closing check leaves it unrun: not a sanity failure of the server.
+    if (lastBad && !over()) {
       const r = { ...lastBad, reason: `sanity re-check after the run: ${lastBad.reason}` };
       options.onResult?.(r);
       results.push(r);
@@ -400,6 +432,17 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     }
   }
 
+  for (const policy of policies) {
+    const t = options.targets[policy]!;
+    const died = t.died?.();
+    // The run lost its target: its results after the death are errors naming it, and the run is an error (exit 2).
+    if (died)
+      runError ??= {
+        code: 'MTLS_ERR_TARGET_UNREACHABLE',
+        message: `target ${t.name} (${policy}) ${died} during the run: the results after that are errors, not verdicts`,
+      };
+  }
+  const interrupted = signal?.aborted === true;
   const strict = options.strict ?? false;
   const summary = { ...ZERO };
   let gating = 0;
@@ -434,7 +477,9 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     coverage,
     gate: { strict, mode: 'all' },
     summary: { ...summary, total: results.length, gating, warnings },
-    conformant: !runError && gating === 0 && summary.error === 0 && coverage.missing.length === 0,
+    conformant: !runError && !interrupted && gating === 0 && summary.error === 0 && coverage.missing.length === 0,
+    interrupted,
+    ...(stopSignal() ? { signal: stopSignal() } : {}),
     ...(runError ? { error: runError } : {}),
   };
 }

@@ -1,14 +1,6 @@
 import { X509Certificate as NodeX509, createPrivateKey, KeyObject } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir, keepAtExit, makeStagingDir, sweepStaleStaging } from '../core/fs.js';
 import path from 'node:path';
 import { HarnessError } from '../core/errors.js';
 import { checkOutDir } from '../core/out-dir.js';
@@ -43,6 +35,11 @@ export interface GenerateOptions {
   readonly crlUrl?: string;
   /** Generate only these fixture ids (default: all). */
   readonly only?: readonly string[];
+  /**
+   * Checked before the new set replaces the old one: once aborted, nothing in `out` is touched and the abort reason
+   * is thrown (the CLI's Ctrl-C).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Default responder base the certificates point at. */
@@ -360,86 +357,106 @@ const crlPem = (crl: x509.X509Crl): string =>
 
 function writeFile(file: string, data: string | Uint8Array, mode = 0o644): void {
   writeFileSync(file, data, { mode });
-  chmodSync(file, mode); // an existing file keeps its old mode otherwise
+  chmodSync(file, mode); // the umask may have narrowed it; an existing file keeps its old mode otherwise
+}
+
+/**
+ * A directory of the fixture set, with `mode` whatever the umask: 0700 for those that hold keys (`ca/`, `server/`,
+ * `clients/<id>/` and `clients/`), 0755 for the CRLs, which are public.
+ */
+function makeDir(dir: string, mode = 0o700): void {
+  mkdirSync(dir, { mode });
+  chmodSync(dir, mode);
+}
+
+/** The top-level entries of a fixture set; `manifest.json` is replaced last and removed first. */
+const SET_ENTRIES = ['trust.pem', 'ca', 'crl', 'server', 'clients'] as const;
+
+/**
+ * Replaces the fixture set in `out` by the one written in `staging` (both in `out`, so every step is a rename): the
+ * old manifest goes first — from then on `out` is not a fixture set, never a mix that claims to be one — then each
+ * entry, then the new manifest. NOTE: synchronous, so a SIGINT or SIGTERM (handled between event-loop turns) cannot
+ * land in the middle; only SIGKILL can, and then `out` has no manifest.json and a later run sweeps the staging dirs.
+ */
+function swapInto(out: string, staging: string): void {
+  const trash = makeStagingDir(out, 'old');
+  const moveAside = (name: string) => {
+    if (existsSync(path.join(out, name))) renameSync(path.join(out, name), path.join(trash, name));
+  };
+  moveAside('manifest.json');
+  for (const name of SET_ENTRIES) {
+    moveAside(name);
+    renameSync(path.join(staging, name), path.join(out, name));
+  }
+  renameSync(path.join(staging, 'manifest.json'), path.join(out, 'manifest.json'));
+  rmSync(trash, { recursive: true, force: true });
+  keepAtExit(trash);
 }
 
 /** The command whose result `expect.opensslVerifyError` records. */
 export const OPENSSL_VERIFY_COMMAND =
   'openssl verify -purpose sslclient -auth_level 2 -attime {epoch} -CAfile trust.pem -crl_check_all -CRLfile crl/all.crl.pem -untrusted {chain} {cert}';
 
-/** The entries a fixture set puts at the top of its directory; `manifest.json` goes last (readers look at it first). */
-const TOP_LEVEL = ['ca', 'crl', 'server', 'clients', 'trust.pem', 'manifest.json'] as const;
-
 /**
  * Generates the fixture PKI and writes it under `options.out`, returning the manifest. Keys are written with mode
- * 0600. Everything is checked and built in memory first, then written into a staging directory beside the output
- * and moved into place, so a failure leaves neither a new directory nor a half-written set behind. In an existing
- * directory, the set's own entries (`ca/`, `crl/`, `server/`, `clients/`, `trust.pem`, `manifest.json`) are
- * replaced and anything else is left alone. Throws HarnessError on bad input.
+ * 0600 and every directory of the set is 0700, whatever the umask (`out` itself when it is created here). Every
+ * input is checked and the PKI built in memory before any directory exists; the set is then written in full to a
+ * staging directory inside `out` and renamed into place, so a failed or interrupted run (a full disk, a bad clock)
+ * leaves the old set as it was — never old and new files mixed — and a new `out` (with the parents made for it)
+ * does not stay behind. Throws HarnessError on bad input and MTLS_ERR_OUT_UNWRITABLE when `out` cannot be written.
  */
 export async function generateFixtures(options: GenerateOptions): Promise<Manifest> {
   const where = checkOutDir(options.out, '--out');
   const pki = await buildPki(options);
-  const stageRoot = mkdtempSync(path.join(where.base, '.mtls-harness-fixtures-'));
+  options.signal?.throwIfAborted();
+  const out = where.dir;
+  // NOTE: the directories made for this call, outermost first: removed again if it fails.
   const created: string[] = [];
-  const swapped: string[] = [];
+  if (!where.exists) for (let d = out; d !== where.base; d = path.dirname(d)) created.unshift(d);
+  const undo = () => {
+    for (const d of [...created].reverse()) rmSync(d, { recursive: true, force: true });
+  };
+  let staging: string;
   try {
-    const set = path.join(stageRoot, 'set');
+    for (const d of created.slice(0, -1)) mkdirSync(d);
+    ensurePrivateDir(out);
+    sweepStaleStaging(out);
+    staging = makeStagingDir(out, 'new');
+  } catch (cause) {
+    undo();
+    throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write to --out '${options.out}'`, { cause });
+  }
+  try {
     let manifest: Manifest;
     try {
-      mkdirSync(set);
-      manifest = writePki(pki, set);
+      manifest = writeSet(pki, staging);
     } catch (cause) {
-      throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write the fixtures under --out '${options.out}'`, {
-        cause,
-      });
+      const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+      throw new HarnessError(
+        'MTLS_ERR_OUT_UNWRITABLE',
+        `cannot write the fixtures to --out '${options.out}' (${code})`,
+        {
+          cause,
+        },
+      );
     }
-    try {
-      if (!where.exists) {
-        // NOTE: the parents are made now, not before the work: a failed call leaves no directory behind.
-        for (let d = path.dirname(where.dir); d !== where.base; d = path.dirname(d)) created.unshift(d);
-        for (const d of created) mkdirSync(d);
-        renameSync(set, where.dir);
-      } else {
-        const old = path.join(stageRoot, 'old');
-        mkdirSync(old);
-        for (const entry of TOP_LEVEL) {
-          const target = path.join(where.dir, entry);
-          if (existsSync(target)) renameSync(target, path.join(old, entry));
-          swapped.push(entry);
-          renameSync(path.join(set, entry), target);
-        }
-      }
-    } catch (cause) {
-      rollBack(where.dir, stageRoot, swapped);
-      for (const d of created.reverse()) rmSync(d, { recursive: true, force: true });
-      throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot move the fixtures into --out '${options.out}'`, {
-        cause,
-      });
-    }
+    options.signal?.throwIfAborted();
+    swapInto(out, staging);
     return manifest;
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    undo();
+    throw err;
   } finally {
-    rmSync(stageRoot, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
+    keepAtExit(staging);
   }
 }
 
-/** Puts back the entries an interrupted swap had already replaced. Best effort: the error being reported wins. */
-function rollBack(dir: string, stageRoot: string, swapped: readonly string[]): void {
-  for (const entry of swapped) {
-    try {
-      const target = path.join(dir, entry);
-      rmSync(target, { recursive: true, force: true });
-      const previous = path.join(stageRoot, 'old', entry);
-      if (existsSync(previous)) renameSync(previous, target);
-    } catch {
-      // NOTE: nothing more can be done here; the original error is thrown by the caller.
-    }
-  }
-}
-
-/** Writes a built PKI into the empty directory `out` and returns its manifest. */
-function writePki(pki: GeneratedPki, out: string): Manifest {
-  for (const dir of ['ca', 'crl', 'server', 'clients']) mkdirSync(path.join(out, dir));
+/** Writes every file of the set under `dir` (the staging directory) and returns the manifest. */
+function writeSet(pki: GeneratedPki, dir: string): Manifest {
+  for (const d of ['ca', 'server', 'clients']) makeDir(path.join(dir, d));
+  makeDir(path.join(dir, 'crl'), 0o755);
 
   const cas: ManifestCa[] = pki.cas.map((ca) => {
     const cert = `ca/${ca.id}.pem`;
@@ -448,18 +465,18 @@ function writePki(pki: GeneratedPki, out: string): Manifest {
       // NOTE: the imported key is copied in (mode 0600), not pointed at: a path outside the set broke when the
       // directory moved and in every copy of it (load --identities), and manifest paths stay inside the set. The
       // set already holds the intermediate's key, which can issue clients the same servers trust.
-      writeFile(path.join(out, cert), pki.imported.certFile);
-      writeFile(path.join(out, key), pki.imported.keyPem, 0o600);
+      writeFile(path.join(dir, cert), pki.imported.certFile);
+      writeFile(path.join(dir, key), pki.imported.keyPem, 0o600);
     } else {
-      writeFile(path.join(out, cert), pem(ca.cert));
-      writeFile(path.join(out, key), ca.key.privatePem, 0o600);
+      writeFile(path.join(dir, cert), pem(ca.cert));
+      writeFile(path.join(dir, key), ca.key.privatePem, 0o600);
     }
     const crlEntry = pki.crls.get(ca.id);
     let crl: ManifestCa['crl'];
     if (crlEntry) {
       crl = { pem: `crl/${ca.id}.crl.pem`, der: `crl/${ca.id}.crl.der`, revokedSerials: crlEntry.revoked };
-      writeFile(path.join(out, crl.pem), crlPem(crlEntry.crl));
-      writeFile(path.join(out, crl.der), new Uint8Array(crlEntry.crl.rawData));
+      writeFile(path.join(dir, crl.pem), crlPem(crlEntry.crl));
+      writeFile(path.join(dir, crl.der), new Uint8Array(crlEntry.crl.rawData));
     }
     return {
       id: ca.id,
@@ -475,26 +492,26 @@ function writePki(pki: GeneratedPki, out: string): Manifest {
       ...(crl ? { crl } : {}),
     };
   });
-  writeFile(path.join(out, 'trust.pem'), pki.imported ? pki.imported.certFile : pem(pki.cas[0]!.cert));
-  writeFile(path.join(out, 'crl/all.crl.pem'), [...pki.crls.values()].map((c) => crlPem(c.crl)).join(''));
+  writeFile(path.join(dir, 'trust.pem'), pki.imported ? pki.imported.certFile : pem(pki.cas[0]!.cert));
+  writeFile(path.join(dir, 'crl/all.crl.pem'), [...pki.crls.values()].map((c) => crlPem(c.crl)).join(''));
 
-  writeFile(path.join(out, 'server/cert.pem'), pem(pki.server.cert));
-  writeFile(path.join(out, 'server/key.pem'), pki.server.key.privatePem, 0o600);
-  writeFile(path.join(out, 'server/chain.pem'), [pki.server.cert, ...pki.server.rest].map(pem).join(''));
+  writeFile(path.join(dir, 'server/cert.pem'), pem(pki.server.cert));
+  writeFile(path.join(dir, 'server/key.pem'), pki.server.key.privatePem, 0o600);
+  writeFile(path.join(dir, 'server/chain.pem'), [pki.server.cert, ...pki.server.rest].map(pem).join(''));
 
   const fixtures: ManifestFixture[] = pki.fixtures.map(({ spec, built }) => {
-    const dir = `clients/${spec.id}`;
-    mkdirSync(path.join(out, dir));
-    writeFile(path.join(out, dir, 'cert.pem'), pem(built.leaf));
-    writeFile(path.join(out, dir, 'key.pem'), built.key.privatePem, 0o600);
-    writeFile(path.join(out, dir, 'chain.pem'), [built.leaf, ...built.rest].map(pem).join(''));
+    const rel = `clients/${spec.id}`;
+    makeDir(path.join(dir, rel));
+    writeFile(path.join(dir, rel, 'cert.pem'), pem(built.leaf));
+    writeFile(path.join(dir, rel, 'key.pem'), built.key.privatePem, 0o600);
+    writeFile(path.join(dir, rel, 'chain.pem'), [built.leaf, ...built.rest].map(pem).join(''));
     const revoked = spec.ocsp === 'revoked';
     return {
       id: spec.id,
       description: spec.description,
-      cert: `${dir}/cert.pem`,
-      key: `${dir}/key.pem`,
-      chain: `${dir}/chain.pem`,
+      cert: `${rel}/cert.pem`,
+      key: `${rel}/key.pem`,
+      chain: `${rel}/chain.pem`,
       serial: built.leaf.serialNumber,
       subject: built.leaf.subject,
       issuer: built.issuer,
@@ -534,6 +551,6 @@ function writePki(pki: GeneratedPki, out: string): Manifest {
     opensslVerify: { command: OPENSSL_VERIFY_COMMAND },
     fixtures,
   };
-  writeFile(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }

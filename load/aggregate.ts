@@ -105,6 +105,8 @@ export interface ResultContext {
   readonly cpu: { readonly userMs: number; readonly systemMs: number } | null;
   readonly agents: number;
   readonly interrupted: boolean;
+  /** The signal that stopped the run, if one did. */
+  readonly signal?: 'SIGINT' | 'SIGTERM';
   readonly thresholds: LoadResult['thresholds'];
   readonly minResumeSuccess: number;
   readonly notes: readonly string[];
@@ -169,9 +171,12 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
   const decided = c.acceptances + rejectionsTotal;
   // The work a rate is counted in: proven requests or handshakes; with --scenario, decided probes.
   const work = isHttp ? httpSucceeded : isScenario ? decided : c.succeeded;
-  const attempted = isHttp ? httpAttempted : c.attempted;
+  // NOTE: results.json written before issue 10 have no `dropped`.
+  const dropped = c.dropped ?? 0;
+  // An open-model arrival dropped at the --connections cap is a request the server could not take at the asked rate.
+  const attempted = (isHttp ? httpAttempted : c.attempted) + dropped;
   // NOTE: with --scenario a refusal is the decision being measured, not a failure; only errors count against it.
-  const bad = isScenario ? errorsTotal : errorsTotal + rejectionsTotal;
+  const bad = (isScenario ? errorsTotal : errorsTotal + rejectionsTotal) + dropped;
   const errorRate = attempted > 0 ? round(bad / attempted, 4) : null;
   const cpuMs = ctx.cpu ? ctx.cpu.userMs + ctx.cpu.systemMs : null;
 
@@ -209,9 +214,14 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
         ? []
         : [`${rejectionsTotal} rejected${rejectionsTotal ? ` (${describeCounts(c.rejections)})` : ''}`]),
       `${errorsTotal} error${errorsTotal === 1 ? '' : 's'}${errorsTotal ? ` (${describeCounts(c.errors)})` : ''}`,
+      ...(dropped > 0
+        ? [
+            `${dropped} dropped (never issued: ${ctx.config.connections} in flight at --rate ${ctx.config.rate}, the server did not keep up)`,
+          ]
+        : []),
     ];
     failures.push(
-      `error rate ${round(errorRate * 100, 2)} % exceeds --max-error-rate ${ctx.thresholds.maxErrorRate}: ${bad} of ${attempted} ${unit} failed: ${parts.join(', ')}`,
+      `error rate ${round(errorRate * 100, 2)} % exceeds --max-error-rate ${ctx.thresholds.maxErrorRate}: ${bad} of ${attempted} ${unit}${dropped > 0 ? ' (arrivals)' : ''} failed: ${parts.join(', ')}`,
     );
   }
   if (failure) failures.push(`resumption failed: ${failure.message}`);
@@ -242,6 +252,8 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
     durationMs,
     agents: ctx.agents,
     interrupted: ctx.interrupted,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    dropped,
     handshakes: {
       attempted: c.attempted,
       succeeded: c.succeeded,
@@ -296,7 +308,8 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
     counters: c,
     histograms: m.histograms,
     thresholds: ctx.thresholds,
-    passed: failures.length === 0,
+    // NOTE: an interrupted run never passes: its figures cover part of what was asked (the CLI exits 130/143).
+    passed: failures.length === 0 && !ctx.interrupted,
     failures,
     notes: ctx.notes,
   };

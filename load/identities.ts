@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { chmodSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../core/errors.js';
-import { ensureDir } from '../core/fs.js';
+import { ensurePrivateDir } from '../core/fs.js';
 import { loadManifest, type FixtureSet, type Manifest, type ManifestFixture } from '../core/manifest.js';
 import { PkiBuilder, type CaHandle } from '../fixtures-gen/builder.js';
 import { chainAbove } from '../fixtures-gen/fixtures.js';
@@ -34,7 +34,8 @@ export async function issueIdentities(fixtures: FixtureSet, count: number, out: 
     );
   }
   const root = m.cas.find((c) => c.id === ca.issuer);
-  ensureDir(out);
+  ensurePrivateDir(out);
+  // NOTE: cpSync keeps the modes of the source: its key directories stay 0700, its keys 0600.
   cpSync(fixtures.dir, out, { recursive: true });
   const read = (rel: string) => readFileSync(fixtures.resolve(rel), 'utf8');
   const privateKey = createPrivateKey(read(ca.key));
@@ -78,7 +79,8 @@ export async function issueIdentities(fixtures: FixtureSet, count: number, out: 
     );
     for (const { id, key, leaf } of issued) {
       const dir = `clients/${id}`;
-      ensureDir(path.join(out, dir));
+      // Each identity's directory holds its key: 0700 whatever the umask.
+      ensurePrivateDir(path.join(out, dir));
       writeFileSync(path.join(out, dir, 'cert.pem'), pem(leaf));
       writeFileSync(path.join(out, dir, 'chain.pem'), [leaf, ...rest].map(pem).join(''));
       writeFileSync(path.join(out, dir, 'key.pem'), key.privatePem, { mode: 0o600 });

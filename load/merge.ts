@@ -124,6 +124,7 @@ export function mergeLoadResults(
       : null,
     agents: results.reduce((a, r) => a + r.agents, 0),
     interrupted: results.some((r) => r.interrupted),
+    ...(results.find((r) => r.signal)?.signal ? { signal: results.find((r) => r.signal)!.signal! } : {}),
     thresholds: {
       maxP99Ms: thresholds.maxP99Ms ?? null,
       minRate: thresholds.minRate ?? null,

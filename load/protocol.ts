@@ -64,6 +64,8 @@ export interface Progress {
   readonly acceptances: number;
   readonly latencySumUs: number;
   readonly latencyCount: number;
+  /** Open-model arrivals dropped so far. */
+  readonly dropped: number;
 }
 
 /**

@@ -45,6 +45,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
   private readonly result: Promise<LoadResult>;
   private channels: WorkerChannel[] = [];
   private stopped = false;
+  private stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
   private measuring = false;
 
   constructor(options: LoadOptions) {
@@ -61,10 +62,14 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
     return this.result.then(onFulfilled, onRejected);
   }
 
-  /** Stops issuing handshakes; in-flight ones finish and the result covers what was measured. */
-  stop(): void {
+  /**
+   * Stops issuing handshakes; in-flight ones finish and the result covers what was measured, marked interrupted (with
+   * `signal` when a signal was the reason).
+   */
+  stop(signal?: 'SIGINT' | 'SIGTERM'): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.stoppedBy = signal;
     if (this.measuring) for (const ch of this.channels) ch.send({ type: 'stop' });
   }
 
@@ -127,6 +132,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
       acceptances: 0,
       latencySumUs: 0,
       latencyCount: 0,
+      dropped: 0,
     }));
 
     let ready = 0;
@@ -199,6 +205,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
           rejectedTotal: sum(now, 'rejected'),
           acceptances: sum(now, 'acceptances'),
           meanMs: count > 0 ? Math.round(d('latencySumUs') / count) / 1000 : 0,
+          droppedTotal: sum(now, 'dropped'),
         });
         last = now;
       }, 1000);
@@ -259,6 +266,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
         cpu,
         agents: 1,
         interrupted: this.stopped,
+        ...(this.stoppedBy ? { signal: this.stoppedBy } : {}),
         thresholds: { maxP99Ms: o.maxP99Ms, minRate: o.minRate, maxErrorRate: o.maxErrorRate },
         minResumeSuccess: o.minResumeSuccess,
         notes,

@@ -55,16 +55,30 @@ function threadChannel(): WorkerChannel {
   };
 }
 
+/** Worker processes still running: killed when this process exits (a second Ctrl-C exits at once). */
+const liveChildren = new Set<ChildProcess>();
+let exitHooked = false;
+function killChildrenNow(): void {
+  for (const c of liveChildren) c.kill('SIGKILL');
+  liveChildren.clear();
+}
+
 function processChannel(): WorkerChannel {
   const child: ChildProcess = fork(ENTRY, [], {
     execArgv: FROM_SOURCE ? ['--import', import.meta.resolve('tsx')] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  liveChildren.add(child);
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', killChildrenNow);
+  }
   let exitHandler: ((reason: string) => void) | undefined;
   let exited = false;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
       exited = true;
+      liveChildren.delete(child);
       exitHandler?.(`worker process exited with ${signal ?? `code ${code}`}`);
       resolve();
     }),

@@ -24,15 +24,17 @@ export function disagreementsOf(run: RunResult): ScenarioResult[] {
 }
 
 /** The overall state of a run, as every report headlines it. */
-export type RunStatus = 'conformant' | 'not-conformant' | 'error';
+export type RunStatus = 'conformant' | 'not-conformant' | 'error' | 'interrupted';
 
 /**
  * The overall state of a run: a gating failure (or missing required coverage) is proof of non-conformance and
- * outranks errors; then a run error or an unjudged result; else conformant.
+ * outranks errors; then a run error or an unjudged result; then an interruption (SIGINT, SIGTERM); else conformant.
  */
 export function runStatus(run: RunResult): RunStatus {
   if (run.summary.gating > 0 || run.coverage.missing.length > 0) return 'not-conformant';
   if (run.error || run.summary.error > 0) return 'error';
+  // NOTE: an interrupted run never reads as conformant: what was not run says nothing about the target.
+  if (run.interrupted) return 'interrupted';
   return 'conformant';
 }
 
@@ -54,7 +56,20 @@ export const STATUS_LABEL: Readonly<Record<RunStatus, string>> = {
   conformant: 'CONFORMANT',
   'not-conformant': 'NOT CONFORMANT',
   error: 'ERROR',
+  interrupted: 'INTERRUPTED',
 };
+
+/** `by SIGINT: 12 of 140 results not run, no verdict on them`, or '' for a run that was not interrupted. */
+export function interruptedDetail(run: RunResult): string {
+  if (!run.interrupted) return '';
+  const notRun = run.results.filter((r) => r.skip?.kind === 'interrupted').length;
+  return `${run.signal ? `by ${run.signal}` : 'early'}: ${notRun} of ${run.results.length} results not run, no verdict on them`;
+}
+
+/** `interrupted by SIGINT: 12 of 140 results not run…` for headlines, or '' for a run that was not interrupted. */
+export function interruptedHeadline(run: RunResult): string {
+  return run.interrupted ? `interrupted ${interruptedDetail(run)}` : '';
+}
 
 /** `TLS 1.3` */
 export function tlsLabel(tls: TlsVersion): string {

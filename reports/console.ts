@@ -13,6 +13,8 @@ import {
   oneLine,
   policiesOf,
   runStatus,
+  interruptedDetail,
+  interruptedHeadline,
   scenarioRows,
   STATUS_LABEL,
   summaryText,
@@ -44,6 +46,7 @@ const PAINT_STATUS: Readonly<Record<RunStatus, Paint>> = {
   conformant: sgr('1;32'),
   'not-conformant': sgr('1;31'),
   error: sgr('1;35'),
+  interrupted: sgr('1;33'),
 };
 const bold = sgr('1');
 const dim = sgr('2');
@@ -202,10 +205,14 @@ export function runStatusLine(run: RunResult, opts: FormatterOptions = {}): stri
   const paintStatus = color ? PAINT_STATUS[status] : plain;
   const lines: string[] = [];
   const unverified = notVerifiedHeadline(run);
-  const tail = [run.summary.warnings > 0 ? `${run.summary.warnings} warning(s)` : '', unverified].filter(Boolean);
+  const tail = [
+    status === 'interrupted' ? '' : interruptedHeadline(run),
+    run.summary.warnings > 0 ? `${run.summary.warnings} warning(s)` : '',
+    unverified,
+  ].filter(Boolean);
   const suffix = tail.length > 0 ? ` (${tail.join('; ')})` : '';
   if (status === 'error' && run.error) {
-    lines.push(paintStatus(`${STATUS_LABEL.error} ${run.error.code}: ${oneLine(run.error.message)}`));
+    lines.push(paintStatus(`${STATUS_LABEL.error} ${run.error.code}: ${oneLine(run.error.message)}${suffix}`));
   } else if (status === 'error') {
     lines.push(paintStatus(`${STATUS_LABEL.error}: ${run.summary.error} result(s) could not be judged${suffix}`));
   } else if (status === 'not-conformant') {
@@ -215,6 +222,8 @@ export function runStatusLine(run: RunResult, opts: FormatterOptions = {}): stri
       run.summary.error > 0 ? `${run.summary.error} error(s)` : '',
     ].filter(Boolean);
     lines.push(paintStatus(`${STATUS_LABEL[status]}: ${why.join(', ')}${suffix}`));
+  } else if (status === 'interrupted') {
+    lines.push(paintStatus(`${STATUS_LABEL[status]} ${interruptedDetail(run)}${suffix}`));
   } else {
     lines.push(paintStatus(`${STATUS_LABEL[status]}${suffix}`));
   }

@@ -11,6 +11,7 @@ import {
   describeClients,
   policiesOf,
   runStatus,
+  interruptedHeadline,
   STATUS_LABEL,
   summaryText,
   tlsLabel,
@@ -334,7 +335,7 @@ header.meta dt{color:#59636e}
 header.meta dd{margin:0}
 .banner{margin:20px 0;padding:20px 24px;border-radius:8px;color:#fff;font-size:30px;font-weight:700;letter-spacing:.02em}
 .banner small{display:block;font-size:15px;font-weight:400;opacity:.95;letter-spacing:0}
-.banner.conformant{background:#1a7f37}.banner.not-conformant{background:#cf222e}.banner.error{background:#6639ba}
+.banner.conformant{background:#1a7f37}.banner.not-conformant{background:#cf222e}.banner.error{background:#6639ba}.banner.interrupted{background:#9a6700}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
 .card{background:#fff;border:1px solid #d0d7de;border-top:4px solid #8c959f;border-radius:6px;padding:10px 16px;min-width:110px}
 .card b{display:block;font-size:26px;line-height:1.2}
@@ -427,13 +428,15 @@ export function formatHtml(run: RunResult): string {
       ? `${run.error.code}: ${run.error.message}`
       : status === 'not-conformant'
         ? `${problems.length} failing result(s): ${summaryText({ ...countVerdicts(problems), pass: 0, skip: 0, xfail: 0 })}`
-        : [
-            `every scenario passed, was skipped, or is a known deviation`,
-            run.summary.warnings > 0 ? `${run.summary.warnings} warning(s)` : '',
-            notVerifiedHeadline(run),
-          ]
-            .filter(Boolean)
-            .join(' · ');
+        : status === 'interrupted'
+          ? interruptedHeadline(run)
+          : [
+              `every scenario passed, was skipped, or is a known deviation`,
+              run.summary.warnings > 0 ? `${run.summary.warnings} warning(s)` : '',
+              notVerifiedHeadline(run),
+            ]
+              .filter(Boolean)
+              .join(' · ');
   const meta: [string, string][] = [
     ['Target', `<b>${h(run.target.name)}</b>${run.target.version ? ` ${h(run.target.version)}` : ''}`],
     ['Endpoint', `<code>${h(run.target.endpoint)}</code> (${h(run.target.probe)} probe)`],
@@ -444,6 +447,7 @@ export function formatHtml(run: RunResult): string {
     ['Tool', `${h(run.tool.name)} ${h(run.tool.version)}`],
     ['Catalogue', `v${h(String(run.catalogue.version))} (${h(String(run.catalogue.scenarios))} scenarios)`],
   ];
+  if (run.interrupted) meta.push(['Interrupted', h(interruptedHeadline(run))]);
   if (run.baseline) {
     meta.push([
       'Baseline',

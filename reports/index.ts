@@ -1,7 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HarnessError } from '../core/errors.js';
-import { ensureDir } from '../core/fs.js';
+import { ensureDir, writeFilesAtomic } from '../core/fs.js';
 import type { RunResult } from '../core/result.js';
 import { formatConsole } from './console.js';
 import { formatHtml } from './html.js';
@@ -71,7 +70,9 @@ export function parseFormats(list: string): ReportFormat[] {
 /**
  * Writes one file per requested file format into `dir` (created with its parents), named by {@link REPORT_FILES},
  * and returns the paths written in the order of `formats`. `console` is not a file and is ignored here: the CLI
- * prints it. Throws `MTLS_ERR_OUT_UNWRITABLE` when the directory or a file cannot be written.
+ * prints it. The files are written as a set (each to a temporary name, then all renamed into place): an interruption
+ * or a full disk never leaves a short report, or new reports beside old ones. Throws `MTLS_ERR_OUT_UNWRITABLE` when
+ * the directory or a file cannot be written; then no report file was replaced.
  */
 export async function writeReports(
   run: RunResult,
@@ -80,23 +81,34 @@ export async function writeReports(
   opts: FormatterOptions = {},
 ): Promise<string[]> {
   const fileFormats = [...new Set(formats)].filter((f): f is Exclude<ReportFormat, 'console'> => f !== 'console');
-  const written: string[] = [];
-  if (fileFormats.length === 0) return written;
+  if (fileFormats.length === 0) return [];
   try {
     ensureDir(dir);
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `Cannot create report directory '${dir}'`, { cause });
   }
-  for (const format of fileFormats) {
-    const path = join(dir, REPORT_FILES[format]);
-    // NOTE: file reports never carry terminal colour, whatever the caller asked for the console.
-    const text = FORMATTERS[format](run, { ...opts, color: false });
-    try {
-      await writeFile(path, text, 'utf8');
-    } catch (cause) {
-      throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `Cannot write ${format} report '${path}'`, { cause });
-    }
-    written.push(path);
+  // NOTE: file reports never carry terminal colour, whatever the caller asked for the console.
+  const files = fileFormats.map((format) => ({
+    path: join(dir, REPORT_FILES[format]),
+    data: FORMATTERS[format](run, { ...opts, color: false }),
+  }));
+  writeReportFiles(dir, files);
+  return files.map((f) => f.path);
+}
+
+/**
+ * Writes report files as one set ({@link writeFilesAtomic}), or throws MTLS_ERR_OUT_UNWRITABLE naming the directory
+ * and the cause (`ENOSPC`), after which none of them was written.
+ */
+export function writeReportFiles(dir: string, files: readonly { path: string; data: string }[]): void {
+  try {
+    writeFilesAtomic(files);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    throw new HarnessError(
+      'MTLS_ERR_OUT_UNWRITABLE',
+      `Cannot write the reports to '${dir}' (${code}): no report file was written`,
+      { cause },
+    );
   }
-  return written;
 }

@@ -54,7 +54,8 @@ export function formatLoadTick(
     t.rejectedTotal > 0 && !opts.scenario
       ? `  rejected ${t.rejected > 0 ? red(String(t.rejected)) : '0'} (total ${t.rejectedTotal})`
       : '';
-  return `  ${String(t.second).padStart(3)} s  ${rate}  mean ${formatMs(t.meanMs)} ms  errors ${errors} (total ${t.errorsTotal})${refused}${acc}`;
+  const dropped = t.droppedTotal > 0 ? `  dropped ${red(String(t.droppedTotal))}` : '';
+  return `  ${String(t.second).padStart(3)} s  ${rate}  mean ${formatMs(t.meanMs)} ms  errors ${errors} (total ${t.errorsTotal})${refused}${acc}${dropped}`;
 }
 
 const counts = (record: Readonly<Record<string, number>>): string =>
@@ -73,7 +74,7 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
   lines.push(bold(`mtls-harness load: ${visible(r.target.name)} (${visible(r.target.endpoint)})`));
   lines.push(`  ${describeLoad(r)}`);
   lines.push(
-    `  measured ${(r.durationMs / 1000).toFixed(2)} s from ${r.startedAt}${r.agents > 1 ? ` · ${r.agents} agents merged` : ''}${r.interrupted ? ' · INTERRUPTED (Ctrl-C): partial figures' : ''}`,
+    `  measured ${(r.durationMs / 1000).toFixed(2)} s from ${r.startedAt}${r.agents > 1 ? ` · ${r.agents} agents merged` : ''}${r.interrupted ? ` · INTERRUPTED${r.signal ? ` (${r.signal})` : ''}: partial figures` : ''}`,
   );
   const h = r.handshakes;
   if (r.http) {
@@ -115,9 +116,13 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
     lines.push(`  rejected        ${red(String(r.rejectionsTotal))} (${counts(r.rejections)})${where}`);
   }
   lines.push(`  errors          ${r.errorsTotal}${r.errorsTotal ? ` (${counts(r.errors)})` : ''}`);
+  if (r.config.rate !== null)
+    lines.push(
+      `  dropped         ${r.dropped > 0 ? red(String(r.dropped)) : '0'} arrivals never issued (${r.config.connections} in flight at --rate ${r.config.rate}; their wait is in the latency)`,
+    );
   if (r.errorRate !== null)
     lines.push(
-      `  error rate      ${(r.errorRate * 100).toFixed(2)} %${r.config.scenario ? ' (errors only: refusals are decisions)' : ' (errors + refusals)'} · --max-error-rate ${r.thresholds.maxErrorRate}`,
+      `  error rate      ${(r.errorRate * 100).toFixed(2)} %${r.config.scenario ? ' (errors only: refusals are decisions)' : ' (errors + refusals)'}${r.dropped > 0 ? ' + dropped arrivals' : ''} · --max-error-rate ${r.thresholds.maxErrorRate}`,
     );
   if (r.cpu && r.clientCpuMsPerHandshake !== null) {
     const busy = r.cpu.cores >= 0.9 * r.config.workers ? ' (near saturation: the generator may be the limit)' : '';
@@ -130,5 +135,10 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
   for (const note of r.notes) lines.push(`  note: ${visible(note)}`);
   if (r.passed) lines.push(green('  PASS'));
   else for (const f of r.failures) lines.push(red(`  FAIL ${visible(f)}`));
+  // NOTE: an interrupted run is never a pass, even when nothing measured so far failed.
+  if (r.interrupted)
+    lines.push(
+      red(`  INTERRUPTED${r.signal ? ` by ${r.signal}` : ''}: no verdict on what was asked; the figures are partial`),
+    );
   return lines.join('\n') + '\n';
 }

@@ -223,7 +223,7 @@ const rows = (record: Readonly<Record<string, number>>): string =>
  */
 export function formatLoadHtml(r: LoadResult): string {
   const http = r.http !== null;
-  const title = `mtls-harness load report: ${r.target.name} (${r.passed ? 'PASS' : 'FAIL'})`;
+  const title = `mtls-harness load report: ${r.target.name} (${r.passed ? 'PASS' : r.interrupted && r.failures.length === 0 ? 'INTERRUPTED' : 'FAIL'})`;
   const cards: [string, string][] = http
     ? [
         [formatRate(r.http!.requestsPerSecond), 'requests/s'],
@@ -251,7 +251,7 @@ export function formatLoadHtml(r: LoadResult): string {
     ['Load', h(describeLoad(r))],
     [
       'Measured',
-      `${h((r.durationMs / 1000).toFixed(2))} s from ${h(r.startedAt)}${r.agents > 1 ? ` · ${r.agents} agents merged` : ''}${r.interrupted ? ' · interrupted (Ctrl-C)' : ''}`,
+      `${h((r.durationMs / 1000).toFixed(2))} s from ${h(r.startedAt)}${r.agents > 1 ? ` · ${r.agents} agents merged` : ''}${r.interrupted ? ` · interrupted${r.signal ? ` by ${r.signal}` : ''}: partial figures` : ''}${r.dropped > 0 ? ` · ${r.dropped} arrivals dropped` : ''}`,
     ],
     ['Latency', h(latencyLine(http ? r.http!.latencyMs : r.latencyMs))],
     ['Tool', `${h(r.tool.name)} ${h(r.tool.version)}`],
@@ -279,7 +279,9 @@ export function formatLoadHtml(r: LoadResult): string {
     ]);
   const banner = r.passed
     ? `<section id="verdict" class="banner pass" role="status">PASS<small>no threshold breached, error rate within bounds, resumption as asked, no bad certificate accepted</small></section>`
-    : `<section id="verdict" class="banner fail" role="status">FAIL<small>${r.failures.length} reason(s) below</small></section>`;
+    : r.interrupted && r.failures.length === 0
+      ? `<section id="verdict" class="banner fail" role="status">INTERRUPTED<small>stopped${r.signal ? ` by ${h(r.signal)}` : ''} before the end: partial figures, no verdict</small></section>`
+      : `<section id="verdict" class="banner fail" role="status">FAIL<small>${r.failures.length} reason(s) below</small></section>`;
   const failures = r.failures.length
     ? `<ul class="fail">${r.failures.map((f) => `<li>${h(f)}</li>`).join('')}</ul>`
     : '<p class="muted">None.</p>';

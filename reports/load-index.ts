@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HarnessError } from '../core/errors.js';
 import { ensureDir } from '../core/fs.js';
+import { writeReportFiles } from './index.js';
 import type { LoadResult } from '../core/load-result.js';
 import { formatLoadConsole } from './load-console.js';
 import { formatLoadHtml } from './load-html.js';
@@ -49,7 +49,7 @@ export function parseLoadFormats(list: string): LoadReportFormat[] {
   return out;
 }
 
-/** Writes the file formats into `dir` and returns the paths; MTLS_ERR_OUT_UNWRITABLE on failure. */
+/** Writes the file formats into `dir` as one set and returns the paths; MTLS_ERR_OUT_UNWRITABLE on failure. */
 export async function writeLoadReports(
   result: LoadResult,
   dir: string,
@@ -62,15 +62,8 @@ export async function writeLoadReports(
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `Cannot create report directory '${dir}'`, { cause });
   }
-  const written: string[] = [];
-  for (const f of files) {
-    const path = join(dir, LOAD_REPORT_FILES[f]);
-    try {
-      await writeFile(path, LOAD_FORMATTERS[f](result), 'utf8');
-    } catch (cause) {
-      throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `Cannot write ${f} report '${path}'`, { cause });
-    }
-    written.push(path);
-  }
-  return written;
+  // As for run reports: written as a set, so a full disk or an interruption never leaves a short results.json.
+  const texts = files.map((f) => ({ path: join(dir, LOAD_REPORT_FILES[f]), data: LOAD_FORMATTERS[f](result) }));
+  writeReportFiles(dir, texts);
+  return texts.map((t) => t.path);
 }

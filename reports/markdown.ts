@@ -11,6 +11,7 @@ import {
   oneLine,
   policiesOf,
   runStatus,
+  interruptedHeadline,
   scenarioRows,
   STATUS_LABEL,
   summaryText,
@@ -26,6 +27,7 @@ const STATUS_ICON: Readonly<Record<RunStatus, string>> = {
   conformant: '✅',
   'not-conformant': '❌',
   error: '⚠️',
+  interrupted: '⏹️',
 };
 
 /** The icon each verdict gets in Markdown tables (summary.md and matrix.md). */
@@ -81,8 +83,13 @@ export function formatMarkdown(run: RunResult): string {
   );
   out.push('');
   const unverified = notVerifiedHeadline(run);
-  if (unverified || run.summary.warnings > 0) {
-    const parts = [run.summary.warnings > 0 ? `${run.summary.warnings} warning(s)` : '', unverified].filter(Boolean);
+  const interrupted = interruptedHeadline(run);
+  if (unverified || interrupted || run.summary.warnings > 0) {
+    const parts = [
+      interrupted,
+      run.summary.warnings > 0 ? `${run.summary.warnings} warning(s)` : '',
+      unverified,
+    ].filter(Boolean);
     out.push(`**${mdText(parts.join(' · '))}**`, '');
   }
   if (run.error) {

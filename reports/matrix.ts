@@ -7,8 +7,11 @@ import { mdText, VERDICT_ICON } from './markdown.js';
 /** The version of the matrix.json contract. */
 export const MATRIX_SCHEMA_VERSION = 1;
 
-/** How one target fared in a matrix run. */
-export type MatrixTargetStatus = 'conformant' | 'not-conformant' | 'error' | 'unavailable';
+/**
+ * How one target fared in a matrix run; `interrupted`: the matrix was stopped (SIGINT, SIGTERM) during its run or
+ * before it, which says nothing about the target.
+ */
+export type MatrixTargetStatus = 'conformant' | 'not-conformant' | 'error' | 'unavailable' | 'interrupted';
 
 /** One column of the matrix: a target and its run (absent when it was unavailable or failed to start). */
 export interface MatrixTarget {
@@ -156,6 +159,7 @@ const STATUS_WORD: Readonly<Record<MatrixTargetStatus, string>> = {
   'not-conformant': 'NOT CONFORMANT',
   error: 'ERROR',
   unavailable: 'unavailable',
+  interrupted: 'interrupted',
 };
 
 /** matrix.md: a targets table, then the matrix (scenario × TLS rows, a column per target). */
@@ -203,7 +207,7 @@ th{background:#f6f8fa;position:sticky;top:0}
 td.v-pass{background:#dafbe1}td.v-fail{background:#ffebe9}td.v-xpass{background:#fff1e5}
 td.v-error{background:#fbefff}td.v-xfail{background:#ddf4ff}td.v-skip{color:#6e7781}
 tr.differs td:first-child{font-weight:bold}
-.s-conformant{color:#1a7f37}.s-not-conformant{color:#cf222e}.s-error{color:#8250df}.s-unavailable{color:#6e7781}
+.s-conformant{color:#1a7f37}.s-not-conformant{color:#cf222e}.s-error{color:#8250df}.s-unavailable{color:#6e7781}.s-interrupted{color:#9a6700}
 small{color:#6e7781}
 `;
 

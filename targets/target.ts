@@ -27,5 +27,10 @@ export interface StartedTarget extends AsyncDisposable {
   readonly version?: string;
   /** Logs captured from the server, for reports and failures. */
   logs(): string;
+  /**
+   * For a server process the harness started: how it ended when it ended on its own before `stop()` (`killed by
+   * SIGKILL`, `exited with status 1`), so a run can name a target that died instead of blaming each probe.
+   */
+  died?(): string | undefined;
   stop(): Promise<void>;
 }

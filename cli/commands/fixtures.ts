@@ -2,6 +2,7 @@ import { HarnessError } from '../../core/errors.js';
 import { generateFixtures } from '../../fixtures-gen/generate.js';
 import { parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
+import { interruption, throwIfInterrupted } from '../signals.js';
 
 /** Usage of `mtls-harness fixtures`. */
 export const FIXTURES_USAGE = `Generate a client-certificate test PKI and its manifest.json.
@@ -43,6 +44,7 @@ export async function fixturesCommand(argv: readonly string[]): Promise<number> 
     throw new HarnessError('MTLS_ERR_USAGE', 'fixtures: --out DIR is required');
   }
   const started = performance.now();
+  // NOTE: a Ctrl-C or SIGTERM while generating leaves `--out` as it was: the new set replaces the old one only whole.
   const manifest = await generateFixtures({
     out: values.out,
     clock: values.clock,
@@ -51,6 +53,10 @@ export async function fixturesCommand(argv: readonly string[]): Promise<number> 
     caKey: values['ca-key'],
     ocspUrl: values['ocsp-url'],
     crlUrl: values['crl-url'],
+    signal: interruption().signal,
+  }).catch((err: unknown) => {
+    throwIfInterrupted(`--out '${values.out}' was left as it was`);
+    throw err;
   });
   if (!values.quiet) {
     const ms = Math.round(performance.now() - started);

@@ -1,8 +1,8 @@
 import { openFixtures } from '../fixtures-source.js';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
+import { makeTempDir, removeTempDir } from '../../core/fs.js';
 import type { LoadMode, TicketPolicy, WorkerKind } from '../../core/load-result.js';
 import { loadManifest, type FixtureSet } from '../../core/manifest.js';
 import { checkOutDir } from '../../core/out-dir.js';
@@ -18,7 +18,7 @@ import { parseTarget, startTargets } from '../../targets/registry.js';
 import type { StartedTarget } from '../../targets/target.js';
 import { enumFlag, intFlag, parseFlags, servernameFlag } from '../args.js';
 import { EXIT } from '../exit-codes.js';
-import { untilSignal } from '../signals.js';
+import { interruption, SIGNAL_EXIT, throwIfInterrupted } from '../signals.js';
 
 /** Usage of `mtls-harness load`. */
 export const LOAD_USAGE = `Measure mTLS handshake throughput (full and resumed, with proof of resumption) or HTTP over mTLS.
@@ -62,9 +62,13 @@ Flags:
 A handshake counts as accepted only when the server answered the request written after it (TLS 1.3 servers refuse a
 client certificate after the client saw its handshake complete); refusals are counted by mechanism.
 
-Ctrl-C stops the run and reports what was measured. Exit status: 0 pass, 1 a threshold breached (error rate, p99,
-rate), resumption not happening, or a bad certificate accepted, 2 harness or usage error, or --scenario with no probe
-decided (MTLS_ERR_UNDECIDED).`;
+With --rate, an arrival that finds --connections handshakes in flight waits for a slot; one still waiting when the
+run ends (or after --timeout) is dropped: counted, its wait recorded as latency, and against --max-error-rate.
+
+Ctrl-C or SIGTERM stops the run (the load generator first, then the server), writes the reports of what was
+measured, marked interrupted, and exits 130 (SIGINT) or 143 (SIGTERM); a second one exits at once. Exit status:
+0 pass, 1 a threshold breached (error rate, p99, rate), resumption not happening, or a bad certificate accepted,
+2 harness or usage error, or --scenario with no probe decided (MTLS_ERR_UNDECIDED), 130/143 interrupted.`;
 
 /** Parses a non-negative decimal flag, or throws MTLS_ERR_USAGE naming it. */
 function numFlag(name: string, value: string | undefined): number | undefined {
@@ -221,7 +225,7 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     let fx: FixtureSet = opened.fx;
     let identityIds = ['valid'];
     if (identities > 1) {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'mtls-harness-identities-'));
+      const dir = makeTempDir('identities-');
       temps.push(dir);
       if (!values.quiet) console.log(`mtls-harness load: issuing ${identities} client identities…`);
       fx = await issueIdentities(fx, identities, dir);
@@ -233,6 +237,8 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
       ...(values.servername ? { servername: values.servername } : {}),
     });
     target = started[policy]!;
+    // Interrupted while the fixtures were generated or the server started: nothing was measured.
+    throwIfInterrupted();
     const scenarioIdentity = scenario && scenario.fixture !== null ? identityPems(fx, [scenario.fixture])[0]! : null;
     const options: LoadOptions = {
       ...base,
@@ -258,34 +264,34 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
         console.log(formatLoadTick(t, { color, http: values.http === true, scenario: scenario !== undefined })),
       );
     }
-    // Ctrl-C: stop and report what was measured; a second one aborts.
-    const abort = new AbortController();
-    void untilSignal(abort.signal).then((sig) => {
-      if (sig === 'abort') return;
-      console.error('mtls-harness load: stopping (Ctrl-C again to abort)…');
-      run.stop();
-      void untilSignal(abort.signal).then((again) => {
-        // A second Ctrl-C: our handlers are gone, so re-raising it lets the default action end the process.
-        if (again !== 'abort') process.kill(process.pid, again);
-      });
-    });
+    // SIGINT/SIGTERM: the generator stops first (in-flight handshakes end within --timeout) and the report covers
+    // what was measured; the server is stopped after, in `finally`. A second signal exits at once (cli/signals.ts).
+    const stopOnSignal = () => run.stop(interruption().received);
+    interruption().signal.addEventListener('abort', stopOnSignal, { once: true });
     let result;
     try {
       result = await run;
     } finally {
-      abort.abort();
+      interruption().signal.removeEventListener('abort', stopOnSignal);
     }
     const out = values.out ?? 'mtls-load-report';
     const written = await writeLoadReports(result, out, formats);
     if (formats.includes('console')) process.stdout.write(formatLoadConsole(result, { color }));
     if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
+    const sig = interruption().received;
+    if (sig) {
+      console.error(
+        `mtls-harness: INTERRUPTED by ${sig} after ${(result.durationMs / 1000).toFixed(1)} s of load: the reports cover what was measured${written.length ? ` (${written.join(', ')})` : ''}`,
+      );
+      return SIGNAL_EXIT[sig];
+    }
     // NOTE: the reports are written first: they show what every probe ended in.
     const undecided = undecidedReason(result);
     if (undecided) throw new HarnessError('MTLS_ERR_UNDECIDED', `load: ${undecided}`);
     return result.passed ? EXIT.OK : EXIT.NON_CONFORMANT;
   } finally {
     await target?.stop();
-    for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+    for (const dir of temps) removeTempDir(dir);
     for (const d of disposers) d[Symbol.dispose]();
   }
 }

@@ -1,6 +1,5 @@
 import { ensureDir } from '../../core/fs.js';
 import { openFixtures } from '../fixtures-source.js';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import { checkOutDir } from '../../core/out-dir.js';
@@ -18,6 +17,7 @@ import {
   type MatrixInput,
   type MatrixTarget,
 } from '../../reports/matrix.js';
+import { writeReportFiles } from '../../reports/index.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
 import {
@@ -31,6 +31,7 @@ import {
 import type { StartedTarget } from '../../targets/target.js';
 import { enumFlag, intFlag, listFlag, parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
+import { interruption, SIGNAL_EXIT } from '../signals.js';
 
 /** Usage of `mtls-harness matrix`. */
 export const MATRIX_USAGE = `Run the catalogue against several servers and compare them side by side.
@@ -55,8 +56,11 @@ Flags:
   --out DIR                    writes matrix.md, matrix.html, matrix.json (default ./mtls-matrix)
   --quiet                      no progress lines
 
+Ctrl-C or SIGTERM stops the matrix: the target being run stops after its probes in flight, the matrix of what was
+measured is written, each target not finished marked interrupted (not a verdict on it); a second one exits at once.
+
 Exit status: 0 every target conformant, 1 a target is non-conformant, 2 a target errored, could not start or is
-unavailable (unless --allow-unavailable), or a usage error.`;
+unavailable (unless --allow-unavailable), or a usage error, 130/143 interrupted by SIGINT/SIGTERM.`;
 
 /** `mtls-harness matrix`. */
 export async function matrixCommand(argv: readonly string[]): Promise<number> {
@@ -131,8 +135,15 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
   const availability = new Map((await describeTargets()).map((t) => [t.name, t]));
   const deadline = started + deadlineMs;
 
+  const stop = interruption();
+  const notRun = (name: string): MatrixTarget => ({
+    name,
+    status: 'interrupted',
+    reason: `not run: the matrix was interrupted by ${stop.received ?? 'a signal'}`,
+  });
   const runOne = async (spec: TargetSpec): Promise<MatrixTarget> => {
     const name = targetName(spec);
+    if (stop.signal.aborted) return notRun(name);
     const info = availability.get(name);
     if (info && !info.available) {
       log(`${name}: unavailable (${info.reason ?? 'unknown reason'})`);
@@ -143,6 +154,7 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
     let targets: Partial<Record<ServerPolicy, StartedTarget>> = {};
     try {
       targets = await startTargets(spec, fx, policies, { capabilities: [] });
+      if (stop.signal.aborted) return notRun(name);
       const first = Object.values(targets)[0];
       log(
         `${name}: started ${Object.values(targets)
@@ -160,6 +172,8 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
         deviations: loadExpectations(spec.kind === 'container' ? spec.name : name),
         catalogueVersion: CATALOGUE_VERSION,
         catalogueSize: catalogue().length,
+        // NOTE: a stop ends the run without blaming the target: results not run are skips, the status interrupted.
+        signal: stop.signal,
       });
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'deadline'>((resolve) => {
@@ -190,6 +204,8 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
         run,
       };
     } catch (err) {
+      // A target whose start was cut short by the stop did not fail: it was not run.
+      if (stop.signal.aborted) return notRun(name);
       const reason = err instanceof HarnessError ? `${err.code}: ${err.message}` : String(err);
       log(`${name}: error ${reason.split('\n')[0]}`);
       return {
@@ -233,11 +249,22 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
   ];
   try {
     ensureDir(out);
-    for (const [file, text] of files) writeFileSync(path.join(out, file), text);
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write the matrix to '${out}'`, { cause });
   }
+  // Written as one set (temporary names, then renamed): never a matrix.md of this run beside a matrix.json of another.
+  writeReportFiles(
+    out,
+    files.map(([file, data]) => ({ path: path.join(out, file), data })),
+  );
   log(`matrix: ${files.map(([f]) => path.join(out, f)).join(', ')}`);
+  const sig = stop.received;
+  if (sig) {
+    console.error(
+      `mtls-harness: INTERRUPTED by ${sig}: ${results.filter((t) => t.status !== 'interrupted').length} of ${results.length} target(s) finished; the matrix of what was measured is in ${out}`,
+    );
+    return SIGNAL_EXIT[sig];
+  }
   for (const t of results) {
     if (t.status !== 'conformant')
       console.error(`mtls-harness: ${t.name}: ${t.status}${t.reason ? ` (${t.reason.split('\n')[0]})` : ''}`);

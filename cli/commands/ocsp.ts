@@ -2,7 +2,7 @@ import { loadManifest } from '../../core/manifest.js';
 import { startOcspResponder } from '../../fixtures-gen/ocsp.js';
 import { intFlag, parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
-import { untilSignal } from '../signals.js';
+import { interruption } from '../signals.js';
 
 /** Usage of `mtls-harness ocsp`. */
 export const OCSP_USAGE = `Serve OCSP (RFC 6960 / RFC 5019, POST and GET) and the CRLs for a fixture set on 127.0.0.1.
@@ -10,7 +10,8 @@ export const OCSP_USAGE = `Serve OCSP (RFC 6960 / RFC 5019, POST and GET) and th
   mtls-harness ocsp --fixtures ./fixtures               port from the manifest's OCSP URL (default 18888)
   mtls-harness ocsp --fixtures ./fixtures --port 0      any free port (printed)
 
-Routes: POST /ocsp, GET /ocsp/<base64 request>, GET /crl/<ca-id>.crl. Stops on Ctrl-C.`;
+Routes: POST /ocsp, GET /ocsp/<base64 request>, GET /crl/<ca-id>.crl. Stops on Ctrl-C or SIGTERM
+(exit 0).`;
 
 /** `mtls-harness ocsp`: runs the responder until interrupted. */
 export async function ocspCommand(argv: readonly string[]): Promise<number> {
@@ -28,7 +29,8 @@ export async function ocspCommand(argv: readonly string[]): Promise<number> {
   const port = intFlag('port', values.port, fromManifest, 0, 65535);
   const responder = await startOcspResponder(fx, { port });
   console.log(`OCSP responder for ${fx.dir} listening on ${responder.ocspUrl} (CRLs under ${responder.baseUrl}/crl/)`);
-  await untilSignal();
+  // NOTE: SIGINT and SIGTERM are this command's normal end: it closes what it started and exits 0.
+  await interruption().wait();
   await responder.close();
   console.log(`answered ${responder.requests} OCSP requests`);
   return EXIT.OK;

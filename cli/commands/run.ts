@@ -39,6 +39,7 @@ import {
   verbosityFlag,
 } from '../args.js';
 import { EXIT } from '../exit-codes.js';
+import { interruption, SIGNAL_EXIT, throwIfInterrupted } from '../signals.js';
 
 /** Usage of `mtls-harness run`. */
 export const RUN_USAGE = `Run the client-certificate conformance catalogue against a server.
@@ -88,7 +89,11 @@ Flags:
   --verbose                    every result as it comes, and the full table in the console report
   --color auto|always|never    ANSI colour (default auto: a terminal, and NO_COLOR unset)
 
-Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error.`;
+Ctrl-C or SIGTERM stops the run: probes in flight finish, the servers it started stop, and the reports of what was
+measured are written, marked interrupted (results not run are skips "not run: interrupted"); a second one exits at
+once.
+
+Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error, 130/143 interrupted by SIGINT/SIGTERM.`;
 
 const TARGET_ERRORS: Record<string, ErrorCode> = {
   refused: 'MTLS_ERR_TARGET_UNREACHABLE',
@@ -229,6 +234,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   let targets: Awaited<ReturnType<typeof startTargets>>;
   let responder: OcspResponder | undefined;
   try {
+    throwIfInterrupted();
     if (values['ocsp-responder']) responder = await startResponderAtManifestUrl(fx);
     targets = await startTargets(spec, fx, policies, {
       capabilities: capabilities as Feature[],
@@ -242,6 +248,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   let run: RunResult;
   try {
+    throwIfInterrupted();
     if (!values.quiet) {
       const where = Object.values(targets).map((t) => {
         const endpoint = `${t!.endpoint.host}:${t!.endpoint.port}`;
@@ -277,6 +284,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
                 console.log(formatProgressLine(r, { color }));
             },
           }),
+      // NOTE: SIGINT/SIGTERM stop the runner first (no new probe); the servers are stopped after it, below.
+      signal: interruption().signal,
     });
   } finally {
     await Promise.all(Object.values(targets).map((t) => t!.stop()));
@@ -308,6 +317,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     console.log(formatConsole(run, { color, verbose: verbosity.verbose }));
   else if (formats.includes('console')) console.log(runStatusLine(run));
   if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
+  const sig = interruption().received;
+  if (sig) {
+    const notRun = run.results.filter((r) => r.skip?.kind === 'interrupted').length;
+    console.error(
+      `mtls-harness: INTERRUPTED by ${sig}: ${run.results.length - notRun} of ${run.results.length} results run, no verdict${written.length ? `; reports of what was measured: ${written.join(', ')}` : ''}`,
+    );
+    return SIGNAL_EXIT[sig];
+  }
   return exitStatus(run, gate);
 }
 

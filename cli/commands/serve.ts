@@ -2,7 +2,7 @@ import { loadManifest } from '../../core/manifest.js';
 import { startBuiltinServer } from '../../targets/builtin.js';
 import { enumFlag, intFlag, parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
-import { untilSignal } from '../signals.js';
+import { interruption } from '../signals.js';
 
 /** Usage of `mtls-harness serve`. */
 export const SERVE_USAGE = `Run the built-in reference mTLS server (HTTPS echo of the authenticated identity).
@@ -17,7 +17,7 @@ Flags:
   --log                        print the server's accept/reject log lines
 
 It checks CRLs for every CA level, OCSP against its own loopback responder, and the identity allow-list.
-Stops on Ctrl-C.`;
+Stops on Ctrl-C or SIGTERM (exit 0).`;
 
 /** `mtls-harness serve`. */
 export async function serveCommand(argv: readonly string[]): Promise<number> {
@@ -39,7 +39,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   console.log(
     `mtls-harness built-in server (${policy}) listening on https://${target.endpoint.host}:${target.endpoint.port}/`,
   );
-  await untilSignal();
+  // NOTE: SIGINT and SIGTERM are this command's normal end: it closes what it started and exits 0.
+  await interruption().wait();
   if (values.log) console.log(target.logs());
   await target.stop();
   return EXIT.OK;

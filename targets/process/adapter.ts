@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
+import { makeTempDir, removeTempDir } from '../../core/fs.js';
 import type { FixtureSet } from '../../core/manifest.js';
 import type { Feature, ServerPolicy } from '../../core/scenario.js';
 import { startOcspResponder, type OcspResponder } from '../../fixtures-gen/ocsp.js';
@@ -159,11 +159,16 @@ export async function probeAdapter(adapter: ServerAdapter): Promise<Availability
   return { available: true, version, binary };
 }
 
-/** Copies the PKI files the configurations name into `<dir>/pki/` (keys mode 0600). */
-export function stagePki(fixtures: FixtureSet, dir: string): void {
+/**
+ * Copies the PKI files the configurations name into `<dir>/pki/`, keys mode 0600, the directory `pkiMode` whatever
+ * the umask: 0700 for a server process (it reads them as root, or as the harness's user, before dropping
+ * privileges); the container form keeps 0755 for the image's own user.
+ */
+export function stagePki(fixtures: FixtureSet, dir: string, pkiMode = 0o755): void {
   const m = fixtures.manifest;
   const read = (rel: string) => fixtures.read(rel);
-  mkdirSync(path.join(dir, 'pki'), { recursive: true });
+  mkdirSync(path.join(dir, 'pki'), { recursive: true, mode: pkiMode });
+  chmodSync(path.join(dir, 'pki'), pkiMode);
   const write = (rel: string, content: string, mode = 0o644) => {
     writeFileSync(path.join(dir, rel), content, { mode });
     chmodSync(path.join(dir, rel), mode);
@@ -194,12 +199,15 @@ export function stagePki(fixtures: FixtureSet, dir: string): void {
   );
 }
 
-/** Writes a rendered configuration's files under `dir`. */
+/**
+ * Writes a rendered configuration's files under `dir`: directories 0755 and files 0644 at most, whatever the umask
+ * (a umask of 000 must not leave a configuration the server runs as root from world-writable).
+ */
 export function writeRendered(rendered: Rendered, dir: string): void {
   for (const [rel, content] of Object.entries(rendered.files)) {
     const p = path.join(dir, rel);
-    mkdirSync(path.dirname(p), { recursive: true });
-    writeFileSync(p, content);
+    mkdirSync(path.dirname(p), { recursive: true, mode: 0o755 });
+    writeFileSync(p, content, { mode: 0o644 });
   }
 }
 
@@ -245,13 +253,12 @@ export async function startProcessTarget(
   let lastError: unknown;
   try {
     for (let attempt = 0; attempt < 4; attempt++) {
-      const dir = mkdtempSync(path.join(os.tmpdir(), `mtls-harness-${adapter.name}-`));
       // NOTE: servers started as root drop their workers to nobody, which must be able to reach the dir (not read it).
-      chmodSync(dir, 0o711);
+      const dir = makeTempDir(`${adapter.name}-`, 0o711);
       let proc: ServerProcess;
       const port = await freePort(host);
       try {
-        stagePki(fixtures, dir);
+        stagePki(fixtures, dir, 0o700);
         const rendered = adapter.render({
           policy,
           root: dir,
@@ -275,7 +282,7 @@ export async function startProcessTarget(
           ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
         });
       } catch (err) {
-        rmSync(dir, { recursive: true, force: true });
+        removeTempDir(dir);
         if (err instanceof PortTakenError) {
           lastError = err;
           continue;
@@ -302,6 +309,7 @@ export async function startProcessTarget(
         dir,
         ...(adapter.maxConcurrency ? { maxConcurrency: adapter.maxConcurrency } : {}),
         logs: () => proc.logs(),
+        died: () => proc.died,
         stop,
         [Symbol.asyncDispose]: stop,
       };

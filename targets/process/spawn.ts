@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { HarnessError } from '../../core/errors.js';
+import { removeTempDir } from '../../core/fs.js';
 
 /**
  * Live server processes we started, by PID. Each runs in its own process group (its PID is the group id), so a server
@@ -20,31 +21,39 @@ function killAllNow(): void {
   live.clear();
 }
 
-function onSignal(signal: NodeJS.Signals): void {
-  killAllNow();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  hooked = false;
-  // NOTE: with our handler gone and no other listener, re-raising gives the default action (terminate by signal),
-  // as if we had never listened. A command with its own handler (e.g. `serve`) keeps control instead.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-}
-
+// NOTE: no SIGINT/SIGTERM handler here. The CLI owns the signals (cli/signals.ts) and stops the load generator and
+// the runner before the servers; a library user that dies by a signal, or anyone killed by SIGKILL, is covered by the
+// watchdog each server runs beside (see SUPERVISOR), which kills the server's group when our end of its pipe closes.
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
   process.on('exit', killAllNow);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 }
 
 function unhookIfIdle(): void {
   if (live.size > 0 || !hooked) return;
   hooked = false;
   process.off('exit', killAllNow);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
 }
+
+/**
+ * The supervisor every server is started through: a POSIX shell that keeps the harness's pipe (its stdin) on fd 3,
+ * starts a watcher in the background — in the same process group — and then execs the server, so the server keeps
+ * the PID the harness knows and leads the group. The watcher blocks reading the pipe; the harness never writes to it,
+ * so the read returns only when the harness's end closes: when the harness exits in any way, SIGKILL included (the
+ * kernel closes its descriptors). The watcher then kills its own process group — the server, its workers and itself.
+ * `kill 0` names the watcher's own group, which exists as long as the watcher does, so no other process can be hit
+ * by a reused PID. The watcher ignores SIGTERM/SIGINT/SIGHUP so a graceful stop (SIGTERM to the group) leaves it
+ * watching until the final SIGKILL of {@link ServerProcess.stop}.
+ *
+ * NOTE: Linux's PR_SET_PDEATHSIG is not reachable from Node, and a Node watchdog per server would cost ~40 MB each;
+ * dash costs a few hundred KB. Background jobs of a non-interactive shell get /dev/null as stdin, hence fd 3.
+ */
+export const SUPERVISOR = [
+  'exec 3<&0 </dev/null',
+  "{ trap '' TERM INT HUP; while read -r _ <&3; do :; done; kill -KILL 0; } >/dev/null 2>&1 &",
+  'exec 3<&- "$@"',
+].join('\n');
 
 function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
@@ -146,6 +155,11 @@ export interface ServerProcess {
   stop(graceMs?: number): Promise<void>;
   /** Whether the process has exited (by itself or after stop). */
   readonly exited: boolean;
+  /**
+   * How the server ended when it ended on its own, before {@link stop} was called (`exited with status 1`, `killed by
+   * SIGKILL`); undefined while it runs and after a stop.
+   */
+  readonly died: string | undefined;
 }
 
 const MAX_CAPTURE = 256 * 1024;
@@ -172,7 +186,9 @@ export async function startServerProcess(spec: ProcessSpec): Promise<ServerProce
   };
   let child: ChildProcess;
   try {
-    child = spawn(spec.command, [...spec.args], {
+    // NOTE: detached: the server leads its own process group, out of the terminal's, so a Ctrl-C reaches the harness
+    // alone and the harness stops the load generator and the runner before the servers.
+    child = spawn('/bin/sh', ['-c', SUPERVISOR, 'mtls-harness-supervisor', spec.command, ...spec.args], {
       cwd: spec.cwd,
       env: {
         PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
@@ -180,16 +196,18 @@ export async function startServerProcess(spec: ProcessSpec): Promise<ServerProce
         LANG: 'C.UTF-8',
         ...spec.env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
   } catch (cause) {
     throw new HarnessError('MTLS_ERR_TARGET_START', `${spec.name}: cannot spawn ${spec.command}`, { cause });
   }
   const pid = child.pid;
+  // Our end of the supervisor's pipe: never written, closed by the kernel when this process dies.
+  child.stdin?.on('error', () => {});
   if (pid === undefined) {
     const err = await new Promise<Error>((resolve) => child.once('error', resolve));
-    if (spec.tempDir) rmSync(spec.tempDir, { recursive: true, force: true });
+    if (spec.tempDir) removeTempDir(spec.tempDir);
     unhookIfIdle();
     throw new HarnessError('MTLS_ERR_TARGET_START', `${spec.name}: cannot start ${spec.command}: ${err.message}`, {
       cause: err,
@@ -201,6 +219,7 @@ export async function startServerProcess(spec: ProcessSpec): Promise<ServerProce
   child.on('error', (err) => capture(Buffer.from(`\n[spawn error] ${err.message}\n`)));
   let exited = false;
   let exitInfo = '';
+  let stopRequested = false;
   const exitPromise = new Promise<void>((resolve) => {
     child.on('exit', (code, signal) => {
       exited = true;
@@ -227,6 +246,7 @@ export async function startServerProcess(spec: ProcessSpec): Promise<ServerProce
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 3000): Promise<void> => {
+    stopRequested = true;
     stopping ??= (async () => {
       if (!exited) {
         signalGroup(pid, 'SIGTERM');
@@ -236,11 +256,13 @@ export async function startServerProcess(spec: ProcessSpec): Promise<ServerProce
           await exitPromise;
         }
       }
-      // Workers of a forking server may outlive their parent for a moment: finish the group off.
+      // Workers of a forking server may outlive their parent for a moment, and the supervisor's watcher waits for
+      // this: finish the group off, then let go of the pipe.
       signalGroup(pid, 'SIGKILL');
+      child.stdin?.destroy();
       finalLogs = logs();
       live.delete(pid);
-      if (spec.tempDir) rmSync(spec.tempDir, { recursive: true, force: true });
+      if (spec.tempDir) removeTempDir(spec.tempDir);
       unhookIfIdle();
     })();
     return stopping;
@@ -275,6 +297,9 @@ export async function startServerProcess(spec: ProcessSpec): Promise<ServerProce
     stop,
     get exited() {
       return exited;
+    },
+    get died() {
+      return exited && !stopRequested ? exitInfo : undefined;
     },
   };
 }

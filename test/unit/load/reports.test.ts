@@ -119,6 +119,7 @@ describe('load reports', () => {
         rejectedTotal: 5,
         acceptances: 0,
         meanMs: 1,
+        droppedTotal: 0,
       }),
     ).toBe('    1 s  4 hs/s (full 4, resumed 0)  mean 1.00 ms  errors 1 (total 1)  rejected 5 (total 5)');
   });
@@ -136,6 +137,7 @@ describe('load reports', () => {
       rejectedTotal: 0,
       acceptances: 0,
       meanMs: 1.5,
+      droppedTotal: 0,
     });
     expect(line).toBe('    3 s  15 hs/s (full 10, resumed 5)  mean 1.50 ms  errors 0 (total 0)');
   });

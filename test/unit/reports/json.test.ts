@@ -87,6 +87,7 @@ const SKIP_KINDS = allOf<NonNullable<ScenarioResult['skip']>['kind']>()([
   'clock-distance',
   'deviation',
   'client',
+  'interrupted',
 ]);
 const CLIENTS = allOf<ScenarioResult['clients']>()(['agree', 'disagree', 'single']);
 const ALERT_NAMES = Object.keys(ALERTS) as AlertName[];
@@ -122,6 +123,8 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
         'gate',
         'summary',
         'conformant',
+        'interrupted',
+        'signal',
         'error',
         'baseline',
       ],
@@ -141,6 +144,7 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
         'gate',
         'summary',
         'conformant',
+        'interrupted',
       ],
     ),
   },

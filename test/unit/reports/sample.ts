@@ -211,6 +211,7 @@ export function sampleRun(overrides: Partial<RunResult> = {}): RunResult {
     gate: { strict: false, mode: 'all' },
     summary,
     conformant: summary.gating + summary.error === 0,
+    interrupted: false,
     ...overrides,
   };
 }
