@@ -407,10 +407,13 @@ export const OPENSSL_VERIFY_COMMAND =
  */
 export async function generateFixtures(options: GenerateOptions): Promise<Manifest> {
   const where = checkOutDir(options.out, '--out');
-  const pki = await buildPki(options);
-  options.signal?.throwIfAborted();
   const out = where.dir;
-  // NOTE: the directories made for this call, outermost first: removed again if it fails.
+  // NOTE: into an existing directory the staging directory is made at once (a failed call removes it; keys take
+  // seconds and an interruption must find the old set whole); a new --out is made only once the PKI is built, so
+  // bad input never leaves a directory behind.
+  const pki = where.exists ? undefined : await buildPki(options);
+  options.signal?.throwIfAborted();
+  // The directories made for this call, outermost first: removed again if it fails.
   const created: string[] = [];
   if (!where.exists) for (let d = out; d !== where.base; d = path.dirname(d)) created.unshift(d);
   const undo = () => {
@@ -418,7 +421,7 @@ export async function generateFixtures(options: GenerateOptions): Promise<Manife
   };
   let staging: string;
   try {
-    for (const d of created.slice(0, -1)) mkdirSync(d);
+    for (const d of created.slice(0, -1)) makeDir(d, 0o755);
     ensurePrivateDir(out);
     sweepStaleStaging(out);
     staging = makeStagingDir(out, 'new');
@@ -427,9 +430,11 @@ export async function generateFixtures(options: GenerateOptions): Promise<Manife
     throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write to --out '${options.out}'`, { cause });
   }
   try {
+    const built = pki ?? (await buildPki(options));
+    options.signal?.throwIfAborted();
     let manifest: Manifest;
     try {
-      manifest = writeSet(pki, staging);
+      manifest = writeSet(built, staging);
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code ?? 'error';
       throw new HarnessError(

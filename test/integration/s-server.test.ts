@@ -35,6 +35,7 @@ describe('against openssl s_server -verify_return_error', () => {
       'possession::*',
       '--strictness',
       'rfc',
+      '--verbose',
       '--out',
       out,
       '--format',

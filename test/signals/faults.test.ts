@@ -168,7 +168,7 @@ describe('a target that dies during the run', () => {
     if (!nginx.available && !ON_CI) ctx.skip();
     using tmp = privateTmp();
     const out = path.join(tmp.path, 'report');
-    const cli = startCli(['run', '--target', 'nginx', '--policy', 'require', '--out', out], {
+    const cli = startCli(['run', '--target', 'nginx', '--policy', 'require', '--verbose', '--out', out], {
       env: { TMPDIR: tmp.path },
     });
     const [port] = portsIn((await cli.waitFor(/against (.*)\n/))[1]!);

@@ -141,7 +141,6 @@ describe("the README's recipes for your own server", () => {
             'json,console',
             '--out',
             out,
-            '--quiet',
           ]);
           const run = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as RunResult;
           const failing = run.results.filter((x) => x.verdict === 'fail').map((x) => `${x.id} ${x.tls}`);
