@@ -149,10 +149,15 @@ export class Session {
     });
   }
 
-  /** Sends ChangeCipherSpec (always plaintext). */
+  /**
+   * Sends ChangeCipherSpec: TLS 1.3's compatibility CCS is always plaintext (RFC 8446 §5); in TLS 1.2 it is a record
+   * like any other, protected under the current keys during a renegotiation (RFC 5246 §6.1, §7.1).
+   */
   sendChangeCipherSpec(): void {
-    this.conn.write(frameRecord(ContentType.changeCipherSpec, Uint8Array.of(1)));
-    this.log({ dir: 'sent', type: 'ChangeCipherSpec', length: 1, encrypted: false });
+    const encrypted = this.version === '1.2' && Boolean(this.writeProtection);
+    if (encrypted) this.sendRecord(ContentType.changeCipherSpec, Uint8Array.of(1));
+    else this.conn.write(frameRecord(ContentType.changeCipherSpec, Uint8Array.of(1)));
+    this.log({ dir: 'sent', type: 'ChangeCipherSpec', length: 1, encrypted });
   }
 
   /** Sends application data. */
@@ -193,7 +198,10 @@ export class Session {
       const record = await this.conn.readRecord();
       let type = record.type;
       let content = record.payload;
-      const protectedRecord = Boolean(this.readProtection) && type !== ContentType.changeCipherSpec;
+      // NOTE: RFC 8446 §5 — a TLS 1.3 ChangeCipherSpec is never protected; a TLS 1.2 one is once keys are in use (the
+      // server's CCS of a renegotiation travels under the previous handshake's keys, RFC 5246 §6.1).
+      const protectedRecord =
+        Boolean(this.readProtection) && (type !== ContentType.changeCipherSpec || this.version === '1.2');
       if (protectedRecord) {
         try {
           ({ type, content } = this.readProtection!.open(record));
@@ -222,7 +230,7 @@ export class Session {
         case ContentType.changeCipherSpec:
           if (content.length !== 1 || content[0] !== 1)
             throw new WireFailure('not-tls', `malformed ChangeCipherSpec ${toHex(content)}`, 'unexpected_message');
-          this.log({ dir: 'received', type: 'ChangeCipherSpec', length: 1, encrypted: false });
+          this.log({ dir: 'received', type: 'ChangeCipherSpec', length: 1, encrypted: protectedRecord });
           if (this.version === '1.3') continue; // NOTE: RFC 8446 §5 — a compatibility CCS is dropped.
           return { kind: 'change-cipher-spec' };
         case ContentType.handshake:
