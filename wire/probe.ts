@@ -22,10 +22,10 @@
  * verified and our Finished sent; TLS 1.2: server Finished verified, and in an abbreviated handshake our Finished
  * sent too), else 'handshake'.
  *
- * After the handshake (`postHandshakeAuth`, TLS 1.3; `renegotiation`, TLS 1.2): once the client answered a
- * post-handshake CertificateRequest, or answered a HelloRequest by renegotiating or refusing, every alert, close or
- * timeout is attributed to 'post-handshake' (alertTiming 'post-handshake'): the server decided about the identity it
- * asked for after the handshake. The detail says what was asked and answered; WireResult.postHandshakeAuth and
+ * After the handshake (`postHandshakeAuth`, TLS 1.3; `renegotiation`, TLS 1.2): once the server asked for an identity
+ * after the handshake (a post-handshake CertificateRequest, answered or refused for want of post_handshake_auth, or a
+ * HelloRequest, renegotiated, refused or ignored), every alert, close, timeout or failure is attributed to
+ * 'post-handshake' (alertTiming 'post-handshake'): the server decided about the identity it asked for then. The detail says what was asked and answered; WireResult.postHandshakeAuth and
  * WireResult.renegotiation hold it as data, the latter with the step of the renegotiated handshake that the alert
  * concerns (by rule 2 above). An HTTP refusal stays 'application-data' and acceptance still needs application data.
  *
