@@ -67,6 +67,7 @@ export const ExtensionType = {
   cookie: 44,
   pskKeyExchangeModes: 45,
   certificateAuthorities: 47,
+  postHandshakeAuth: 49,
   signatureAlgorithmsCert: 50,
   keyShare: 51,
   renegotiationInfo: 0xff01,
@@ -180,3 +181,9 @@ export const ProtocolVersion = {
 
 /** Alert levels (RFC 5246 §7.2). */
 export const AlertLevel = { warning: 1, fatal: 2 } as const;
+
+/**
+ * no_renegotiation(100), the warning alert a TLS 1.2 client answers a HelloRequest with when it refuses to renegotiate
+ * (RFC 5246 §7.2.2). Only the client sends it, so it lives here and not in core's table of alerts servers send.
+ */
+export const NO_RENEGOTIATION = 100;

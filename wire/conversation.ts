@@ -98,3 +98,24 @@ export function defaultConversation(tls: TlsVersion): Step[] {
     { expect: 'application-data' },
   ];
 }
+
+/**
+ * The client's answer to a TLS 1.3 post-handshake CertificateRequest (RFC 8446 §4.6.2): Certificate (empty when the
+ * client has none), CertificateVerify when the Certificate carried one, Finished. Mutations rewrite it as they rewrite
+ * the handshake's flight.
+ */
+export function postHandshakeAuthConversation(): Step[] {
+  return [
+    { send: 'certificate', when: 'requested' },
+    { send: 'certificate-verify', when: 'certificate-sent' },
+    { send: 'finished' },
+  ];
+}
+
+/**
+ * The handshake a TLS 1.2 client runs when it accepts a renegotiation (RFC 5246 §7.4.1.1): the default conversation
+ * without its application data, run again inside the protected connection.
+ */
+export function renegotiationConversation(): Step[] {
+  return defaultConversation('1.2').filter((s) => ('send' in s ? s.send : s.expect) !== 'application-data');
+}

@@ -21,6 +21,62 @@ export interface ClientConfig {
   readonly appData: Uint8Array;
   /** A deliberate defect of the client itself, for testing the harness's controls (see {@link ClientFault}). */
   readonly fault?: ClientFault;
+  /** TLS 1.3: offer post-handshake authentication and answer the server's requests with this material. */
+  readonly postHandshakeAuth?: LateAuthentication;
+  /** TLS 1.2: what to do when the server asks to renegotiate, and the material of a renegotiated handshake. */
+  readonly renegotiation?: RenegotiationConfig;
+}
+
+/** The identity a client presents after the handshake, and the conversation that presents it. */
+export interface LateAuthentication {
+  /** certificate_list (DER, leaf first); empty answers with an empty Certificate. */
+  readonly chain: readonly Uint8Array[];
+  /** The key that signs CertificateVerify (not checked against the certificate). */
+  readonly key: KeyObject | undefined;
+  /** The answer's steps (post-handshake authentication) or the renegotiated handshake's (renegotiation). */
+  readonly steps: readonly Step[];
+}
+
+/** How a TLS 1.2 client treats a HelloRequest (RFC 5246 §7.4.1.1). */
+export type RenegotiationAnswer = 'accept' | 'refuse' | 'ignore';
+
+/** What the renegotiated ClientHello's renegotiation_info carries (RFC 5746 §3.5), correct or deliberately wrong. */
+export type RenegotiationInfoChoice = 'correct' | 'wrong-verify-data' | 'empty' | 'absent';
+
+/** A TLS 1.2 client's renegotiation behaviour. */
+export interface RenegotiationConfig extends LateAuthentication {
+  readonly answer: RenegotiationAnswer;
+  readonly renegotiationInfo: RenegotiationInfoChoice;
+}
+
+/** A client message sent, with the mutation that shaped it. */
+export interface SentMessage {
+  readonly message: ClientMessage;
+  /** Certificate: the number of certificate entries. */
+  readonly entries?: number;
+  readonly mutation?: string;
+}
+
+/** One TLS 1.3 post-handshake authentication exchange (RFC 8446 §4.6.2). */
+export interface PostHandshakeAuthExchange {
+  /** The server's CertificateRequest. */
+  readonly request: CertificateRequest;
+  /** Our answer, in order. */
+  readonly sent: SentMessage[];
+}
+
+/** What became of the server's renegotiation requests (TLS 1.2). */
+export interface RenegotiationRecord {
+  /** The server signalled secure renegotiation (RFC 5746 §3.6: renegotiation_info in the initial ServerHello). */
+  readonly secureRenegotiation: boolean;
+  /** HelloRequests received. */
+  helloRequests: number;
+  /** What the client did with the last one. */
+  answer?: 'renegotiated' | 'refused' | 'ignored';
+  /** Why the client refused although told to accept. */
+  reason?: string;
+  /** The state of the renegotiated handshake, once it began. */
+  handshake?: ClientState;
 }
 
 /**
@@ -38,7 +94,7 @@ export interface ClientState {
   serverFlightSeen: boolean;
   certificateRequest?: CertificateRequest;
   /** Client messages sent after ClientHello, in order, with the mutation that shaped each. */
-  readonly sent: { readonly message: ClientMessage; readonly entries?: number; readonly mutation?: string }[];
+  readonly sent: SentMessage[];
   serverFinishedVerified: boolean;
   handshakeCompleted: boolean;
   appDataReceived?: Uint8Array;
@@ -50,6 +106,10 @@ export interface ClientState {
    * Certificate in this handshake and the server relied on the identity authenticated when the session was made.
    */
   resumed: boolean;
+  /** TLS 1.3 post-handshake authentication exchanges, in order. */
+  readonly postHandshakeAuth: PostHandshakeAuthExchange[];
+  /** TLS 1.2: the server's renegotiation requests and our answer, once it sent one. */
+  renegotiation?: RenegotiationRecord;
 }
 
 /** A fresh state. */
@@ -63,6 +123,7 @@ export function initialState(): ClientState {
     tickets: 0,
     keyUpdates: 0,
     resumed: false,
+    postHandshakeAuth: [],
   };
 }
 
@@ -156,8 +217,14 @@ export function buildCertificateVerify(
   return { body: encodeCertificateVerify(scheme, signature), scheme };
 }
 
-/** Whether a send step's condition holds. */
-export function shouldSend(step: Extract<Step, { send: ClientMessage }>, state: ClientState): boolean {
+/**
+ * Whether a send step's condition holds, given the request being answered and what was sent in answer so far (the
+ * handshake's, or a post-handshake exchange's).
+ */
+export function shouldSend(
+  step: Extract<Step, { send: ClientMessage }>,
+  state: Pick<ClientState, 'certificateRequest' | 'sent'>,
+): boolean {
   switch (step.when ?? 'always') {
     case 'always':
       return true;

@@ -13,14 +13,22 @@ export {
   type WireProbeOptions,
   type WireResult,
   type WireCertificateRequest,
+  type WireLateIdentity,
+  type WirePostHandshakeAuthOptions,
+  type WirePostHandshakeAuthResult,
+  type WirePostHandshakeAuthExchange,
+  type WireRenegotiationOptions,
+  type WireRenegotiationResult,
 } from './probe.js';
-export type { TranscriptEntry } from './session.js';
+export type { TranscriptEntry, TranscriptPhase } from './session.js';
 export type { Tls13Ticket } from './tls13.js';
 export { isTls12Session, type Tls12Session, type Tls12ResumptionOffer } from './tls12.js';
 export { MUTATIONS, findMutation, conversationFor, type Mutation, type MutationFamily } from './mutations.js';
-export type { ClientFault } from './flight.js';
+export type { ClientFault, RenegotiationAnswer, RenegotiationInfoChoice, SentMessage } from './flight.js';
 export {
   defaultConversation,
+  postHandshakeAuthConversation,
+  renegotiationConversation,
   type Step,
   type ClientMessage,
   type ServerMilestone,

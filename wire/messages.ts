@@ -78,6 +78,13 @@ export interface ClientHelloParams {
   readonly cookie?: Uint8Array;
   /** TLS 1.2: offer the session_ticket extension with this ticket (empty = ask for one). */
   readonly sessionTicket?: Uint8Array;
+  /**
+   * TLS 1.2: the renegotiation_info payload (RFC 5746 §3.4–3.5): empty on an initial handshake (the default), the
+   * client_verify_data of the previous handshake when renegotiating; null leaves the extension out.
+   */
+  readonly renegotiationInfo?: Uint8Array | null;
+  /** TLS 1.3: offer post_handshake_auth (RFC 8446 §4.2.6), an empty extension. */
+  readonly postHandshakeAuth?: boolean;
   /** TLS 1.3: pre_shared_key, always last; a zero binder the caller overwrites (the binders are the last {@link pskBindersLength} bytes). */
   readonly psk?: { readonly identity: Uint8Array; readonly obfuscatedAge: number; readonly binderLength: number };
 }
@@ -104,10 +111,12 @@ export function encodeClientHello(p: ClientHelloParams): Uint8Array {
     if (p.cookie) exts.push({ type: ExtensionType.cookie, data: vec(2, p.cookie) });
     // psk_dhe_ke only: we never resume without a fresh (EC)DHE share.
     exts.push({ type: ExtensionType.pskKeyExchangeModes, data: vec(1, Uint8Array.of(1)) });
+    if (p.postHandshakeAuth) exts.push({ type: ExtensionType.postHandshakeAuth, data: new Uint8Array(0) });
   } else {
     exts.push({ type: ExtensionType.ecPointFormats, data: vec(1, Uint8Array.of(0)) });
     exts.push({ type: ExtensionType.extendedMasterSecret, data: new Uint8Array(0) });
-    exts.push({ type: ExtensionType.renegotiationInfo, data: vec(1, new Uint8Array(0)) });
+    if (p.renegotiationInfo !== null)
+      exts.push({ type: ExtensionType.renegotiationInfo, data: vec(1, p.renegotiationInfo ?? new Uint8Array(0)) });
     if (p.sessionTicket) exts.push({ type: ExtensionType.sessionTicket, data: p.sessionTicket });
   }
   if (p.version === '1.3' && p.psk) {

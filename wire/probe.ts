@@ -22,6 +22,13 @@
  * verified and our Finished sent; TLS 1.2: server Finished verified, and in an abbreviated handshake our Finished
  * sent too), else 'handshake'.
  *
+ * After the handshake (`postHandshakeAuth`, TLS 1.3; `renegotiation`, TLS 1.2): once the server asked for an identity
+ * after the handshake (a post-handshake CertificateRequest, answered or refused for want of post_handshake_auth, or a
+ * HelloRequest, renegotiated, refused or ignored), every alert, close, timeout or failure is attributed to
+ * 'post-handshake' (alertTiming 'post-handshake'): the server decided about the identity it asked for then. The detail says what was asked and answered; WireResult.postHandshakeAuth and
+ * WireResult.renegotiation hold it as data, the latter with the step of the renegotiated handshake that the alert
+ * concerns (by rule 2 above). An HTTP refusal stays 'application-data' and acceptance still needs application data.
+ *
  * Resumption (`resumeFrom`): a TLS 1.3 ticket is offered as a psk_dhe_ke PSK; a TLS 1.2 session by its ticket
  * (RFC 5077, with a fresh session ID) or else its session ID (RFC 5246 §7.3), never when it lacks the extended master
  * secret (RFC 7627 §5.3). `WireResult.resumed` says whether the server took it; a resumed handshake carries no client
@@ -36,9 +43,20 @@ import type { HandshakeStep, TlsVersion } from '../core/scenario.js';
 import { concat, toHex } from './bytes.js';
 import { AlertLevel, schemeName as schemeNameOf } from './constants.js';
 import { Connection, ConnectFailed, PeerClosed, WireTimeout } from './connection.js';
-import type { Step } from './conversation.js';
+import { postHandshakeAuthConversation, renegotiationConversation, type Step } from './conversation.js';
 import { pemCertificatesToDer } from './crypto.js';
-import { stepOf, type ClientConfig, type ClientFault, type ClientState, type ScriptedClient } from './flight.js';
+import {
+  stepOf,
+  type ClientConfig,
+  type ClientFault,
+  type ClientState,
+  type LateAuthentication,
+  type RenegotiationAnswer,
+  type RenegotiationInfoChoice,
+  type ScriptedClient,
+  type SentMessage,
+} from './flight.js';
+import type { CertificateRequest } from './messages.js';
 import { conversationFor, findMutation, type Mutation } from './mutations.js';
 import { RecordFramingError } from './record.js';
 import { AlertReceived, Session, WireFailure, type TranscriptEntry } from './session.js';
@@ -79,6 +97,51 @@ export interface WireProbeOptions {
   readonly fault?: ClientFault;
   /** Told of every transcript entry as it happens (a live view of the conversation). */
   readonly onTranscript?: (entry: TranscriptEntry) => void;
+  /**
+   * TLS 1.3 post-handshake client authentication (RFC 8446 §4.2.6, §4.6.2): offer it, and answer each
+   * CertificateRequest the server sends after the handshake. Absent: not offered, and such a request is refused with
+   * unexpected_message.
+   */
+  readonly postHandshakeAuth?: WirePostHandshakeAuthOptions;
+  /**
+   * TLS 1.2 renegotiation (RFC 5246 §7.4.1.1, RFC 5746): what to do when the server sends a HelloRequest. Absent: the
+   * request is ignored.
+   */
+  readonly renegotiation?: WireRenegotiationOptions;
+}
+
+/**
+ * The identity presented after the handshake. Not inherited from the probe's chainPem/keyPem: the handshake and the
+ * later request are separate decisions (a client may send no certificate in one and a certificate in the other).
+ */
+export interface WireLateIdentity {
+  /** The certificate_list, leaf first (PEM bundle); absent answers with an empty Certificate. */
+  readonly chainPem?: string;
+  /** The key that signs CertificateVerify; never checked against the certificate. */
+  readonly keyPem?: string;
+  /** One of WIRE_MUTATIONS, applied to the messages of the answer; default none. */
+  readonly mutation?: string;
+}
+
+/** TLS 1.3 post-handshake authentication: whether to offer it, and the identity to answer with. */
+export interface WirePostHandshakeAuthOptions extends WireLateIdentity {
+  /** Send the post_handshake_auth extension (default true); false sends a ClientHello without it. */
+  readonly offer?: boolean;
+}
+
+/** TLS 1.2 renegotiation: the answer to a HelloRequest, and the identity of a renegotiated handshake. */
+export interface WireRenegotiationOptions extends WireLateIdentity {
+  /**
+   * `accept`: a full handshake inside the connection, with the identity given here, when the server signalled secure
+   * renegotiation (RFC 5746; otherwise the client refuses and says why); `refuse`: a no_renegotiation warning alert;
+   * `ignore`: nothing (RFC 5246 §7.4.1.1 allows it).
+   */
+  readonly answer: RenegotiationAnswer;
+  /**
+   * The renegotiated ClientHello's renegotiation_info (default `correct`: the previous client_verify_data, RFC 5746
+   * §3.5). The others are negative tests a server must refuse: one bit of it flipped, empty, or no extension at all.
+   */
+  readonly renegotiationInfo?: RenegotiationInfoChoice;
 }
 
 /** The certificate request the server sent, decoded. */
@@ -88,6 +151,41 @@ export interface WireCertificateRequest {
   readonly signatureAlgorithms: string[];
   /** Distinguished names, e.g. `CN=root, O=Example`. */
   readonly certificateAuthorities: string[];
+}
+
+/** A TLS 1.3 post-handshake authentication exchange: the server's request and the client's answer. */
+export interface WirePostHandshakeAuthExchange {
+  readonly request: WireCertificateRequest;
+  /** The answer, in order (Certificate with its entry count, CertificateVerify, Finished), with any mutation. */
+  readonly sent: readonly SentMessage[];
+}
+
+/** What happened to TLS 1.3 post-handshake authentication. */
+export interface WirePostHandshakeAuthResult {
+  /** The ClientHello carried post_handshake_auth. */
+  readonly offered: boolean;
+  /** Each post-handshake CertificateRequest answered, in order; empty when the server asked for nothing. */
+  readonly exchanges: readonly WirePostHandshakeAuthExchange[];
+}
+
+/** What happened to TLS 1.2 renegotiation. */
+export interface WireRenegotiationResult {
+  /** The server signalled secure renegotiation (renegotiation_info in the initial ServerHello, RFC 5746 §3.6). */
+  readonly secureRenegotiation: boolean;
+  /** HelloRequests received. */
+  readonly helloRequests: number;
+  /** What the client did with the last HelloRequest; absent when none came. */
+  readonly answer?: 'renegotiated' | 'refused' | 'ignored';
+  /** Why the client refused although told to accept. */
+  readonly reason?: string;
+  /** Messages the renegotiated handshake sent after its ClientHello, in order. */
+  readonly sent: readonly SentMessage[];
+  /** The renegotiated handshake's CertificateRequest, when the server asked for a certificate. */
+  readonly certificateRequest?: WireCertificateRequest;
+  /** The renegotiated handshake completed: the server's Finished verified. */
+  readonly completed: boolean;
+  /** The step of the renegotiated handshake the server's alert concerns, by the rules of a handshake. */
+  readonly step?: HandshakeStep;
 }
 
 /** Result of one wire probe. */
@@ -107,6 +205,10 @@ export interface WireResult {
    * Certificate was sent, the server relied on the identity authenticated when the session was established.
    */
   readonly resumed: boolean;
+  /** TLS 1.3, when {@link WireProbeOptions.postHandshakeAuth} was given. */
+  readonly postHandshakeAuth?: WirePostHandshakeAuthResult;
+  /** TLS 1.2, when {@link WireProbeOptions.renegotiation} was given or the server sent a HelloRequest. */
+  readonly renegotiation?: WireRenegotiationResult;
 }
 
 const DEFAULT_APP_DATA = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
@@ -152,8 +254,10 @@ function stepForClose(state: ClientState, mutation: Mutation | undefined): Hands
 }
 
 function describeRequest(state: ClientState): WireCertificateRequest | undefined {
-  const cr = state.certificateRequest;
-  if (!cr) return undefined;
+  return state.certificateRequest ? describe(state.certificateRequest) : undefined;
+}
+
+function describe(cr: CertificateRequest): WireCertificateRequest {
   return {
     context: toHex(cr.context),
     signatureAlgorithms: cr.signatureAlgorithms.map((s) => schemeNameOf(s)),
@@ -187,6 +291,29 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
     if (!mutation.tls.includes(opts.tls))
       return error('client-setup', `mutation '${mutation.name}' does not apply to TLS ${opts.tls}`);
   }
+  if (opts.postHandshakeAuth && opts.tls !== '1.3')
+    return error('client-setup', 'postHandshakeAuth is TLS 1.3 only (TLS 1.2 asks for a certificate by renegotiation)');
+  if (opts.renegotiation && opts.tls !== '1.2')
+    return error('client-setup', 'renegotiation is TLS 1.2 only (TLS 1.3 has none: RFC 8446 §4.1.2)');
+  if (opts.renegotiation && !RENEGOTIATION_ANSWERS.includes(opts.renegotiation.answer))
+    return error(
+      'client-setup',
+      `renegotiation.answer '${String(opts.renegotiation.answer)}' is not one of ${RENEGOTIATION_ANSWERS.join(', ')}`,
+    );
+  if (opts.renegotiation?.renegotiationInfo && !RENEGOTIATION_INFO.includes(opts.renegotiation.renegotiationInfo))
+    return error(
+      'client-setup',
+      `renegotiation.renegotiationInfo '${String(opts.renegotiation.renegotiationInfo)}' is not one of ${RENEGOTIATION_INFO.join(', ')}`,
+    );
+  const late = opts.postHandshakeAuth ?? opts.renegotiation;
+  let lateMutation: Mutation | undefined;
+  if (late?.mutation) {
+    const what = opts.postHandshakeAuth ? 'postHandshakeAuth' : 'renegotiation';
+    lateMutation = findMutation(late.mutation);
+    if (!lateMutation) return error('client-setup', `unknown wire mutation '${late.mutation}' in ${what}`);
+    if (!lateMutation.tls.includes(opts.tls))
+      return error('client-setup', `mutation '${lateMutation.name}' in ${what} does not apply to TLS ${opts.tls}`);
+  }
   const resume12 = opts.resumeFrom && isTls12Session(opts.resumeFrom) ? opts.resumeFrom : undefined;
   const resume13 = opts.resumeFrom && !isTls12Session(opts.resumeFrom) ? opts.resumeFrom : undefined;
   if ((resume12 && opts.tls !== '1.2') || (resume13 && opts.tls !== '1.3'))
@@ -194,6 +321,7 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
       'client-setup',
       `resumeFrom holds a TLS ${resume12 ? '1.2 session' : '1.3 ticket'}, which cannot resume a TLS ${opts.tls} handshake`,
     );
+  const offerPha = opts.postHandshakeAuth !== undefined && opts.postHandshakeAuth.offer !== false;
   let config: ClientConfig;
   try {
     let key: KeyObject | undefined;
@@ -205,6 +333,25 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
       key,
       appData: opts.appData ?? DEFAULT_APP_DATA,
       ...(opts.fault ? { fault: opts.fault } : {}),
+      ...(offerPha
+        ? {
+            postHandshakeAuth: lateIdentity(
+              opts.postHandshakeAuth!,
+              postHandshakeAuthConversation(),
+              lateMutation,
+              opts.tls,
+            ),
+          }
+        : {}),
+      ...(opts.renegotiation
+        ? {
+            renegotiation: {
+              ...lateIdentity(opts.renegotiation, renegotiationConversation(), lateMutation, opts.tls),
+              answer: opts.renegotiation.answer,
+              renegotiationInfo: opts.renegotiation.renegotiationInfo ?? 'correct',
+            },
+          }
+        : {}),
     };
   } catch (err) {
     return error('client-setup', `cannot load the client certificate or key: ${(err as Error).message}`);
@@ -293,6 +440,18 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
   const tls12Session = client instanceof Tls12Client ? client.establishedSession : undefined;
   const note = resumptionNote(client, mutation);
   if (note) observation = { ...observation, detail: observation.detail ? `${observation.detail}; ${note}` : note };
+  observation = afterHandshake(observation, client.state, opts.postHandshakeAuth !== undefined, offerPha);
+  const postHandshakeAuth =
+    opts.postHandshakeAuth || client.state.postHandshakeAuth.length
+      ? {
+          offered: offerPha,
+          exchanges: client.state.postHandshakeAuth.map((e) => ({ request: describe(e.request), sent: [...e.sent] })),
+        }
+      : undefined;
+  const renegotiation =
+    client instanceof Tls12Client && (opts.renegotiation || client.state.renegotiation)
+      ? renegotiationResult(client, observation, lateMutation)
+      : undefined;
   return {
     observation,
     transcript,
@@ -300,6 +459,111 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
     ...(ticket ? { ticket } : {}),
     ...(tls12Session ? { tls12Session } : {}),
     resumed: client.state.resumed,
+    ...(postHandshakeAuth ? { postHandshakeAuth } : {}),
+    ...(renegotiation ? { renegotiation } : {}),
+  };
+}
+
+const RENEGOTIATION_ANSWERS: readonly RenegotiationAnswer[] = ['accept', 'refuse', 'ignore'];
+const RENEGOTIATION_INFO: readonly RenegotiationInfoChoice[] = ['correct', 'wrong-verify-data', 'empty', 'absent'];
+
+/** The identity and steps of an answer after the handshake. Throws when the PEM does not load. */
+function lateIdentity(
+  opts: WireLateIdentity,
+  steps: readonly Step[],
+  mutation: Mutation | undefined,
+  tls: TlsVersion,
+): LateAuthentication {
+  return {
+    chain: opts.chainPem ? pemCertificatesToDer(opts.chainPem) : [],
+    key: opts.keyPem ? createPrivateKey(opts.keyPem) : undefined,
+    steps: mutation ? mutation.apply(steps, tls) : [...steps],
+  };
+}
+
+/** Names a sent message for a detail line: `Certificate (2 entries)`, `CertificateVerify [cv-foreign-key]`. */
+function sentName(s: SentMessage): string {
+  const names: Record<SentMessage['message'], string> = {
+    'client-hello': 'ClientHello',
+    certificate: 'Certificate',
+    'client-key-exchange': 'ClientKeyExchange',
+    'certificate-verify': 'CertificateVerify',
+    'change-cipher-spec': 'ChangeCipherSpec',
+    finished: 'Finished',
+    'application-data': 'ApplicationData',
+  };
+  const entries = s.entries !== undefined ? ` (${s.entries} ${s.entries === 1 ? 'entry' : 'entries'})` : '';
+  return `${names[s.message]}${entries}${s.mutation ? ` [${s.mutation}]` : ''}`;
+}
+
+/**
+ * Applies the rules for decisions after the handshake (see this module's comment): once the server asked for an
+ * identity after the handshake, a rejection, close, timeout or failure is attributed to 'post-handshake', and the
+ * detail says what was asked and answered.
+ */
+function afterHandshake(
+  observation: Observation,
+  state: ClientState,
+  phaRequested: boolean,
+  phaOffered: boolean,
+): Observation {
+  const notes: string[] = [];
+  for (const e of state.postHandshakeAuth) {
+    const context = toHex(e.request.context);
+    notes.push(
+      e.sent.length
+        ? `post-handshake CertificateRequest (context ${context || 'empty'}) answered with ${e.sent.map(sentName).join(', ')}`
+        : `post-handshake CertificateRequest (context ${context || 'empty'}) received although post_handshake_auth was not offered`,
+    );
+  }
+  if (phaRequested && state.postHandshakeAuth.length === 0)
+    notes.push(
+      phaOffered
+        ? 'post_handshake_auth offered; the server sent no CertificateRequest after the handshake'
+        : 'post_handshake_auth not offered; the server sent no CertificateRequest after the handshake',
+    );
+  const reneg = state.renegotiation;
+  if (reneg) {
+    const what =
+      reneg.answer === 'renegotiated'
+        ? `renegotiated (${[...(reneg.handshake?.sent ?? [])].map(sentName).join(', ') || 'ClientHello only'}; ${reneg.handshake?.serverFinishedVerified ? 'completed' : 'not completed'})`
+        : reneg.answer === 'refused'
+          ? `refused with a no_renegotiation warning${reneg.reason ? `: ${reneg.reason}` : ''}`
+          : 'ignored';
+    notes.push(`${reneg.helloRequests} HelloRequest${reneg.helloRequests === 1 ? '' : 's'} received, ${what}`);
+  }
+  if (notes.length === 0) return observation;
+  const detail = [observation.detail, ...notes].filter(Boolean).join('; ');
+  const asked = state.postHandshakeAuth.length > 0 || reneg !== undefined;
+  if (!asked || observation.outcome === 'accepted' || observation.outcome === 'rejected-http')
+    return { ...observation, detail };
+  return {
+    ...observation,
+    step: 'post-handshake',
+    ...(observation.alert ? { alertTiming: 'post-handshake' as const } : {}),
+    detail,
+  };
+}
+
+/** The renegotiation summary of a TLS 1.2 client. */
+function renegotiationResult(
+  client: Tls12Client,
+  observation: Observation,
+  mutation: Mutation | undefined,
+): WireRenegotiationResult {
+  const record = client.state.renegotiation;
+  const handshake = record?.handshake;
+  return {
+    secureRenegotiation: client.serverSupportsSecureRenegotiation,
+    helloRequests: record?.helloRequests ?? 0,
+    ...(record?.answer ? { answer: record.answer } : {}),
+    ...(record?.reason ? { reason: record.reason } : {}),
+    sent: handshake ? [...handshake.sent] : [],
+    ...(handshake?.certificateRequest ? { certificateRequest: describe(handshake.certificateRequest) } : {}),
+    completed: handshake?.serverFinishedVerified ?? false,
+    ...(handshake && observation.alert && observation.alert.code !== ALERTS.close_notify
+      ? { step: stepForAlert(observation.alert.code, handshake, mutation) }
+      : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import { alertName, type AlertName } from '../core/alerts.js';
 import type { UnrelatedError } from '../core/result.js';
 import { DecodeError, toHex } from './bytes.js';
 import type { Connection } from './connection.js';
-import { AlertLevel, ContentType, handshakeName } from './constants.js';
+import { AlertLevel, ContentType, handshakeName, NO_RENEGOTIATION } from './constants.js';
 import { describeHandshake } from './messages.js';
 import {
   BadRecordMac,
@@ -30,9 +30,17 @@ export interface TranscriptEntry {
   readonly fields?: Readonly<Record<string, unknown>>;
   /** The mutation that shaped a sent message. */
   readonly mutation?: string;
+  /**
+   * Set on messages of an exchange after the handshake: TLS 1.3 post-handshake authentication (RFC 8446 §4.6.2) or a
+   * TLS 1.2 renegotiation (RFC 5746), from the server's request to the end of the client's answer.
+   */
+  readonly phase?: TranscriptPhase;
   /** Milliseconds since the probe started. */
   readonly atMs: number;
 }
+
+/** Exchanges after the handshake that the transcript marks (see {@link TranscriptEntry.phase}). */
+export type TranscriptPhase = 'post-handshake-auth' | 'renegotiation';
 
 /** The server sent an alert. */
 export class AlertReceived extends Error {
@@ -81,6 +89,8 @@ export class Session {
   private readonly hs = new HandshakeReassembler();
   /** Set once the first valid record arrived: before it, garbage means "not TLS". */
   sawTls = false;
+  /** The exchange after the handshake in progress, marked on every entry logged meanwhile. */
+  phase: TranscriptPhase | undefined;
 
   constructor(
     readonly conn: Connection,
@@ -99,7 +109,7 @@ export class Session {
 
   /** Appends a transcript entry. */
   log(entry: Omit<TranscriptEntry, 'atMs'>): void {
-    const full = { ...entry, atMs: this.now() };
+    const full = { ...entry, ...(this.phase ? { phase: this.phase } : {}), atMs: this.now() };
     this.transcript.push(full);
     this.onEntry?.(full);
   }
@@ -108,6 +118,15 @@ export class Session {
   annotateLast(fields: Readonly<Record<string, unknown>>): void {
     const last = this.transcript.at(-1);
     if (last) this.transcript[this.transcript.length - 1] = { ...last, fields: { ...last.fields, ...fields } };
+  }
+
+  /**
+   * Marks the last transcript entry as part of `phase` (the server's request that opened the exchange, logged before
+   * the client knew what it was).
+   */
+  markLast(phase: TranscriptPhase): void {
+    const last = this.transcript.at(-1);
+    if (last) this.transcript[this.transcript.length - 1] = { ...last, phase };
   }
 
   /** Sends content of `type`, fragmented and protected as the current state requires. */
@@ -130,10 +149,15 @@ export class Session {
     });
   }
 
-  /** Sends ChangeCipherSpec (always plaintext). */
+  /**
+   * Sends ChangeCipherSpec: TLS 1.3's compatibility CCS is always plaintext (RFC 8446 §5); in TLS 1.2 it is a record
+   * like any other, protected under the current keys during a renegotiation (RFC 5246 §6.1, §7.1).
+   */
   sendChangeCipherSpec(): void {
-    this.conn.write(frameRecord(ContentType.changeCipherSpec, Uint8Array.of(1)));
-    this.log({ dir: 'sent', type: 'ChangeCipherSpec', length: 1, encrypted: false });
+    const encrypted = this.version === '1.2' && Boolean(this.writeProtection);
+    if (encrypted) this.sendRecord(ContentType.changeCipherSpec, Uint8Array.of(1));
+    else this.conn.write(frameRecord(ContentType.changeCipherSpec, Uint8Array.of(1)));
+    this.log({ dir: 'sent', type: 'ChangeCipherSpec', length: 1, encrypted });
   }
 
   /** Sends application data. */
@@ -151,7 +175,7 @@ export class Session {
         type: 'Alert',
         length: 2,
         encrypted: Boolean(this.writeProtection),
-        fields: { level, code, name: alertName(code) ?? 'unknown' },
+        fields: { level, code, name: alertName(code) ?? (code === NO_RENEGOTIATION ? 'no_renegotiation' : 'unknown') },
       });
     } catch {
       // the connection is being torn down anyway
@@ -174,7 +198,10 @@ export class Session {
       const record = await this.conn.readRecord();
       let type = record.type;
       let content = record.payload;
-      const protectedRecord = Boolean(this.readProtection) && type !== ContentType.changeCipherSpec;
+      // NOTE: RFC 8446 §5 — a TLS 1.3 ChangeCipherSpec is never protected; a TLS 1.2 one is once keys are in use (the
+      // server's CCS of a renegotiation travels under the previous handshake's keys, RFC 5246 §6.1).
+      const protectedRecord =
+        Boolean(this.readProtection) && (type !== ContentType.changeCipherSpec || this.version === '1.2');
       if (protectedRecord) {
         try {
           ({ type, content } = this.readProtection!.open(record));
@@ -203,7 +230,7 @@ export class Session {
         case ContentType.changeCipherSpec:
           if (content.length !== 1 || content[0] !== 1)
             throw new WireFailure('not-tls', `malformed ChangeCipherSpec ${toHex(content)}`, 'unexpected_message');
-          this.log({ dir: 'received', type: 'ChangeCipherSpec', length: 1, encrypted: false });
+          this.log({ dir: 'received', type: 'ChangeCipherSpec', length: 1, encrypted: protectedRecord });
           if (this.version === '1.3') continue; // NOTE: RFC 8446 §5 — a compatibility CCS is dropped.
           return { kind: 'change-cipher-spec' };
         case ContentType.handshake:

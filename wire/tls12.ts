@@ -1,7 +1,11 @@
 /**
  * The TLS 1.2 client state machine: ECDHE-ECDSA / ECDHE-RSA with AES-GCM or ChaCha20-Poly1305 (RFC 5246, RFC 5288,
- * RFC 8422, RFC 7905), extended master secret (RFC 7627), secure renegotiation signalling (RFC 5746), and session
+ * RFC 8422, RFC 7905), extended master secret (RFC 7627), secure renegotiation (RFC 5746), and session
  * resumption by session ID (RFC 5246 §7.3) or session ticket (RFC 5077).
+ *
+ * Renegotiation: a HelloRequest after the handshake is ignored unless the configuration says otherwise; refused, it is
+ * answered with a no_renegotiation warning; accepted, a second Tls12Client runs a full handshake over the same
+ * protected connection, its ClientHello's renegotiation_info binding it to this one (RFC 5746 §3.5).
  *
  * Resumption runs inside the same conversation as a full handshake: when the ServerHello echoes the session ID we
  * offered, the 'server-flight' milestone reads the abbreviated flight ([NewSessionTicket,] ChangeCipherSpec, Finished),
@@ -9,8 +13,17 @@
  * it authenticated when the session was established), and 'server-finished' has nothing left to read.
  */
 import { randomBytes } from 'node:crypto';
-import { bytesEqual, concat, vec } from './bytes.js';
-import { CipherSuite, ExtensionType, HandshakeType, suiteName, suiteParams, type SuiteParams } from './constants.js';
+import { bytesEqual, concat, toHex, vec } from './bytes.js';
+import {
+  AlertLevel,
+  CipherSuite,
+  ExtensionType,
+  HandshakeType,
+  NO_RENEGOTIATION,
+  suiteName,
+  suiteParams,
+  type SuiteParams,
+} from './constants.js';
 import type { Step } from './conversation.js';
 import { newKeyExchange, OFFERED_SCHEMES, verifyServerChain, verifyWithScheme } from './crypto.js';
 import {
@@ -20,6 +33,8 @@ import {
   shouldSend,
   type ClientConfig,
   type ClientState,
+  type RenegotiationInfoChoice,
+  type RenegotiationRecord,
   type ScriptedClient,
 } from './flight.js';
 import { digest, masterSecret12, prf12, type HashName } from './keyschedule.js';
@@ -34,7 +49,7 @@ import {
   OFFERED_GROUPS,
   type ServerKeyExchange,
 } from './messages.js';
-import { handshakeMessage, Tls12Protection } from './record.js';
+import { handshakeMessage, Tls12Protection, type HandshakeMessage } from './record.js';
 import { WireFailure, type Session } from './session.js';
 import type { X509Certificate } from 'node:crypto';
 
@@ -75,6 +90,16 @@ export function isTls12Session(x: object): x is Tls12Session {
   return 'masterSecret' in x && 'sessionId' in x;
 }
 
+/** The handshake a renegotiation binds to (RFC 5746 §3.5), and what the new ClientHello claims about it. */
+export interface PreviousHandshake {
+  /** verify_data of the client's Finished in the previous handshake. */
+  readonly clientVerifyData: Uint8Array;
+  /** verify_data of the server's Finished in the previous handshake. */
+  readonly serverVerifyData: Uint8Array;
+  /** What renegotiation_info carries: the client_verify_data, or a deliberately wrong value. */
+  readonly renegotiationInfo: RenegotiationInfoChoice;
+}
+
 /** The server protected its abbreviated flight with keys other than ours: the master secret differs. */
 const WRONG_SECRET_HINT =
   'the resumed session keys do not match the server: the session master secret is wrong or tampered with';
@@ -108,6 +133,11 @@ export class Tls12Client implements ScriptedClient {
   masterSecret: Uint8Array | undefined;
   private keyBlock:
     { clientKey: Uint8Array; serverKey: Uint8Array; clientIv: Uint8Array; serverIv: Uint8Array } | undefined;
+  /** verify_data of our last Finished and of the server's (RFC 5746 §3.1: what a renegotiation binds to). */
+  private clientVerifyData: Uint8Array | undefined;
+  private serverVerifyData: Uint8Array | undefined;
+  /** The server's ServerHello carried renegotiation_info (RFC 5746 §3.6: it supports secure renegotiation). */
+  private secureRenegotiation = false;
 
   constructor(
     private readonly session: Session,
@@ -115,6 +145,8 @@ export class Tls12Client implements ScriptedClient {
     private readonly suites: readonly number[] = TLS12_SUITES,
     /** A session to resume: offered by its ticket when it has one (with a fresh session ID), else by its ID. */
     private readonly resume?: Tls12Session,
+    /** Set when this handshake is a renegotiation inside an established connection. */
+    private readonly previous?: PreviousHandshake,
   ) {
     if (!resume) return;
     // NOTE: RFC 7627 §5.3 — a client SHOULD NOT offer to resume a session without an extended master secret.
@@ -162,6 +194,11 @@ export class Tls12Client implements ScriptedClient {
     };
   }
 
+  /** True when the initial ServerHello carried renegotiation_info: the server supports secure renegotiation. */
+  get serverSupportsSecureRenegotiation(): boolean {
+    return this.secureRenegotiation;
+  }
+
   /** The client random (the key-log line's key). */
   get clientRandom(): Uint8Array {
     return this.random;
@@ -190,6 +227,7 @@ export class Tls12Client implements ScriptedClient {
         const resume = this.offering ? this.resume : undefined;
         // NOTE: RFC 5077 §3.4 — with a ticket we send a fresh session ID, so that its echo proves resumption.
         if (resume) this.sentSessionId = this.offer === 'ticket' ? new Uint8Array(randomBytes(32)) : resume.sessionId;
+        const renegotiationInfo = this.renegotiationInfo();
         const raw = encodeClientHello({
           version: '1.2',
           random: this.random,
@@ -200,6 +238,7 @@ export class Tls12Client implements ScriptedClient {
           signatureAlgorithms: OFFERED_SCHEMES,
           // NOTE: RFC 5077 §3.2 — an empty SessionTicket extension asks for a ticket.
           sessionTicket: this.offer === 'ticket' && resume?.ticket ? resume.ticket : new Uint8Array(0),
+          renegotiationInfo,
         });
         this.messages.push(raw);
         this.session.sendHandshake(raw);
@@ -207,6 +246,12 @@ export class Tls12Client implements ScriptedClient {
           sessionIdLength: this.sentSessionId.length,
           sessionTicketLength: this.offer === 'ticket' ? (resume?.ticket?.length ?? 0) : 0,
           ...(this.offer ? { resumption: this.offer } : {}),
+          ...(this.previous
+            ? {
+                renegotiation: this.previous.renegotiationInfo,
+                renegotiationInfo: renegotiationInfo ? toHex(renegotiationInfo) : null,
+              }
+            : {}),
         });
         return;
       }
@@ -294,6 +339,7 @@ export class Tls12Client implements ScriptedClient {
         this.messages.push(raw);
         this.session.sendHandshake(raw);
         this.state.sent.push({ message: 'finished' });
+        this.clientVerifyData = verify;
         // NOTE: RFC 5246 §7.3 — in an abbreviated handshake the client's Finished is the last message.
         if (this.state.resumed) this.state.handshakeCompleted = this.state.serverFinishedVerified;
         return;
@@ -355,9 +401,14 @@ export class Tls12Client implements ScriptedClient {
         'illegal_parameter',
       );
     }
-    // NOTE: RFC 5746 §3.4 — on an initial handshake renegotiation_info must be empty if present.
-    if (sh.renegotiationInfo && sh.renegotiationInfo.length !== 0) {
-      throw new WireFailure('not-tls', 'non-empty renegotiation_info on an initial handshake', 'handshake_failure');
+    if (this.previous) {
+      this.checkRenegotiationInfo(sh.renegotiationInfo);
+    } else {
+      // NOTE: RFC 5746 §3.4 — on an initial handshake renegotiation_info must be empty if present.
+      if (sh.renegotiationInfo && sh.renegotiationInfo.length !== 0) {
+        throw new WireFailure('not-tls', 'non-empty renegotiation_info on an initial handshake', 'handshake_failure');
+      }
+      this.secureRenegotiation = sh.renegotiationInfo !== undefined;
     }
     this.suite = params;
     this.suiteCode = sh.cipherSuite;
@@ -517,6 +568,7 @@ export class Tls12Client implements ScriptedClient {
           'decrypt_error',
         );
       this.messages.push(msg.raw);
+      this.serverVerifyData = msg.body;
       this.state.serverFinishedVerified = true;
       // In an abbreviated handshake the client's CCS and Finished are still to come.
       this.state.handshakeCompleted = !this.state.resumed;
@@ -531,9 +583,118 @@ export class Tls12Client implements ScriptedClient {
         this.state.appDataReceived = got.data;
         return;
       }
-      // NOTE: RFC 5246 §7.4.1.1 — a HelloRequest may be ignored; we never renegotiate.
-      if (got.kind === 'handshake' && got.msg.type === HandshakeType.helloRequest) continue;
+      if (got.kind === 'handshake' && got.msg.type === HandshakeType.helloRequest) {
+        await this.answerHelloRequest(got.msg);
+        continue;
+      }
       throw new WireFailure('not-tls', `unexpected ${got.kind} after the handshake`, 'unexpected_message');
     }
+  }
+
+  /** The renegotiation_info payload of our ClientHello: empty initially, else as {@link PreviousHandshake} says. */
+  private renegotiationInfo(): Uint8Array | null {
+    if (!this.previous) return new Uint8Array(0);
+    switch (this.previous.renegotiationInfo) {
+      case 'correct':
+        // NOTE: RFC 5746 §3.5 — a renegotiating ClientHello carries the previous handshake's client_verify_data.
+        return this.previous.clientVerifyData;
+      case 'wrong-verify-data': {
+        const wrong = new Uint8Array(this.previous.clientVerifyData);
+        wrong[0]! ^= 0x01;
+        return wrong;
+      }
+      case 'empty':
+        return new Uint8Array(0);
+      case 'absent':
+        return null;
+    }
+  }
+
+  /** Checks the renegotiated ServerHello's renegotiation_info (RFC 5746 §3.5). */
+  private checkRenegotiationInfo(received: Uint8Array | undefined): void {
+    const previous = this.previous!;
+    this.session.annotateLast({ renegotiationInfo: received ? toHex(received) : null });
+    // A deliberately wrong renegotiation_info tests the server: a server that goes on anyway is the finding, so the
+    // handshake goes on too and its outcome is what the server decided.
+    if (previous.renegotiationInfo !== 'correct') return;
+    const expected = concat(previous.clientVerifyData, previous.serverVerifyData);
+    // NOTE: RFC 5746 §3.5 — the client MUST check that renegotiation_info is client_verify_data followed by
+    // server_verify_data, and abort with handshake_failure otherwise.
+    if (!received || !bytesEqual(received, expected)) {
+      throw new WireFailure(
+        'not-tls',
+        received
+          ? 'renegotiated ServerHello: renegotiation_info is not our client_verify_data + server_verify_data'
+          : 'renegotiated ServerHello without renegotiation_info',
+        'handshake_failure',
+      );
+    }
+  }
+
+  /**
+   * A HelloRequest (RFC 5246 §7.4.1.1): renegotiate, refuse with no_renegotiation, or ignore it, as configured (ignore
+   * when nothing is configured). A renegotiation is a full handshake with the configured identity, as its own client
+   * over this connection's current keys.
+   */
+  private async answerHelloRequest(msg: HandshakeMessage): Promise<void> {
+    if (msg.body.length !== 0) throw new WireFailure('not-tls', 'HelloRequest with a body', 'decode_error');
+    this.session.markLast('renegotiation');
+    const config = this.config.renegotiation;
+    const record: RenegotiationRecord = (this.state.renegotiation ??= {
+      secureRenegotiation: this.secureRenegotiation,
+      helloRequests: 0,
+    });
+    record.helloRequests++;
+    const answer = config?.answer ?? 'ignore';
+    if (answer === 'ignore') {
+      record.answer = 'ignored';
+      return;
+    }
+    if (answer === 'accept' && !this.secureRenegotiation) {
+      // NOTE: RFC 5746 §4.2 — without the server's renegotiation_info only insecure renegotiation is possible, which
+      // this client does not do.
+      record.reason = 'the server did not signal secure renegotiation (RFC 5746), so the client refused';
+    }
+    if (answer === 'refuse' || record.reason) {
+      // NOTE: RFC 5246 §7.2.2 — no_renegotiation is a warning: the server decides whether the connection goes on.
+      this.session.phase = 'renegotiation';
+      this.session.sendAlert(NO_RENEGOTIATION, AlertLevel.warning);
+      this.session.phase = undefined;
+      record.answer = 'refused';
+      return;
+    }
+    const renegotiated = new Tls12Client(
+      this.session,
+      { ...this.config, chain: config!.chain, key: config!.key },
+      this.suites,
+      undefined,
+      {
+        clientVerifyData: this.clientVerifyData!,
+        serverVerifyData: this.serverVerifyData!,
+        renegotiationInfo: config!.renegotiationInfo,
+      },
+    );
+    record.answer = 'renegotiated';
+    record.handshake = renegotiated.state;
+    this.session.phase = 'renegotiation';
+    let corked = false;
+    try {
+      for (const step of config!.steps) {
+        // A flight leaves in one write, as in the initial handshake.
+        const sending = 'send' in step;
+        if (sending !== corked) {
+          if (sending) this.session.conn.cork();
+          else this.session.conn.uncork();
+          corked = sending;
+        }
+        await renegotiated.run(step);
+      }
+    } finally {
+      if (corked) this.session.conn.uncork();
+      this.session.phase = undefined;
+    }
+    // NOTE: RFC 5746 §3.5 — a later renegotiation binds to the handshake just completed.
+    this.clientVerifyData = renegotiated.clientVerifyData;
+    this.serverVerifyData = renegotiated.serverVerifyData;
   }
 }

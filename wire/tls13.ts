@@ -1,10 +1,10 @@
 /**
  * The TLS 1.3 client state machine (RFC 8446): ClientHello with X25519 and P-256 shares (P-384 reachable through
  * HelloRetryRequest), server authentication, the client's authentication flight, and post-handshake messages
- * (NewSessionTicket, KeyUpdate).
+ * (NewSessionTicket, KeyUpdate, and CertificateRequest when post-handshake authentication was offered).
  */
 import { randomBytes } from 'node:crypto';
-import { bytesEqual, concat, Reader } from './bytes.js';
+import { bytesEqual, concat, Reader, toHex } from './bytes.js';
 import {
   CipherSuite,
   HandshakeType,
@@ -14,7 +14,7 @@ import {
   suiteParams,
   type SuiteParams,
 } from './constants.js';
-import type { Step } from './conversation.js';
+import type { CertificateAlteration, CertificateVerifyAlteration, Step } from './conversation.js';
 import {
   certificateVerifyContent13,
   newKeyExchange,
@@ -30,7 +30,9 @@ import {
   shouldSend,
   type ClientConfig,
   type ClientState,
+  type PostHandshakeAuthExchange,
   type ScriptedClient,
+  type SentMessage,
 } from './flight.js';
 import {
   digest,
@@ -52,6 +54,7 @@ import {
   encodeClientHello,
   OFFERED_GROUPS,
   pskBindersLength,
+  type CertificateRequest,
   type ServerHello,
 } from './messages.js';
 import { handshakeMessage, Tls13Protection, type HandshakeMessage } from './record.js';
@@ -78,6 +81,18 @@ export interface Tls13Ticket {
   readonly cipherSuite: number;
 }
 
+/** The certificate and key a Certificate/CertificateVerify pair presents, and the transcript it extends. */
+interface Presentation {
+  /** Handshake messages so far (the Certificate and CertificateVerify are appended as they are sent). */
+  readonly messages: Uint8Array[];
+  readonly chain: readonly Uint8Array[];
+  readonly key: ClientConfig['key'];
+  /** The CertificateRequest answered: its context is echoed, its signature_algorithms bound the choice. */
+  readonly request: CertificateRequest | undefined;
+  /** Where the messages sent are recorded. */
+  readonly sent: SentMessage[];
+}
+
 /** A scriptable TLS 1.3 client over one {@link Session}. */
 export class Tls13Client implements ScriptedClient {
   readonly state: ClientState = initialState();
@@ -93,6 +108,13 @@ export class Tls13Client implements ScriptedClient {
   private clientAppSecret: Uint8Array = new Uint8Array(0);
   private serverAppSecret: Uint8Array = new Uint8Array(0);
   private hrrSeen = false;
+  /**
+   * ClientHello … client Finished, kept once the handshake ended: the Handshake Context of every post-handshake
+   * authentication (RFC 8446 §4.4.1).
+   */
+  private handshakeContext: readonly Uint8Array[] = [];
+  /** The secrets of this connection as NSS key-log lines, in the order they were derived. */
+  private readonly keyLogLines: string[] = [];
   /** resumption_master_secret, for tickets. */
   resumptionMaster: Uint8Array | undefined;
   /** Tickets received on this connection. */
@@ -139,48 +161,17 @@ export class Tls13Client implements ScriptedClient {
         this.session.sendChangeCipherSpec();
         this.state.sent.push({ message: 'change-cipher-spec' });
         return;
-      case 'certificate': {
-        const entries = certificateEntries(this.config.chain, step.certificate);
-        const context = this.state.certificateRequest?.context ?? new Uint8Array(0);
-        const raw = handshakeMessage(
-          HandshakeType.certificate,
-          encodeCertificate13(context, entries, {
-            ...(step.certificate?.listLengthDelta ? { listLengthDelta: step.certificate.listLengthDelta } : {}),
-            ...(step.certificate?.trailing ? { trailing: Uint8Array.from(step.certificate.trailing) } : {}),
-          }),
-        );
-        this.messages.push(raw);
-        this.session.sendHandshake(raw, step.mutation);
-        this.state.sent.push({
-          message: 'certificate',
-          entries: entries.length,
-          ...(step.mutation ? { mutation: step.mutation } : {}),
-        });
-        return;
-      }
-      case 'certificate-verify': {
-        if (!this.config.key) throw new WireFailure('client-setup', 'a CertificateVerify needs keyPem');
-        const offered = this.state.certificateRequest?.signatureAlgorithms ?? OFFERED_SCHEMES;
-        const { body } = buildCertificateVerify(
-          '1.3',
-          this.config.key,
-          offered,
-          certificateVerifyContent13('client', this.transcriptHash()),
-          step.verify,
-          this.config.fault,
-        );
-        const raw = handshakeMessage(HandshakeType.certificateVerify, body);
-        this.messages.push(raw);
-        this.session.sendHandshake(raw, step.mutation);
-        this.state.sent.push({ message: 'certificate-verify', ...(step.mutation ? { mutation: step.mutation } : {}) });
-        return;
-      }
+      case 'certificate':
+        return this.sendCertificate(this.handshakePresentation(), step);
+      case 'certificate-verify':
+        return this.sendCertificateVerify(this.handshakePresentation(), step);
       case 'finished': {
         const verify = finishedVerifyData(this.hash, this.clientHandshakeSecret, this.transcriptHash());
         const raw = handshakeMessage(HandshakeType.finished, verify);
         this.messages.push(raw);
         this.session.sendHandshake(raw);
         this.state.sent.push({ message: 'finished' });
+        this.handshakeContext = [...this.messages];
         this.resumptionMaster = this.schedule?.resumptionMaster(this.transcriptHash());
         const keys = trafficKeys(this.hash, this.clientAppSecret, this.suite!.keyLength);
         this.session.writeProtection = new Tls13Protection(this.suite!.aead, keys.key, keys.iv);
@@ -198,6 +189,58 @@ export class Tls13Client implements ScriptedClient {
     }
   }
 
+  /** The handshake's own Certificate/CertificateVerify: the configured identity, answering the handshake's request. */
+  private handshakePresentation(): Presentation {
+    return {
+      messages: this.messages,
+      chain: this.config.chain,
+      key: this.config.key,
+      request: this.state.certificateRequest,
+      sent: this.state.sent,
+    };
+  }
+
+  /** Sends a Certificate echoing the request's context (RFC 8446 §4.4.2), altered as the step says. */
+  private sendCertificate(p: Presentation, step: { certificate?: CertificateAlteration; mutation?: string }): void {
+    const entries = certificateEntries(p.chain, step.certificate);
+    const context = p.request?.context ?? new Uint8Array(0);
+    const raw = handshakeMessage(
+      HandshakeType.certificate,
+      encodeCertificate13(context, entries, {
+        ...(step.certificate?.listLengthDelta ? { listLengthDelta: step.certificate.listLengthDelta } : {}),
+        ...(step.certificate?.trailing ? { trailing: Uint8Array.from(step.certificate.trailing) } : {}),
+      }),
+    );
+    p.messages.push(raw);
+    this.session.sendHandshake(raw, step.mutation);
+    p.sent.push({
+      message: 'certificate',
+      entries: entries.length,
+      ...(step.mutation ? { mutation: step.mutation } : {}),
+    });
+  }
+
+  /** Sends a CertificateVerify over the transcript so far (RFC 8446 §4.4.3), altered as the step says. */
+  private sendCertificateVerify(
+    p: Presentation,
+    step: { verify?: CertificateVerifyAlteration; mutation?: string },
+  ): void {
+    if (!p.key) throw new WireFailure('client-setup', 'a CertificateVerify needs keyPem');
+    const offered = p.request?.signatureAlgorithms ?? OFFERED_SCHEMES;
+    const { body } = buildCertificateVerify(
+      '1.3',
+      p.key,
+      offered,
+      certificateVerifyContent13('client', digest(this.hash, ...p.messages)),
+      step.verify,
+      this.config.fault,
+    );
+    const raw = handshakeMessage(HandshakeType.certificateVerify, body);
+    p.messages.push(raw);
+    this.session.sendHandshake(raw, step.mutation);
+    p.sent.push({ message: 'certificate-verify', ...(step.mutation ? { mutation: step.mutation } : {}) });
+  }
+
   private sendClientHello(cookie?: Uint8Array): void {
     const raw = encodeClientHello({
       version: '1.3',
@@ -209,6 +252,7 @@ export class Tls13Client implements ScriptedClient {
       signatureAlgorithms: OFFERED_SCHEMES,
       keyShares: [...this.shares.values()].map((k) => ({ group: k.group, key: k.publicKey })),
       ...(cookie ? { cookie } : {}),
+      ...(this.config.postHandshakeAuth ? { postHandshakeAuth: true } : {}),
       ...(this.resume
         ? {
             psk: {
@@ -231,6 +275,7 @@ export class Tls13Client implements ScriptedClient {
     }
     this.messages.push(raw);
     this.session.sendHandshake(raw);
+    if (this.config.postHandshakeAuth) this.session.annotateLast({ postHandshakeAuth: true });
   }
 
   private binderLength(): number {
@@ -339,6 +384,8 @@ export class Tls13Client implements ScriptedClient {
     const hs = this.schedule.handshakeTraffic(this.transcriptHash());
     this.clientHandshakeSecret = hs.client;
     this.serverHandshakeSecret = hs.server;
+    this.logSecret('SERVER_HANDSHAKE_TRAFFIC_SECRET', hs.server);
+    this.logSecret('CLIENT_HANDSHAKE_TRAFFIC_SECRET', hs.client);
     if (this.session.midMessage)
       throw new WireFailure('not-tls', 'handshake message spans the key change', 'unexpected_message');
     const keys = trafficKeys(this.hash, hs.server, params.keyLength);
@@ -414,6 +461,9 @@ export class Tls13Client implements ScriptedClient {
     const app = this.schedule!.applicationTraffic(this.transcriptHash());
     this.clientAppSecret = app.client;
     this.serverAppSecret = app.server;
+    this.logSecret('SERVER_TRAFFIC_SECRET_0', app.server);
+    this.logSecret('CLIENT_TRAFFIC_SECRET_0', app.client);
+    this.logSecret('EXPORTER_SECRET', app.exporter);
     if (this.session.midMessage)
       throw new WireFailure('not-tls', 'handshake message spans the key change', 'unexpected_message');
     const keys = trafficKeys(this.hash, app.server, this.suite!.keyLength);
@@ -466,15 +516,62 @@ export class Tls13Client implements ScriptedClient {
           this.session.writeProtection = new Tls13Protection(this.suite!.aead, ck.key, ck.iv);
         }
       } else if (msg.type === HandshakeType.certificateRequest) {
-        // Post-handshake authentication was not offered; RFC 8446 §4.6.2 makes this unexpected_message.
-        throw new WireFailure(
-          'not-tls',
-          'post-handshake CertificateRequest without post_handshake_auth',
-          'unexpected_message',
-        );
+        // NOTE: RFC 8446 §4.6.2 — a CertificateRequest after the handshake without post_handshake_auth offered is
+        // unexpected_message.
+        if (!this.config.postHandshakeAuth) {
+          const body = msg.body;
+          this.state.postHandshakeAuth.push({ request: this.parse(() => decodeCertificateRequest13(body)), sent: [] });
+          throw new WireFailure(
+            'not-tls',
+            'post-handshake CertificateRequest without post_handshake_auth',
+            'unexpected_message',
+          );
+        }
+        this.answerPostHandshakeAuth(msg);
       } else {
         throw new WireFailure('not-tls', `unexpected post-handshake message type ${msg.type}`, 'unexpected_message');
       }
+    }
+  }
+
+  /**
+   * Answers a post-handshake CertificateRequest (RFC 8446 §4.6.2) with the configured identity and conversation:
+   * Certificate, CertificateVerify, Finished, under the current application traffic keys, as one flight.
+   */
+  private answerPostHandshakeAuth(msg: HandshakeMessage): void {
+    const pha = this.config.postHandshakeAuth!;
+    const body = msg.body;
+    const request = this.parse(() => decodeCertificateRequest13(body));
+    const exchange: PostHandshakeAuthExchange = { request, sent: [] };
+    this.state.postHandshakeAuth.push(exchange);
+    this.session.markLast('post-handshake-auth');
+    // NOTE: RFC 8446 §4.4.1 — the Handshake Context of post-handshake messages is ClientHello … client Finished plus
+    // the CertificateRequest; NewSessionTicket and KeyUpdate are not part of it, nor is an earlier exchange.
+    const messages = [...this.handshakeContext, msg.raw];
+    const p: Presentation = { messages, chain: pha.chain, key: pha.key, request, sent: exchange.sent };
+    this.session.phase = 'post-handshake-auth';
+    this.session.conn.cork();
+    try {
+      for (const step of pha.steps) {
+        if (!('send' in step) || !shouldSend(step, { certificateRequest: request, sent: exchange.sent })) continue;
+        if (step.send === 'certificate') this.sendCertificate(p, step);
+        else if (step.send === 'certificate-verify') this.sendCertificateVerify(p, step);
+        else if (step.send === 'finished') {
+          // NOTE: RFC 8446 §4.4.4 — the base key of a post-handshake Finished is the current
+          // client_application_traffic_secret_N (after any KeyUpdate), over the Handshake Context, Certificate and
+          // CertificateVerify.
+          const raw = handshakeMessage(
+            HandshakeType.finished,
+            finishedVerifyData(this.hash, this.clientAppSecret, digest(this.hash, ...messages)),
+          );
+          messages.push(raw);
+          this.session.sendHandshake(raw);
+          exchange.sent.push({ message: 'finished' });
+        }
+      }
+    } finally {
+      this.session.conn.uncork();
+      this.session.phase = undefined;
     }
   }
 
@@ -484,6 +581,18 @@ export class Tls13Client implements ScriptedClient {
     this.clientAppSecret = nextTrafficSecret(this.hash, this.clientAppSecret);
     const ck = trafficKeys(this.hash, this.clientAppSecret, this.suite!.keyLength);
     this.session.writeProtection = new Tls13Protection(this.suite!.aead, ck.key, ck.iv);
+  }
+
+  private logSecret(label: string, secret: Uint8Array): void {
+    this.keyLogLines.push(`${label} ${toHex(this.random)} ${toHex(secret)}`);
+  }
+
+  /**
+   * The connection's secrets as NSS key-log lines (label, client random, secret), as a server's key log writes them:
+   * exposed so that tests can compare them with the server's.
+   */
+  get keyLog(): readonly string[] {
+    return this.keyLogLines;
   }
 
   /** True when the ClientHello offered a ticket. */

@@ -117,11 +117,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** `openssl s_server -verify_return_error` requiring a client certificate, serving -www; killed by PID on close. */
+/**
+ * `openssl s_server -verify_return_error`, serving -www or driven through stdin (interactive); killed by PID on close.
+ * `clientAuth`: 'require' asks for a certificate in the handshake and refuses none (`-Verify 3`); 'when-asked' asks
+ * only when told to (the interactive `c` and `R` commands: TLS 1.3 post-handshake authentication, TLS 1.2
+ * renegotiation), verifying what comes against the same roots.
+ */
 export async function opensslServer(
   pki: Pki,
   extra: readonly string[] = [],
   mode: '-www' | 'interactive' = '-www',
+  clientAuth: 'require' | 'when-asked' = 'require',
 ): Promise<TestServer & { proc: ChildProcess; output(): string }> {
   let lastOutput = '';
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -138,8 +144,7 @@ export async function opensslServer(
       pki.file(pki.manifest.server.chain),
       '-CAfile',
       pki.file('trust.pem'),
-      '-Verify',
-      '3',
+      ...(clientAuth === 'require' ? ['-Verify', '3'] : []),
       '-verify_return_error',
       ...(mode === '-www' ? ['-www'] : []),
       ...extra,
@@ -218,6 +223,15 @@ export async function nodeClientDecision(
     socket.on('error', () => finish('reject'));
     socket.on('close', () => finish('reject'));
   });
+}
+
+/** Resolves once `condition` holds (polled every 20 ms); rejects after `timeoutMs` with `what` in the message. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`not seen in time: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** A raw TCP server with a custom behaviour per connection. */

@@ -1,7 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../wire/bytes.js';
-import { CipherSuite, ContentType, HandshakeType } from '../../wire/constants.js';
-import { x25519FromPrivate } from '../../wire/crypto.js';
+import { CipherSuite, ContentType, HandshakeType, SignatureScheme } from '../../wire/constants.js';
+import { certificateVerifyContent13, verifyWithScheme, x25519FromPrivate } from '../../wire/crypto.js';
 import {
   digest,
   finishedKey,
@@ -13,7 +14,12 @@ import {
   ticketPsk,
   trafficKeys,
 } from '../../wire/keyschedule.js';
-import { decodeServerHello } from '../../wire/messages.js';
+import {
+  decodeCertificate13,
+  decodeCertificateRequest13,
+  decodeCertificateVerify,
+  decodeServerHello,
+} from '../../wire/messages.js';
 import {
   HandshakeReassembler,
   RecordReader,
@@ -21,6 +27,7 @@ import {
   Tls12Protection,
   Tls13Protection,
 } from '../../wire/record.js';
+import { PHA_VECTOR } from './pha-vector.js';
 
 // RFC 8448 §3 "Simple 1-RTT Handshake" (TLS_AES_128_GCM_SHA256, x25519). Values cross-checked in several
 // independent public test suites that transcribe the RFC.
@@ -219,5 +226,53 @@ describe('record layer', () => {
     const http = new RecordReader();
     http.push(new TextEncoder().encode('HTTP/1.1 400 Bad Request\r\n'));
     expect(() => http.next()).toThrow(/not TLS/);
+  });
+});
+
+describe('TLS 1.3 post-handshake authentication (a vector OpenSSL produced on both ends, test/wire/pha-vector.ts)', () => {
+  const hash = PHA_VECTOR.hash;
+  const handshake = PHA_VECTOR.handshake.map((h) => fromHex(h));
+  const [request, certificate, certificateVerify, finished] = [
+    PHA_VECTOR.certificateRequest,
+    PHA_VECTOR.certificate,
+    PHA_VECTOR.certificateVerify,
+    PHA_VECTOR.finished,
+  ].map((h) => fromHex(h)) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  const leaf = new X509Certificate(Buffer.from(decodeCertificate13(certificate.subarray(4)).entries[0]!.der)).publicKey;
+  const cv = decodeCertificateVerify(certificateVerify.subarray(4));
+
+  it('the vector is what it claims: a client Finished last, then a request with a context the answer echoes', () => {
+    expect(handshake.map((m) => m[0])).toEqual([
+      HandshakeType.clientHello,
+      HandshakeType.serverHello,
+      HandshakeType.encryptedExtensions,
+      HandshakeType.certificate,
+      HandshakeType.certificateVerify,
+      HandshakeType.finished,
+      HandshakeType.finished,
+    ]);
+    const cr = decodeCertificateRequest13(request.subarray(4));
+    expect(cr.context.length).toBe(32);
+    expect(decodeCertificate13(certificate.subarray(4)).context).toEqual(cr.context);
+    expect(cv.scheme).toBe(SignatureScheme.ed25519);
+  });
+
+  it('CertificateVerify signs ClientHello … client Finished + CertificateRequest + Certificate (RFC 8446 §4.4.1)', () => {
+    const signed = (...messages: Uint8Array[]): boolean =>
+      verifyWithScheme(cv.scheme, leaf, certificateVerifyContent13('client', digest(hash, ...messages)), cv.signature);
+    expect(signed(...handshake, request, certificate)).toBe(true);
+    // The vector tells the rule apart from plausible mistakes: without the request, without the client Finished.
+    expect(signed(...handshake, certificate)).toBe(false);
+    expect(signed(...handshake.slice(0, -1), request, certificate)).toBe(false);
+  });
+
+  it('Finished is keyed by client_application_traffic_secret_0 over the context, Certificate and CertificateVerify (§4.4.4)', () => {
+    const context = [...handshake, request, certificate, certificateVerify];
+    const appSecret = fromHex(PHA_VECTOR.clientApplicationTrafficSecret0);
+    expect(toHex(finishedVerifyData(hash, appSecret, digest(hash, ...context)))).toBe(toHex(finished.subarray(4)));
+    const handshakeSecret = fromHex(PHA_VECTOR.clientHandshakeTrafficSecret);
+    expect(toHex(finishedVerifyData(hash, handshakeSecret, digest(hash, ...context)))).not.toBe(
+      toHex(finished.subarray(4)),
+    );
   });
 });
