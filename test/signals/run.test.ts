@@ -27,7 +27,9 @@ beforeAll(async () => {
 
 /** Starts `run --target nginx` in a private TMPDIR and waits until it is probing; returns the servers' PIDs and ports. */
 async function startedRun(tmp: string, out: string) {
-  const cli = startCli(['run', '--target', 'nginx', '--timeout', '4000', '--verbose', '--out', out], { env: { TMPDIR: tmp } });
+  const cli = startCli(['run', '--target', 'nginx', '--timeout', '4000', '--verbose', '--out', out], {
+    env: { TMPDIR: tmp },
+  });
   const ports = portsIn((await cli.waitFor(/against (.*)\n/))[1]!);
   // A state, not a delay: the first judged result means the runner is probing the servers.
   await cli.waitFor(/^ +(pass|xfail|skip) /m);
