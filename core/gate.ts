@@ -2,10 +2,12 @@ import type { Gate, ScenarioResult } from './result.js';
 
 /**
  * Whether a result fails on its own severity: a `security` failure always, a `protocol` failure only under
- * `--strict` (otherwise it is a warning), and an unexpected pass of a known deviation always (the expectations file
- * no longer describes the server).
+ * `--strict` (otherwise it is a warning), an unexpected pass of a known deviation always (the expectations file no
+ * longer describes the server); an `advisory` finding never.
  */
 export function isGating(result: Pick<ScenarioResult, 'verdict' | 'severity'>, strict: boolean): boolean {
+  // NOTE: an advisory finding (a choice the RFCs leave to the server) never gates, even under --strict.
+  if (result.severity === 'advisory') return false;
   if (result.verdict === 'xpass') return true;
   if (result.verdict === 'fail') return strict || result.severity === 'security';
   return false;
@@ -20,7 +22,17 @@ export function gates(result: Pick<ScenarioResult, 'verdict' | 'severity' | 'cha
   return gate.mode !== 'regressions' || result.change === 'new-failure' || result.change === 'new';
 }
 
-/** A failure the gate lets through (protocol severity, or already failing in the baseline): reported as a warning. */
+/**
+ * A failure the gate lets through (protocol severity, or already failing in the baseline): reported as a warning.
+ * Advisory failures are findings, reported apart.
+ */
 export function isWarning(result: Pick<ScenarioResult, 'verdict' | 'severity' | 'change'>, gate: Gate): boolean {
-  return (result.verdict === 'fail' || result.verdict === 'xpass') && !gates(result, gate);
+  return (
+    (result.verdict === 'fail' || result.verdict === 'xpass') && result.severity !== 'advisory' && !gates(result, gate)
+  );
+}
+
+/** An advisory scenario's outcome, reported as a finding whatever its verdict. */
+export function isFinding(result: Pick<ScenarioResult, 'severity' | 'finding'>): boolean {
+  return result.severity === 'advisory' || result.finding !== undefined;
 }

@@ -166,6 +166,11 @@ export interface ScenarioResult {
   readonly clients: 'agree' | 'disagree' | 'single';
   /** Set for a skip: why. */
   readonly skip?: { readonly kind: SkipKind; readonly detail: string };
+  /**
+   * What a procedure scenario (sessions, post-handshake authentication, proxied identity) saw, in words: e.g.
+   * "resumed without a certificate after revocation", "the proxy forwarded a forged X-SSL-Client-Verify".
+   */
+  readonly finding?: string;
   readonly verdict: Verdict;
   /** Why the verdict is what it is (the mechanism of rejection, the skip reason, the failure). */
   readonly reason: string;

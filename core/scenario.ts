@@ -30,7 +30,19 @@ export type Feature =
   /** The server's clock can be pinned to the fixture clock. */
   | 'pinned-clock'
   /** The scenario needs our wire-level TLS client. */
-  | 'wire-client';
+  | 'wire-client'
+  /** The server resumes sessions (TLS 1.2 session IDs or tickets, TLS 1.3 PSK). */
+  | 'resumption'
+  /** The harness controls the OCSP responder the server asks (it can turn a `good` answer into `revoked`). */
+  | 'ocsp-control'
+  /** The server serves a second name without client authentication beside the one under test (cross-SNI). */
+  | 'sni-no-auth'
+  /** The server has an `optional` endpoint sharing session state (ticket keys, cache) with a `require` one. */
+  | 'shared-sessions'
+  /** The server asks for a client certificate only for one location, after the handshake (PHA, renegotiation). */
+  | 'per-location-auth'
+  /** The server is a reverse proxy in front of the harness's echo backend, forwarding the verified identity. */
+  | 'proxy-identity';
 
 /**
  * Where in the handshake a decision was made (or a message was sent). Names follow RFC 8446 §4 / RFC 5246 §7.4.
@@ -71,11 +83,23 @@ export function stepIndex(step: HandshakeStep): number {
  * - `security`: accepting the client lets an unauthorised client in (an invalid, untrusted, revoked or unproven
  *   identity is authenticated, or a required certificate is not required); such a failure fails the gate;
  * - `protocol`: strictness with no authentication impact (an unrequested extension tolerated, the choice of alert, a
- *   malformed message around a valid certificate); shown as a warning, failing the gate only with `--strict`.
+ *   malformed message around a valid certificate); shown as a warning, failing the gate only with `--strict`;
+ * - `advisory`: a behaviour the RFCs leave to the server (re-checking revocation or expiry when a session resumes),
+ *   reported as a finding ("resumption honours revocation: no") and never gating.
  */
-export type Severity = 'security' | 'protocol';
+export type Severity = 'security' | 'protocol' | 'advisory';
 /** Every severity, most serious first. */
-export const SEVERITIES: readonly Severity[] = ['security', 'protocol'];
+export const SEVERITIES: readonly Severity[] = ['security', 'protocol', 'advisory'];
+
+/**
+ * A scenario that takes more than one connection, or looks past the handshake: it runs a named procedure
+ * (engine/procedures) instead of one probe. `params` are the procedure's own (e.g. the resumption mechanism).
+ */
+export interface ProcedureRef {
+  /** Name of a registered procedure, e.g. `resume`, `post-handshake-auth`, `renegotiation`, `proxy-identity`. */
+  readonly name: string;
+  readonly params?: Readonly<Record<string, string | number | boolean>>;
+}
 
 /** A scenario id: `namespace::kebab-name`, namespaces may nest (`rfc5280::eku::server-auth-only`). */
 export type ScenarioId = `${string}::${string}`;
@@ -125,4 +149,6 @@ export interface Scenario {
   readonly wire?: { readonly mutation?: string; readonly certificateRequest?: boolean };
   /** Marks the sanity scenario that runs first and last. */
   readonly sanity?: boolean;
+  /** Runs a multi-connection or after-the-handshake procedure instead of one probe. */
+  readonly procedure?: ProcedureRef;
 }

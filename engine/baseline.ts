@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { HarnessError } from '../core/errors.js';
 import { committedSchema, schemaErrors, type JsonSchema } from '../core/json-schema.js';
 import type { RunResult, ScenarioResult } from '../core/result.js';
-import { gates, isGating } from '../core/gate.js';
+import { gates, isGating, isWarning } from '../core/gate.js';
 
 /** Whether a result counts against the gate: a gating failure (see isGating) or an error. */
 function bad(r: Pick<ScenarioResult, 'verdict' | 'severity'>, strict: boolean): boolean {
@@ -96,7 +96,7 @@ export function applyGate(run: RunResult, mode: 'all' | 'regressions'): RunResul
   let warnings = 0;
   for (const r of run.results) {
     if (gates(r, gate)) gating++;
-    else if (r.verdict === 'fail' || r.verdict === 'xpass') warnings++;
+    else if (isWarning(r, gate)) warnings++;
   }
   const conformant =
     !run.error &&

@@ -20,10 +20,12 @@ import { alertsFor, applyDeviation, type Deviation } from './classify.js';
 import { clockDistanceProblem } from './clock-distance.js';
 import { coverageOf } from './coverage.js';
 import { assess, defectStep } from './evidence.js';
-import { isGating } from '../core/gate.js';
+import { isGating, isWarning } from '../core/gate.js';
 import { clientContext, probeNode } from './probe-node.js';
 import { globMatcher } from './select.js';
 import { judge } from './verdict.js';
+import { findProcedure, type ProcedureContext } from './procedures/index.js';
+import './procedures/all.js';
 
 /** How to enable a capability a HOST:PORT target was not declared with, for the skip reason. */
 const ENABLE_HINT: Partial<Record<Feature, string>> = {
@@ -264,6 +266,66 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     signal?.reason === 'SIGINT' || signal?.reason === 'SIGTERM' ? signal.reason : undefined;
   const interruptedWhy = () => `not run: the run was interrupted${stopSignal() ? ` by ${stopSignal()}` : ''}`;
 
+  // Controls procedures ran themselves (their paths are their own: a resumption's first, full handshake).
+  const procedureControls: ControlResult[] = [];
+  const procedureContext = (scenario: Scenario, version: TlsVersion, target: StartedTarget): ProcedureContext => {
+    const mode = modeOf(target);
+    const servername = nameOf(target);
+    return {
+      scenario,
+      tls: version,
+      target,
+      fixtures: fx,
+      trustPem,
+      timeoutMs,
+      mode,
+      servername,
+      ...(signal ? { signal } : {}),
+      read: readPem,
+      wire: (o = {}) =>
+        wireProbe({
+          host: target.endpoint.host,
+          port: target.endpoint.port,
+          servername,
+          tls: version,
+          trustPem,
+          timeoutMs,
+          http: mode === 'http',
+          ...(mode === 'http'
+            ? {
+                appData: Buffer.from(
+                  `GET / HTTP/1.1\r\nHost: ${o.servername ?? servername}\r\nConnection: close\r\n\r\n`,
+                ),
+              }
+            : {}),
+          ...(options.wireFault ? { fault: options.wireFault } : {}),
+          ...o,
+        }),
+      node: async (fixture, o = {}) => {
+        const ctx = contextFor(fixture, version);
+        if (ctx instanceof Error) {
+          return {
+            outcome: 'error',
+            step: null,
+            handshakeCompleted: false,
+            backend: 'node',
+            error: { kind: 'client-setup', message: ctx.message.split('\n')[0] ?? ctx.message },
+          };
+        }
+        return probeNode({
+          host: target.endpoint.host,
+          port: target.endpoint.port,
+          servername: o.servername ?? servername,
+          tls: version,
+          secureContext: ctx,
+          mode,
+          timeoutMs,
+          ...(o.path ? { path: o.path } : {}),
+        });
+      },
+    };
+  };
+
   const runOne = async (job: Job): Promise<ScenarioResult> => {
     const { scenario, tls: version } = job;
     const t0 = performance.now();
@@ -329,6 +391,29 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     if (scenario.fixture && !target.capabilities.has('pinned-clock')) {
       const distance = clockDistanceProblem(fx.manifest, scenario.fixture, Date.now(), timeoutMs);
       if (distance) return skip('clock-distance', distance);
+    }
+
+    if (scenario.procedure) {
+      const procedure = findProcedure(scenario.procedure.name);
+      if (!procedure) throw new Error(`scenario ${scenario.id}: no procedure '${scenario.procedure.name}'`);
+      const outcome = await procedure(procedureContext(scenario, version, target));
+      if ('skip' in outcome) return skip(outcome.skip.kind, outcome.skip.detail);
+      if (outcome.observations.length === 0)
+        return skip('client', `procedure '${scenario.procedure.name}' observed nothing`);
+      procedureControls.push(...outcome.controls);
+      const judged = judge(scenario, version, outcome, options.strictness);
+      const final = applyDeviation(judged.verdict, `${judged.reason}; ${outcome.finding}`, deviation);
+      return {
+        ...base,
+        observed: judged.observed,
+        observations: outcome.observations,
+        controls: outcome.controls.map((c) => c.id),
+        clients: judged.clients,
+        finding: outcome.finding,
+        verdict: final.verdict,
+        reason: final.reason,
+        duration: Math.round(performance.now() - t0),
+      };
     }
 
     const spec: ProbeSpec = {
@@ -450,10 +535,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   for (const r of results) {
     summary[r.verdict]++;
     if (isGating(r, strict)) gating++;
-    else if (r.verdict === 'fail') warnings++;
+    else if (isWarning(r, { strict, mode: 'all' })) warnings++;
   }
   const coverage = coverageOf(results, options.requireCoverage ?? []);
-  const controlResults = await Promise.all(controls.values());
+  const controlResults = [...(await Promise.all(controls.values())), ...procedureControls];
   const anyTarget = options.targets[policies[0]!]!;
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,

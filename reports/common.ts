@@ -18,6 +18,11 @@ export function warningsOf(run: RunResult): ScenarioResult[] {
   return run.results.filter((r) => isWarning(r, run.gate));
 }
 
+/** The results of procedure scenarios (sessions, post-handshake authentication, proxied identity), with what they saw. */
+export function findingsOf(run: RunResult): ScenarioResult[] {
+  return run.results.filter((r) => r.finding !== undefined);
+}
+
 /** The results whose clients saw different decisions. */
 export function disagreementsOf(run: RunResult): ScenarioResult[] {
   return run.results.filter((r) => r.clients === 'disagree');

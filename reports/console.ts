@@ -9,6 +9,7 @@ import {
   notVerifiedHeadline,
   warningsOf,
   disagreementsOf,
+  findingsOf,
   describeClients,
   oneLine,
   policiesOf,
@@ -167,6 +168,17 @@ export function formatConsole(run: RunResult, opts: FormatterOptions = {}): stri
   if (warnings.length > 0) {
     lines.push(b(`Warnings (${warnings.length}): protocol-severity failures, not gating (--strict makes them fail)`));
     for (const r of warnings) detail(r, 'warn');
+    lines.push('');
+  }
+  const findings = findingsOf(run);
+  if (findings.length > 0) {
+    lines.push(b(`Sessions and identity (${findings.length})`));
+    for (const r of findings) {
+      const label = r.severity === 'advisory' ? `${r.verdict}, advisory` : r.verdict;
+      lines.push(
+        `  ${paintVerdict(r.verdict)(pad(label, 5))} ${oneLine(r.id)} [${tlsLabel(r.tls)}]: ${oneLine(r.finding ?? '')}`,
+      );
+    }
     lines.push('');
   }
   const disagreements = disagreementsOf(run);

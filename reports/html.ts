@@ -8,6 +8,7 @@ import {
   isProblem,
   notVerifiedHeadline,
   warningsOf,
+  findingsOf,
   describeClients,
   policiesOf,
   runStatus,
@@ -262,6 +263,26 @@ ${articles(warnings, 'warn')}
 </section>`;
 }
 
+function sessionsSection(run: RunResult): string {
+  const findings = findingsOf(run);
+  if (findings.length === 0) return '';
+  const rows = findings
+    .map(
+      (r) =>
+        `<tr data-verdict="${h(r.verdict)}"><td class="id"><code>${h(r.id)}</code></td><td>${h(tlsLabel(r.tls))}</td>` +
+        `<td>${badge(r.verdict)}</td><td>${h(r.severity)}</td><td>${h(r.finding ?? '')}</td></tr>`,
+    )
+    .join('\n');
+  return `<section id="sessions">
+<h2>Sessions and identity (${findings.length})</h2>
+<p class="muted">What resumed sessions, post-handshake authentication and proxies did. Advisory findings are behaviours the RFCs leave to the server; they never fail the gate.</p>
+<table class="results"><thead><tr><th>Scenario</th><th>TLS</th><th>Verdict</th><th>Severity</th><th>What was seen</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+</section>`;
+}
+
 function coverageSection(run: RunResult): string {
   const lines = [...run.coverage.notVerified, ...run.coverage.missing.map((m) => `required: ${m}`)];
   if (lines.length === 0) return '';
@@ -481,6 +502,7 @@ ${cards}
 ${failingSection(run, problems)}
 </section>
 ${warningSection(run)}
+${sessionsSection(run)}
 ${coverageSection(run)}
 <section id="charts">
 <h2>Plots</h2>

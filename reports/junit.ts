@@ -84,9 +84,11 @@ function testcase(result: ScenarioResult, counts: Counts, gate: RunResult['gate'
       if (!gates(result, gate)) {
         // A failure the gate lets through passes, and its output says why it is a warning.
         const why =
-          gate.mode === 'regressions' && result.change === 'unchanged'
-            ? 'already failing in the baseline, accepted by --gate regressions'
-            : 'protocol severity, not gating without --strict';
+          result.severity === 'advisory'
+            ? `advisory finding, never gating: ${result.finding ?? ''}`
+            : gate.mode === 'regressions' && result.change === 'unchanged'
+              ? 'already failing in the baseline, accepted by --gate regressions'
+              : 'protocol severity, not gating without --strict';
         return `${open}>\n      <system-out>${xmlText(`WARNING (${why}): ${expectedVsObserved}: ${result.reason}\n${details(result)}`)}</system-out>\n    </testcase>`;
       }
       counts.failures += 1;

@@ -7,6 +7,7 @@ import {
   isProblem,
   notVerifiedHeadline,
   warningsOf,
+  findingsOf,
   describeClients,
   oneLine,
   policiesOf,
@@ -153,6 +154,23 @@ export function formatMarkdown(run: RunResult): string {
           mdText(describeExpected(r.expected)),
           mdText(r.observations.length > 1 ? describeClients(r.observations) : describeObserved(r.observed)),
           mdText(r.reason),
+        ]),
+      ),
+    );
+    out.push('');
+  }
+  const findings = findingsOf(run);
+  if (findings.length > 0) {
+    out.push(`### Sessions and identity (${findings.length})`, '');
+    out.push(
+      ...table(
+        ['Scenario', 'TLS', 'Verdict', 'Severity', 'What was seen'],
+        findings.map((r) => [
+          mdCode(r.id),
+          r.tls,
+          `${VERDICT_ICON[r.verdict]} ${r.verdict}`,
+          r.severity,
+          mdText(r.finding ?? ''),
         ]),
       ),
     );

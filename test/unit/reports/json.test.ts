@@ -72,7 +72,7 @@ const OBSERVATION_PROBES = allOf<NonNullable<Observation['probe']>>()(['node', '
 const ALERT_TIMINGS = allOf<NonNullable<Observation['alertTiming']>>()(['handshake', 'post-handshake']);
 const DECISIONS = allOf<ScenarioResult['expected']['decision']>()(['accept', 'reject', 'either']);
 const BACKENDS = allOf<ClientObservation['backend']>()(['node', 'wire']);
-const SEVERITIES = allOf<ScenarioResult['severity']>()(['security', 'protocol']);
+const SEVERITIES = allOf<ScenarioResult['severity']>()(['security', 'protocol', 'advisory']);
 const EVIDENCE = allOf<ClientObservation['evidence']>()([
   'acceptance',
   'conclusive-rejection',
@@ -258,6 +258,7 @@ const OBJECTS: Record<string, { pointer: string[]; shape: Shape }> = {
         'controls',
         'clients',
         'skip',
+        'finding',
         'verdict',
         'reason',
         'duration',

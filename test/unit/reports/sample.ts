@@ -1,6 +1,6 @@
 import type { Observation, RunResult, ScenarioResult, Verdict } from '../../../core/result.js';
 import { coverageOf } from '../../../engine/coverage.js';
-import { isGating } from '../../../core/gate.js';
+import { isGating, isWarning } from '../../../core/gate.js';
 
 /** Text with every character that needs escaping somewhere, and a BEL control character. */
 export const NASTY = `<b>"Tom & Jerry's"</b>\u0007 | *x* [y](z)`;
@@ -186,7 +186,7 @@ export function summarise(results: readonly ScenarioResult[]): RunResult['summar
   for (const r of results) {
     summary[r.verdict] += 1;
     if (isGating(r, false)) gating++;
-    else if (r.verdict === 'fail') warnings++;
+    else if (isWarning(r, { strict: false, mode: 'all' })) warnings++;
   }
   return { ...summary, total: results.length, gating, warnings };
 }

@@ -79,3 +79,42 @@ describe('the reports agree with --gate regressions', () => {
     expect(formatConsole(run).trimEnd().split('\n').at(-1)).toMatch(/^NOT CONFORMANT: 1 gating failure\(s\)/);
   });
 });
+
+describe('advisory findings (sessions and identity)', () => {
+  /** A resumption that ignored revocation: an advisory failure, and a security pass beside it. */
+  function findingRun() {
+    const results = [
+      result({
+        id: 'require::resumption::psk::resume-after-revocation',
+        severity: 'advisory',
+        observed: accepted,
+        verdict: 'fail',
+        finding: 'resumed without a certificate after revocation (resumption honours revocation: no)',
+        reason: 'a client that must be rejected was accepted',
+      }),
+      result({
+        id: 'require::resumption::psk::resume-cross-sni',
+        finding: 'the server ran a full handshake with a CertificateRequest',
+      }),
+    ];
+    return sampleRun({ results, summary: summarise(results) });
+  }
+
+  it('never gates: the run stays conformant, and the failure is not a warning either', () => {
+    const run = findingRun();
+    expect(run.summary).toMatchObject({ fail: 1, gating: 0, warnings: 0 });
+    expect(formatConsole(run).trimEnd().split('\n').at(-1)).toBe('CONFORMANT');
+  });
+
+  it('every report has a "Sessions and identity" section with what was seen', () => {
+    const run = findingRun();
+    expect(formatConsole(run)).toMatch(
+      /Sessions and identity \(2\)\n {2}fail, advisory require::resumption::psk::resume-after-revocation \[TLS 1\.3\]: resumed without a certificate after revocation/,
+    );
+    expect(formatMarkdown(run)).toMatch(/### Sessions and identity \(2\)/);
+    expect(formatHtml(run)).toMatch(/<section id="sessions">/);
+    const xml = formatJunit(run);
+    expect(xml).toContain('failures="0"');
+    expect(xml).toMatch(/WARNING \(advisory finding, never gating: resumed without a certificate after revocation/);
+  });
+});
