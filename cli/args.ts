@@ -138,3 +138,95 @@ export function listFlag(name: string, value: string): string[] {
     throw new HarnessError('MTLS_ERR_USAGE', `bad --${name} '${value}': '${twice}' is named twice`);
   return items;
 }
+
+/** The per-probe (per-handshake) timeout of every command that connects, in milliseconds (issue 11: one default). */
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** `--format LIST` and its alias `--json` (= `--format json`), for every command that writes or prints reports. */
+export const FORMAT_FLAGS = {
+  format: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/**
+ * Parses `--format LIST` (comma-separated, whitespace and empty items ignored, duplicates dropped, order kept) against
+ * the formats a command knows, with `--json` as an alias of `--format json`. `single`: the command prints one format
+ * to standard output (`list`, `targets`), so a list of several is refused. Throws MTLS_ERR_USAGE naming the value:
+ * an unknown format, an empty list, or `--json` beside a `--format` that says something else.
+ */
+export function formatFlag<F extends string>(
+  values: { format?: string | undefined; json?: boolean | undefined },
+  allowed: readonly F[],
+  fallback: readonly F[],
+  opts: { single?: boolean } = {},
+): F[] {
+  const expected = opts.single
+    ? `expected one of ${allowed.join(', ')}`
+    : `expected a comma-separated list of ${allowed.join(', ')}`;
+  if (values.format === undefined) return values.json ? ['json' as F] : [...fallback];
+  const formats: F[] = [];
+  for (const raw of values.format.split(',')) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (!(allowed as readonly string[]).includes(name))
+      throw new HarnessError('MTLS_ERR_USAGE', `Bad value '${name}' in '--format' argument: ${expected}`);
+    if (!formats.includes(name as F)) formats.push(name as F);
+  }
+  if (formats.length === 0) throw new HarnessError('MTLS_ERR_USAGE', `Empty '--format' argument: ${expected}`);
+  if (opts.single && formats.length > 1)
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `bad --format '${values.format}': this command prints one format to standard output, ${expected}`,
+    );
+  // NOTE: `--json --format json` says one thing twice and is accepted; `--json --format html` says two things.
+  if (values.json && (formats.length !== 1 || formats[0] !== 'json'))
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `--json is --format json: it contradicts --format '${values.format}' (give one of them)`,
+    );
+  return formats;
+}
+
+/** Column at which flag descriptions start in every command's help. */
+const HELP_COLUMN = 31;
+
+/**
+ * One line of a command's flag list: the flag, then its description at a fixed column (on the next line when the
+ * flag is too long), so every command's help lists its flags the same way.
+ */
+export function helpRow(flag: string, description: string): string {
+  const head = `  ${flag}`;
+  return head.length < HELP_COLUMN - 1
+    ? `${head.padEnd(HELP_COLUMN)}${description}`
+    : `${head}\n${' '.repeat(HELP_COLUMN)}${description}`;
+}
+
+/**
+ * The help lines of `--format` and `--json`: the formats a command knows and its default, spelled the same in every
+ * command.
+ */
+export function formatHelp(allowed: readonly string[], fallback: string): string {
+  return [
+    allowed.length > 2
+      ? helpRow('--format LIST', `${allowed.join(',')} (default ${fallback})`)
+      : helpRow(`--format ${allowed.join('|')}`, `what to print (default ${fallback})`),
+    helpRow('--json', 'the same as --format json'),
+  ].join('\n');
+}
+
+/**
+ * The help lines of `--quiet`, `--verbose` and `--color`, spelled the same in every reporting command (run, matrix,
+ * load, merge); `verbose` says what that command adds.
+ */
+export function outputHelp(verbose: string): string {
+  return [
+    helpRow('--quiet', 'only the verdict line, and errors'),
+    helpRow('--verbose', verbose),
+    helpRow('--color auto|always|never', 'ANSI colour (default auto: a terminal, and NO_COLOR unset)'),
+  ].join('\n');
+}
+
+/** The help line of `--timeout MS`, with the one default every command shares. */
+export function timeoutHelp(what: string): string {
+  return helpRow('--timeout MS', `${what} (default ${DEFAULT_TIMEOUT_MS})`);
+}

@@ -1,42 +1,14 @@
-import type { LatencyMs, LoadResult, LoadTick } from '../core/load-result.js';
+import type { LoadResult, LoadTick } from '../core/load-result.js';
 import { visible } from './common.js';
+import { describeLoad, formatMs, formatRate, latencyLine } from './load-figures.js';
+import { LOAD_STATUS_LABEL, loadStatus } from './load-gates.js';
 import type { FormatterOptions } from './types.js';
 
+export { describeLoad, formatMs, formatRate, latencyLine } from './load-figures.js';
+
 const ESC = '\u001b[';
+
 const paint = (on: boolean, code: string) => (text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text);
-
-/** A rate with a fixed number of decimals that stays short: 1234.5 → "1234.5", 0.12 → "0.12". */
-export function formatRate(value: number): string {
-  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
-}
-
-/** Milliseconds with up to three decimals. */
-export function formatMs(value: number): string {
-  return value >= 100 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
-}
-
-/** `p50 1.23 · p90 … · max …` */
-export function latencyLine(l: LatencyMs): string {
-  return `p50 ${formatMs(l.p50)} · p90 ${formatMs(l.p90)} · p99 ${formatMs(l.p99)} · p99.9 ${formatMs(l.p999)} · max ${formatMs(l.max)} ms`;
-}
-
-/** What a run measured, in words: the kind of handshakes and the model. */
-export function describeLoad(r: LoadResult): string {
-  const c = r.config;
-  const what = c.http
-    ? `HTTP GET ${c.http.path} (pipelining ${c.http.pipelining})`
-    : c.scenario
-      ? `scenario ${c.scenario.id} (full handshakes + app-data probe)`
-      : c.mode === 'mixed'
-        ? `mixed handshakes (${Math.round(c.resumeRatio * 100)} % resumption, ticket policy ${c.ticketPolicy})`
-        : c.mode === 'resumed'
-          ? `resumed handshakes (ticket policy ${c.ticketPolicy})`
-          : 'full handshakes';
-  const model =
-    c.rate !== null ? `open model at ${c.rate}/s, ≤ ${c.connections} in flight` : `${c.connections} connections`;
-  const bound = c.handshakes !== null ? `${c.handshakes} handshakes` : `${c.durationS} s`;
-  return `TLS ${c.tls} · ${what} · ${model} · ${bound} · ${c.workers} ${c.workerKind} worker(s) · ${c.identities} identit${c.identities === 1 ? 'y' : 'ies'}`;
-}
 
 /**
  * The live line printed once a second, e.g.
@@ -99,7 +71,12 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
       );
     }
     lines.push(`  latency         ${latencyLine(r.latencyMs)}`);
-    if (r.latencyByKind.full.count > 0 && r.latencyByKind.resumed.count > 0) {
+    // NOTE: --verbose shows each kind that has a measurement; by default only when both kinds do (else it repeats).
+    if (opts.verbose) {
+      for (const kind of ['full', 'resumed'] as const)
+        if (r.latencyByKind[kind].count > 0)
+          lines.push(`    ${kind.padEnd(14)}${latencyLine(r.latencyByKind[kind])} (${r.latencyByKind[kind].count})`);
+    } else if (r.latencyByKind.full.count > 0 && r.latencyByKind.resumed.count > 0) {
       lines.push(`    full          ${latencyLine(r.latencyByKind.full)}`);
       lines.push(`    resumed       ${latencyLine(r.latencyByKind.resumed)}`);
     }
@@ -116,6 +93,7 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
     lines.push(`  rejected        ${red(String(r.rejectionsTotal))} (${counts(r.rejections)})${where}`);
   }
   lines.push(`  errors          ${r.errorsTotal}${r.errorsTotal ? ` (${counts(r.errors)})` : ''}`);
+  if (opts.verbose) lines.push(...verboseDetails(r));
   if (r.config.rate !== null)
     lines.push(
       `  dropped         ${r.dropped > 0 ? red(String(r.dropped)) : '0'} arrivals never issued (${r.config.connections} in flight at --rate ${r.config.rate}; their wait is in the latency)`,
@@ -132,6 +110,10 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
   } else {
     lines.push('  generator CPU   not measured');
   }
+  if (opts.verbose && r.cpu)
+    lines.push(
+      `    user / system ${formatMs(r.cpu.userMs)} / ${formatMs(r.cpu.systemMs)} ms over ${r.config.workers} worker(s)`,
+    );
   for (const note of r.notes) lines.push(`  note: ${visible(note)}`);
   if (r.passed) lines.push(green('  PASS'));
   else for (const f of r.failures) lines.push(red(`  FAIL ${visible(f)}`));
@@ -141,4 +123,59 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
       red(`  INTERRUPTED${r.signal ? ` by ${r.signal}` : ''}: no verdict on what was asked; the figures are partial`),
     );
   return lines.join('\n') + '\n';
+}
+
+/**
+ * What `--verbose` adds: every kind of refusal and error on its own line with its share of the attempts, the
+ * thresholds as given, and the per-second timeline.
+ */
+function verboseDetails(r: LoadResult): string[] {
+  const lines: string[] = [];
+  const attempts = r.http ? r.http.succeeded + r.http.rejected + r.http.failed : r.handshakes.attempted;
+  const share = (n: number) => (attempts > 0 ? ` (${((n / attempts) * 100).toFixed(2)} %)` : '');
+  const byKind = (title: string, record: Readonly<Record<string, number>>) => {
+    const entries = Object.entries(record).sort((a, b) => b[1] - a[1]);
+    if (entries.length === 0) return;
+    lines.push(`  ${title} by kind`);
+    for (const [kind, n] of entries) lines.push(`    ${visible(kind).padEnd(22)} ${String(n).padStart(8)}${share(n)}`);
+  };
+  byKind('refusals', r.rejections);
+  byKind('errors', r.errors);
+  const t = r.thresholds;
+  lines.push(
+    `  thresholds      --max-p99 ${t.maxP99Ms ?? 'none'} · --min-rate ${t.minRate ?? 'none'} · --max-error-rate ${t.maxErrorRate}`,
+  );
+  if (r.timeline.length > 0) {
+    lines.push(`  timeline        second: ${r.http ? 'requests' : 'full + resumed'} accepted, refused, errors`);
+    for (const p of r.timeline)
+      lines.push(
+        `    ${String(p.second).padStart(4)} s  ${r.http ? p.requests : `${p.full} + ${p.resumed}`}, ${p.rejected} refused, ${p.errors} errors`,
+      );
+  }
+  return lines;
+}
+
+/**
+ * The one line `--quiet` prints: the verdict and the headline figures, or the failures, e.g.
+ * `PASS · 812 handshakes/s · p99 1.23 ms · error rate 0.00 %`.
+ */
+export function loadStatusLine(r: LoadResult, opts: FormatterOptions = {}): string {
+  const status = loadStatus(r);
+  const paintStatus = paint(opts.color === true, status === 'pass' ? '1;32' : '1;31');
+  const rate = r.http
+    ? `${formatRate(r.http.requestsPerSecond)} requests/s`
+    : `${formatRate(r.handshakesPerSecond.total)} handshakes/s`;
+  const p99 = `p99 ${formatMs(r.http ? r.http.latencyMs.p99 : r.latencyMs.p99)} ms`;
+  const errorRate = r.errorRate === null ? '' : ` · error rate ${(r.errorRate * 100).toFixed(2)} %`;
+  const acceptances = r.acceptances === null ? '' : ` · acceptances ${r.acceptances}`;
+  const figures = `${rate} · ${p99}${errorRate}${acceptances}`;
+  const label = LOAD_STATUS_LABEL[status];
+  switch (status) {
+    case 'pass':
+      return `${paintStatus(label)} · ${figures}`;
+    case 'interrupted':
+      return `${paintStatus(`${label}${r.signal ? ` by ${r.signal}` : ''}`)}: no verdict on what was asked; partial figures · ${figures}`;
+    default:
+      return `${paintStatus(label)}: ${r.failures.map(visible).join('; ')} · ${figures}`;
+  }
 }

@@ -3,6 +3,7 @@ import type { ServerPolicy, TlsVersion } from '../core/scenario.js';
 import { describeOutcome, formatDuration, oneLine, runStatus, summaryText, tlsLabel } from './common.js';
 import { htmlEscape, htmlPage } from './html-page.js';
 import { mdText, VERDICT_ICON } from './markdown.js';
+import type { FormatterOptions } from './types.js';
 
 /** The version of the matrix.json contract. */
 export const MATRIX_SCHEMA_VERSION = 1;
@@ -162,6 +163,87 @@ const STATUS_WORD: Readonly<Record<MatrixTargetStatus, string>> = {
   interrupted: 'interrupted',
 };
 
+const ESC = '\u001b[';
+const paint = (on: boolean, code: string) => (text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text);
+
+/** Options of the matrix console: colour, `--verbose`, and whether an unavailable target is allowed. */
+export interface MatrixConsoleOptions extends FormatterOptions {
+  /** `--allow-unavailable`: an unavailable target does not make the matrix an error. */
+  readonly allowUnavailable?: boolean;
+}
+
+/**
+ * The matrix's verdict in one line, as its exit status reads it: `INTERRUPTED` (130/143), `ERROR` (2: a target
+ * errored, or is unavailable without --allow-unavailable), `NOT CONFORMANT` (1), `CONFORMANT` (0); the targets named.
+ */
+export function matrixStatusLine(input: MatrixInput, opts: MatrixConsoleOptions = {}): string {
+  const on = opts.color === true;
+  const names = (status: MatrixTargetStatus) =>
+    input.targets.filter((t) => t.status === status).map((t) => oneLine(t.name));
+  const total = input.targets.length;
+  const interrupted = names('interrupted');
+  if (interrupted.length > 0)
+    return `${paint(on, '1;31')('INTERRUPTED')}: ${total - interrupted.length} of ${total} target(s) finished, no verdict on ${interrupted.join(', ')}`;
+  const errored = [...names('error'), ...(opts.allowUnavailable ? [] : names('unavailable'))];
+  const failing = names('not-conformant');
+  if (errored.length > 0)
+    return `${paint(on, '1;31')('ERROR')}: ${errored.join(', ')}${failing.length > 0 ? `; not conformant: ${failing.join(', ')}` : ''}`;
+  if (failing.length > 0)
+    return `${paint(on, '1;31')('NOT CONFORMANT')}: ${failing.join(', ')} (${failing.length} of ${total} target(s))`;
+  const unavailable = names('unavailable');
+  return `${paint(on, '1;32')('CONFORMANT')}: ${total - unavailable.length} target(s)${unavailable.length > 0 ? `; unavailable: ${unavailable.join(', ')}` : ''}`;
+}
+
+/**
+ * The matrix on a terminal: one line per target (status, version, summary or reason), how many rows the targets
+ * disagree on (with `verbose`, each such row and what every target did), and the verdict line last.
+ */
+export function formatMatrixConsole(input: MatrixInput, opts: MatrixConsoleOptions = {}): string {
+  const on = opts.color === true;
+  const rows = matrixRows(input);
+  const differs = rows.filter((r) => r.differs);
+  const width = Math.max(8, ...input.targets.map((t) => oneLine(t.name).length));
+  const lines = [
+    paint(
+      on,
+      '1',
+    )(
+      `mtls-harness matrix: ${input.targets.length} target(s) · policies ${input.policies.join(', ')} · ${input.tls.map(tlsLabel).join(', ')} · took ${formatDuration(input.duration)}`,
+    ),
+    ...input.targets.map((t) => {
+      const word = STATUS_WORD[t.status];
+      const painted =
+        t.status === 'conformant' ? paint(on, '32')(word) : /[A-Z]/.test(word) ? paint(on, '1;31')(word) : word;
+      const detail = t.run ? summaryText(t.run.summary) : t.reason ? oneLine(t.reason) : '';
+      return `  ${oneLine(t.name).padEnd(width)}  ${painted}${' '.repeat(Math.max(1, 15 - word.length))}${t.version ? `${oneLine(t.version)} · ` : ''}${detail}`;
+    }),
+    `  ${differs.length} of ${rows.length} row(s) differ between targets${differs.length > 0 && !opts.verbose ? ' (--verbose lists them; matrix.md and matrix.html show them in bold)' : ''}`,
+  ];
+  if (opts.verbose) {
+    for (const r of differs) {
+      const cells = Object.entries(r.cells)
+        .map(([name, c]) => `${oneLine(name)} ${c ? `${c.verdict} (${c.observed})` : 'not run'}`)
+        .join(' · ');
+      lines.push(`    ${r.id} [${tlsLabel(r.tls)}]: ${cells}`);
+    }
+  }
+  lines.push(matrixStatusLine(input, opts));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The file formats of a matrix and their file names inside `--out`: a public contract. */
+export const MATRIX_FILES = {
+  json: 'matrix.json',
+  markdown: 'matrix.md',
+  html: 'matrix.html',
+} as const;
+
+/** The formats `matrix --format` takes: the console summary and the three files. */
+export type MatrixFormat = 'console' | keyof typeof MATRIX_FILES;
+
+/** Every matrix format, in the order help texts list them. */
+export const MATRIX_FORMATS: readonly MatrixFormat[] = ['console', 'json', 'markdown', 'html'];
+
 /** matrix.md: a targets table, then the matrix (scenario × TLS rows, a column per target). */
 export function formatMatrixMarkdown(input: MatrixInput): string {
   const rows = matrixRows(input);
@@ -275,3 +357,10 @@ ${rowHtml}
 `;
   return htmlPage({ title: 'mTLS differential matrix', css: CSS, body, script: MATRIX_SCRIPT });
 }
+
+/** The matrix file writers, by format name. */
+export const MATRIX_FORMATTERS: Readonly<Record<keyof typeof MATRIX_FILES, (input: MatrixInput) => string>> = {
+  json: formatMatrixJson,
+  markdown: formatMatrixMarkdown,
+  html: formatMatrixHtml,
+};

@@ -2,7 +2,7 @@ import { HarnessError } from '../../core/errors.js';
 import { ALL_POLICIES } from '../../core/scenario.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { globMatcher, selectScenarios } from '../../engine/select.js';
-import { listFlag, parseFlags } from '../args.js';
+import { FORMAT_FLAGS, formatFlag, formatHelp, helpRow, listFlag, parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 
 /** The catalogue as portable JSON (the shape of schemas/catalogue.json). */
@@ -10,25 +10,38 @@ export function catalogueJson(): string {
   return JSON.stringify({ version: CATALOGUE_VERSION, scenarios: catalogue() }, null, 2) + '\n';
 }
 
+/** Usage of `mtls-harness list`. */
+export const LIST_USAGE = `List the scenario catalogue.
+
+  mtls-harness list
+  mtls-harness list --suite 'revocation::*'
+  mtls-harness list --json > catalogue.json
+
+Flags:
+${helpRow('--suite GLOB[,GLOB]', "scenario ids to list, e.g. 'validity::*' (console only)")}
+${formatHelp(['console', 'json'], 'console')}
+
+json is the whole catalogue as portable JSON (the shape of schemas/catalogue.json); it takes no --suite. Exit
+status: 0, or 2 for a usage error or a --suite that matches nothing.`;
+
 /** `mtls-harness list`: the scenario catalogue as a table or JSON. */
 export async function listCommand(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags('list', argv, {
-    json: { type: 'boolean' },
+    ...FORMAT_FLAGS,
     suite: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    console.log(
-      'List the scenario catalogue.\n\n  mtls-harness list\n  mtls-harness list --suite "revocation::*"\n  mtls-harness list --json > catalogue.json',
-    );
+    console.log(LIST_USAGE);
     return EXIT.OK;
   }
-  if (values.json && values.suite !== undefined)
+  const [format] = formatFlag(values, ['console', 'json'] as const, ['console'], { single: true });
+  if (format === 'json' && values.suite !== undefined)
     throw new HarnessError(
       'MTLS_ERR_USAGE',
-      'list: --json prints the whole catalogue (schemas/catalogue.json); it takes no --suite',
+      `list: ${values.json ? '--json' : '--format json'} prints the whole catalogue (schemas/catalogue.json); it takes no --suite`,
     );
-  if (values.json) {
+  if (format === 'json') {
     process.stdout.write(catalogueJson());
     return EXIT.OK;
   }

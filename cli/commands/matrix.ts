@@ -9,10 +9,13 @@ import { TLS_VERSIONS, type ServerPolicy, type TlsVersion } from '../../core/sce
 import { VERSION } from '../../core/version.js';
 import { runSuite } from '../../engine/run-suite.js';
 import { selectScenarios } from '../../engine/select.js';
+import { formatProgressLine } from '../../reports/console.js';
 import {
-  formatMatrixHtml,
-  formatMatrixJson,
-  formatMatrixMarkdown,
+  formatMatrixConsole,
+  MATRIX_FILES,
+  MATRIX_FORMATS,
+  MATRIX_FORMATTERS,
+  matrixStatusLine,
   matrixStatusOf,
   type MatrixInput,
   type MatrixTarget,
@@ -21,6 +24,7 @@ import { writeReportFiles } from '../../reports/index.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
 import {
+  checkPolicies,
   describeTargets,
   maxConcurrencyOf,
   parseTarget,
@@ -29,7 +33,21 @@ import {
   type TargetSpec,
 } from '../../targets/registry.js';
 import type { StartedTarget } from '../../targets/target.js';
-import { enumFlag, intFlag, listFlag, parseFlags } from '../args.js';
+import {
+  colorFlag,
+  DEFAULT_TIMEOUT_MS,
+  enumFlag,
+  FORMAT_FLAGS,
+  formatFlag,
+  formatHelp,
+  intFlag,
+  listFlag,
+  OUTPUT_FLAGS,
+  outputHelp,
+  parseFlags,
+  timeoutHelp,
+  verbosityFlag,
+} from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { interruption, SIGNAL_EXIT } from '../signals.js';
 
@@ -39,22 +57,28 @@ export const MATRIX_USAGE = `Run the catalogue against several servers and compa
   mtls-harness matrix --targets nginx,haproxy,apache,stunnel,lighttpd,caddy,openssl-s-server,builtin
   mtls-harness matrix --targets builtin,openssl-s-server --policy require --tls 1.3 --out ./matrix
   mtls-harness matrix --targets nginx,apache --suite 'revocation::*,trust::*' --parallel 2
+  mtls-harness matrix --targets builtin,nginx --format json --quiet --out ./matrix    # matrix.json only
 
 Flags:
   --targets LIST               targets the harness starts (see: mtls-harness targets); default: every available one
-  --policy require|optional|both
-                               client-certificate policy each server is configured with (default both)
+  --policy require|optional|none|both
+                               client-certificate policy each server is configured with, as for run (default both:
+                               require + optional); none (client auth off) only with builtin
   --tls 1.2|1.3|both           TLS versions (default both)
   --suite GLOB[,GLOB]          scenario ids to run (default: the whole catalogue)
   --fixtures DIR               fixture set to configure the servers from (default: generate a fresh one)
   --strictness any|alert|rfc   as for run (default any)
   --concurrency N              probes in flight per target (default 4; openssl s_server always 1)
-  --timeout MS                 per probe (default 5000)
+${timeoutHelp('per probe')}
   --parallel N                 targets run at once, each on its own free ports (default 1)
   --deadline SECONDS           bound on the whole matrix; a target still running then is an error (default 900)
   --allow-unavailable          an unavailable target is shown as such and does not make the exit status 2
-  --out DIR                    writes matrix.md, matrix.html, matrix.json (default ./mtls-matrix)
-  --quiet                      no progress lines
+  --out DIR                    report directory (default ./mtls-matrix)
+${formatHelp(MATRIX_FORMATS, 'all')}
+${outputHelp('every result as it comes, and each row the targets disagree on')}
+
+Formats: console is the summary printed at the end (a line per target, the verdict last); json, markdown and html
+are the files matrix.json, matrix.md and matrix.html in --out.
 
 Ctrl-C or SIGTERM stops the matrix: the target being run stops after its probes in flight, the matrix of what was
 measured is written, each target not finished marked interrupted (not a verdict on it); a second one exits at once.
@@ -77,23 +101,28 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
     deadline: { type: 'string' },
     'allow-unavailable': { type: 'boolean' },
     out: { type: 'string' },
-    quiet: { type: 'boolean' },
+    ...FORMAT_FLAGS,
+    ...OUTPUT_FLAGS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     console.log(MATRIX_USAGE);
     return EXIT.OK;
   }
-  const policyFlag = enumFlag('policy', values.policy, ['require', 'optional', 'both'] as const, 'both');
+  // NOTE: the same values as run's --policy (issue 11); none is refused below for a target that cannot serve it.
+  const policyFlag = enumFlag('policy', values.policy, ['require', 'optional', 'none', 'both'] as const, 'both');
   const policies: ServerPolicy[] = policyFlag === 'both' ? ['require', 'optional'] : [policyFlag];
   const tlsFlag = enumFlag('tls', values.tls, ['1.2', '1.3', 'both'] as const, 'both');
   const versions: TlsVersion[] = tlsFlag === 'both' ? [...TLS_VERSIONS] : [tlsFlag];
   const strictness = enumFlag<Strictness>('strictness', values.strictness, ['any', 'alert', 'rfc'], 'any');
   const concurrency = intFlag('concurrency', values.concurrency, 4, 1, 256);
-  const timeoutMs = intFlag('timeout', values.timeout, 5000, 100, 600_000);
+  const timeoutMs = intFlag('timeout', values.timeout, DEFAULT_TIMEOUT_MS, 100, 600_000);
   const parallel = intFlag('parallel', values.parallel, 1, 1, 16);
   const deadlineMs = intFlag('deadline', values.deadline, 900, 1, 86_400) * 1000;
-  const quiet = Boolean(values.quiet);
+  const formats = formatFlag(values, MATRIX_FORMATS, MATRIX_FORMATS);
+  const verbosity = verbosityFlag(values);
+  const color = colorFlag(values);
+  const quiet = verbosity.quiet;
   const log = (line: string) => {
     if (!quiet) console.log(line);
   };
@@ -114,6 +143,8 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
         `--targets '${n}': the matrix configures each server itself; test your own server with: mtls-harness run --target ${n}`,
       );
     }
+    // NOTE: the same refusal, in the same words, as run gives for a target that cannot serve --policy none.
+    checkPolicies(spec, policies);
     return spec;
   });
   const scenarios = selectScenarios(catalogue(), policies, values.suite);
@@ -125,8 +156,9 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
   }
   if (values.suite !== undefined) listFlag('suite', values.suite);
   const out = values.out ?? 'mtls-matrix';
+  const files = formats.filter((f): f is keyof typeof MATRIX_FILES => f !== 'console');
   // NOTE: checked, not created: a matrix that fails before it has anything to write leaves no directory behind.
-  checkOutDir(out, '--out');
+  if (files.length > 0) checkOutDir(out, '--out');
 
   const started = Date.now();
   const opened = await openFixtures(values.fixtures);
@@ -172,6 +204,8 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
         deviations: loadExpectations(spec.kind === 'container' ? spec.name : name),
         catalogueVersion: CATALOGUE_VERSION,
         catalogueSize: catalogue().length,
+        // --verbose: every result as it comes, as run prints it, named by its target (targets may run in parallel).
+        ...(verbosity.verbose ? { onResult: (r) => log(`${name}:${formatProgressLine(r, { color })}`) } : {}),
         // NOTE: a stop ends the run without blaming the target: results not run are skips, the status interrupted.
         signal: stop.signal,
       });
@@ -242,22 +276,24 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
     tls: versions,
     targets: results,
   };
-  const files: [string, string][] = [
-    ['matrix.md', formatMatrixMarkdown(input)],
-    ['matrix.html', formatMatrixHtml(input)],
-    ['matrix.json', formatMatrixJson(input)],
-  ];
-  try {
-    ensureDir(out);
-  } catch (cause) {
-    throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write the matrix to '${out}'`, { cause });
+  const written = files.map((f) => ({ path: path.join(out, MATRIX_FILES[f]), data: MATRIX_FORMATTERS[f](input) }));
+  if (written.length > 0) {
+    try {
+      ensureDir(out);
+    } catch (cause) {
+      throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot write the matrix to '${out}'`, { cause });
+    }
+    // Written as one set (temporary names, then renamed): never a matrix.md of this run beside a matrix.json of another.
+    writeReportFiles(out, written);
   }
-  // Written as one set (temporary names, then renamed): never a matrix.md of this run beside a matrix.json of another.
-  writeReportFiles(
-    out,
-    files.map(([file, data]) => ({ path: path.join(out, file), data })),
-  );
-  log(`matrix: ${files.map(([f]) => path.join(out, f)).join(', ')}`);
+  const allowUnavailable = values['allow-unavailable'] === true;
+  if (formats.includes('console'))
+    process.stdout.write(
+      quiet
+        ? `${matrixStatusLine(input, { color, allowUnavailable })}\n`
+        : formatMatrixConsole(input, { color, verbose: verbosity.verbose, allowUnavailable }),
+    );
+  if (written.length > 0) log(`matrix: ${written.map((f) => f.path).join(', ')}`);
   const sig = stop.received;
   if (sig) {
     console.error(
@@ -269,9 +305,7 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
     if (t.status !== 'conformant')
       console.error(`mtls-harness: ${t.name}: ${t.status}${t.reason ? ` (${t.reason.split('\n')[0]})` : ''}`);
   }
-  const errored = results.some(
-    (t) => t.status === 'error' || (t.status === 'unavailable' && !values['allow-unavailable']),
-  );
+  const errored = results.some((t) => t.status === 'error' || (t.status === 'unavailable' && !allowUnavailable));
   if (errored) return EXIT.ERROR;
   return results.some((t) => t.status === 'not-conformant') ? EXIT.NON_CONFORMANT : EXIT.OK;
 }

@@ -2,9 +2,26 @@ import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import { undecidedReason } from '../../load/aggregate.js';
 import { mergeLoadResults, readLoadResult } from '../../load/merge.js';
-import { formatLoadConsole, parseLoadFormats, writeLoadReports } from '../../reports/load-index.js';
+import {
+  formatLoadConsole,
+  formatLoadMarkdown,
+  LOAD_REPORT_FORMATS,
+  loadStatusLine,
+  writeLoadReports,
+} from '../../reports/load-index.js';
 import { checkOutDir } from '../../core/out-dir.js';
-import { parseFlags } from '../args.js';
+import {
+  colorFlag,
+  FORMAT_FLAGS,
+  formatFlag,
+  formatHelp,
+  helpRow,
+  OUTPUT_FLAGS,
+  outputHelp,
+  parseFlags,
+  verbosityFlag,
+} from '../args.js';
+import { appendStepSummary } from '../step-summary.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Usage of `mtls-harness merge`. */
@@ -19,15 +36,20 @@ figures. Results of different runs (TLS version, mode, HTTP or handshakes, scena
 (MTLS_ERR_MERGE_MISMATCH).
 
 Flags:
-  --out DIR          report directory (default ./mtls-load-merged)
-  --format LIST      console,json,html (default all)
-  --max-p99 MS       exit 1 when the merged p99 is above MS
-  --min-rate R       exit 1 when the merged handshakes (or requests) per second are below R
-  --max-error-rate R exit 1 when the merged (errors + refusals) / attempts is above R, 0..1 (default 0)
+${helpRow('--out DIR', 'report directory (default ./mtls-load-merged)')}
+${formatHelp(LOAD_REPORT_FORMATS, 'all')}
+${helpRow('--max-p99 MS', 'exit 1 when the merged p99 is above MS')}
+${helpRow('--min-rate R', 'exit 1 when the merged handshakes (or requests) per second are below R')}
+${helpRow('--max-error-rate R', 'exit 1 when the merged (errors + refusals) / attempts is above R, 0..1 (default 0)')}
+${outputHelp('the per-kind details (refusals, errors, the merged timeline)')}
+
+The files in --out are those of load: results.json, junit.xml, summary.md, report.html; on GitHub Actions summary.md
+is also appended to $GITHUB_STEP_SUMMARY.
 
 Exit status: 0 pass, 1 a failure in the merged result, 2 usage error, unreadable or mismatched input, or merged
 --scenario results with no probe decided.`;
 
+/** Parses a threshold that must be above 0, or throws MTLS_ERR_USAGE naming the flag. */
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0)
@@ -35,6 +57,7 @@ function positive(name: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** Parses a share from 0 to 1, or throws MTLS_ERR_USAGE naming the flag. */
 function share(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > 1)
@@ -49,11 +72,11 @@ export async function mergeCommand(argv: readonly string[]): Promise<number> {
     argv,
     {
       out: { type: 'string' },
-      format: { type: 'string' },
+      ...FORMAT_FLAGS,
       'max-p99': { type: 'string' },
       'min-rate': { type: 'string' },
       'max-error-rate': { type: 'string' },
-      quiet: { type: 'boolean' },
+      ...OUTPUT_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
     true,
@@ -63,7 +86,9 @@ export async function mergeCommand(argv: readonly string[]): Promise<number> {
     return EXIT.OK;
   }
   // Validate every flag and every input before any work.
-  const formats = parseLoadFormats(values.format ?? 'console,json,html');
+  const formats = formatFlag(values, LOAD_REPORT_FORMATS, LOAD_REPORT_FORMATS);
+  const verbosity = verbosityFlag(values);
+  const color = colorFlag(values);
   const maxP99Ms = positive('max-p99', values['max-p99']);
   const minRate = positive('min-rate', values['min-rate']);
   const maxErrorRate = share('max-error-rate', values['max-error-rate']);
@@ -84,8 +109,14 @@ export async function mergeCommand(argv: readonly string[]): Promise<number> {
     positionals.map((p) => `'${p}'`),
   );
   const written = await writeLoadReports(merged, out, formats);
-  if (formats.includes('console')) process.stdout.write(formatLoadConsole(merged));
-  if (written.length && !values.quiet) console.log(`reports: ${written.join(', ')}`);
+  appendStepSummary(formatLoadMarkdown(merged));
+  if (formats.includes('console'))
+    console.log(
+      verbosity.quiet
+        ? loadStatusLine(merged, { color })
+        : formatLoadConsole(merged, { color, verbose: verbosity.verbose }).trimEnd(),
+    );
+  if (written.length && !verbosity.quiet) console.log(`reports: ${written.join(', ')}`);
   const undecided = undecidedReason(merged);
   if (undecided) throw new HarnessError('MTLS_ERR_UNDECIDED', `merge: ${undecided}`);
   return merged.passed ? EXIT.OK : EXIT.NON_CONFORMANT;

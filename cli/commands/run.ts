@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { openFixtures } from '../fixtures-source.js';
 import { HarnessError, type ErrorCode } from '../../core/errors.js';
 import { gates } from '../../core/gate.js';
@@ -12,7 +12,7 @@ import { runSuite } from '../../engine/run-suite.js';
 import { parseClock } from '../../fixtures-gen/generate.js';
 import { selectScenarios } from '../../engine/select.js';
 import { formatConsole, formatProgressLine, runStatusLine } from '../../reports/console.js';
-import { parseFormats, writeReports } from '../../reports/index.js';
+import { FORMATTERS, writeReports, type ReportFormat } from '../../reports/index.js';
 import { formatMarkdown } from '../../reports/markdown.js';
 import { catalogue, CATALOGUE_VERSION, TOPICS } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
@@ -30,16 +30,26 @@ import {
 } from '../../targets/registry.js';
 import {
   colorFlag,
+  DEFAULT_TIMEOUT_MS,
   enumFlag,
+  FORMAT_FLAGS,
+  formatFlag,
+  formatHelp,
   intFlag,
   listFlag,
   OUTPUT_FLAGS,
+  outputHelp,
   parseFlags,
   servernameFlag,
+  timeoutHelp,
   verbosityFlag,
 } from '../args.js';
+import { appendStepSummary } from '../step-summary.js';
 import { EXIT } from '../exit-codes.js';
 import { interruption, SIGNAL_EXIT, throwIfInterrupted } from '../signals.js';
+
+/** The report formats of `run`, in the order help texts list them. */
+const REPORT_FORMATS = Object.keys(FORMATTERS) as ReportFormat[];
 
 /** Usage of `mtls-harness run`. */
 export const RUN_USAGE = `Run the client-certificate conformance catalogue against a server.
@@ -77,21 +87,20 @@ Flags:
   --strict                     protocol-severity failures fail the gate too (default: shown as warnings)
   --require-coverage all|LIST  skipped scenarios in these topics (e.g. revocation,identity) make the run fail
   --concurrency N              probes in flight (default 4)
-  --timeout MS                 per probe (default 5000)
+${timeoutHelp('per probe')}
   --backend both|node|wire     clients that probe each scenario (default both: node:tls and the wire client, and a
                                rejection counts only when both saw it); message mutations always use the wire client
   --expectations FILE          known deviations (default targets/expectations/<target>.json)
-  --out DIR                    report directory (default ./mtls-report)
-  --format LIST                console,json,junit,markdown,html (default all)
+  --out DIR                    report directory (default ./mtls-report): results.json, junit.xml, summary.md,
+                               report.html
+${formatHelp(REPORT_FORMATS, 'all')}
   --baseline FILE              earlier results.json: mark new failures and fixes
   --gate all|regressions       exit 1 on any failure (default) or only on new failures against --baseline
-  --quiet                      nothing but the verdict and errors
-  --verbose                    every result as it comes, and the full table in the console report
-  --color auto|always|never    ANSI colour (default auto: a terminal, and NO_COLOR unset)
+${outputHelp('every result as it comes, and the full table in the console report')}
 
 Ctrl-C or SIGTERM stops the run: probes in flight finish, the servers it started stop, and the reports of what was
 measured are written, marked interrupted (results not run are skips "not run: interrupted"); a second one exits at
-once.
+once. On GitHub Actions summary.md is also appended to $GITHUB_STEP_SUMMARY.
 
 Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error, 130/143 interrupted by SIGINT/SIGTERM.`;
 
@@ -123,7 +132,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     backend: { type: 'string' },
     expectations: { type: 'string' },
     out: { type: 'string' },
-    format: { type: 'string' },
+    ...FORMAT_FLAGS,
     baseline: { type: 'string' },
     gate: { type: 'string' },
     strict: { type: 'boolean' },
@@ -161,8 +170,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const requireCoverage = parseCoverage(values['require-coverage']);
   const gate = enumFlag('gate', values.gate, ['all', 'regressions'] as const, 'all');
   const concurrencyFlag = intFlag('concurrency', values.concurrency, 4, 1, 256);
-  const timeoutMs = intFlag('timeout', values.timeout, 5000, 100, 600_000);
-  const formats = parseFormats(values.format ?? 'console,json,junit,markdown,html');
+  const timeoutMs = intFlag('timeout', values.timeout, DEFAULT_TIMEOUT_MS, 100, 600_000);
+  const formats = formatFlag(values, REPORT_FORMATS, REPORT_FORMATS);
   const verbosity = verbosityFlag(values);
   const color = colorFlag(values);
   const product = values.product === undefined ? undefined : checkProduct(values.product, '--product');
@@ -303,16 +312,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
   const written = await writeReports(run, out, formats);
   // NOTE: on GitHub Actions the Markdown summary goes on the job's page by itself.
-  const stepSummary = process.env.GITHUB_STEP_SUMMARY;
-  if (stepSummary) {
-    try {
-      appendFileSync(stepSummary, formatMarkdown(run));
-    } catch (cause) {
-      throw new HarnessError('MTLS_ERR_OUT_UNWRITABLE', `cannot append to $GITHUB_STEP_SUMMARY '${stepSummary}'`, {
-        cause,
-      });
-    }
-  }
+  appendStepSummary(formatMarkdown(run));
   if (formats.includes('console') && !verbosity.quiet)
     console.log(formatConsole(run, { color, verbose: verbosity.verbose }));
   else if (formats.includes('console')) console.log(runStatusLine(run));

@@ -1,5 +1,5 @@
 import { describeTargets, type TargetInfo } from '../../targets/registry.js';
-import { parseFlags } from '../args.js';
+import { FORMAT_FLAGS, formatFlag, formatHelp, parseFlags } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Usage of `mtls-harness targets`. */
@@ -9,7 +9,7 @@ export const TARGETS_USAGE = `List the servers the harness can start, whether ea
   mtls-harness targets --json
 
 Flags:
-  --json    machine-readable output
+${formatHelp(['console', 'json'], 'console')}
 
 Missing servers: install them with scripts/install-targets.sh (Debian packages). Container targets need the optional
 package testcontainers (npm i testcontainers@11) and a Docker engine. Exit status: 0.`;
@@ -28,15 +28,16 @@ function row(t: TargetInfo): string {
 /** `mtls-harness targets`. */
 export async function targetsCommand(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags('targets', argv, {
-    json: { type: 'boolean' },
+    ...FORMAT_FLAGS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     console.log(TARGETS_USAGE);
     return EXIT.OK;
   }
+  const [format] = formatFlag(values, ['console', 'json'] as const, ['console'], { single: true });
   const targets = await describeTargets();
-  if (values.json) {
+  if (format === 'json') {
     console.log(JSON.stringify(targets, null, 2));
     return EXIT.OK;
   }

@@ -40,6 +40,51 @@ describe('help', () => {
     expect(viaHelp.stdout).toBe(own.stdout);
   });
 
+  it('the shared flags are listed the same way by every command (issue 11)', async () => {
+    const reporting = ['run', 'matrix', 'load', 'merge'] as const;
+    const printing = ['list', 'targets'] as const;
+    const helps = Object.fromEntries(
+      await Promise.all(
+        [...reporting, ...printing].map(async (c) => {
+          const r = await runCli([c, '--help']);
+          expect(r.status, r.stderr).toBe(0);
+          return [c, r.stdout] as const;
+        }),
+      ),
+    ) as Record<string, string>;
+    const line = (command: string, flag: string) => {
+      const found = helps[command]!.split('\n').filter((l) => l.startsWith(`  ${flag} `) || l === `  ${flag}`);
+      expect(found, `${command} ${flag}`).toHaveLength(1);
+      return found[0]!;
+    };
+    // Word for word the same in every reporting command.
+    for (const c of reporting) {
+      expect(line(c, '--quiet')).toBe('  --quiet                      only the verdict line, and errors');
+      expect(line(c, '--color auto|always|never')).toBe(
+        '  --color auto|always|never    ANSI colour (default auto: a terminal, and NO_COLOR unset)',
+      );
+      expect(line(c, '--verbose')).toMatch(/^ {2}--verbose {20}\S/);
+      expect(line(c, '--format LIST')).toMatch(/^ {2}--format LIST {16}console,json,.*\(default all\)$/);
+    }
+    expect(line('run', '--format LIST')).toMatch(/console,json,junit,markdown,html \(default all\)$/);
+    expect(line('load', '--format LIST')).toMatch(/console,json,junit,markdown,html \(default all\)$/);
+    expect(line('merge', '--format LIST')).toMatch(/console,json,junit,markdown,html \(default all\)$/);
+    expect(line('matrix', '--format LIST')).toMatch(/console,json,markdown,html \(default all\)$/);
+    for (const c of printing)
+      expect(line(c, '--format console|json')).toBe('  --format console|json        what to print (default console)');
+    for (const c of [...reporting, ...printing])
+      expect(line(c, '--json')).toBe('  --json                       the same as --format json');
+    // One --timeout default (load's was 10000).
+    for (const c of ['run', 'matrix', 'load'])
+      expect(line(c, '--timeout MS')).toMatch(/^ {2}--timeout MS {17}per (probe|handshake) \(default 5000\)$/);
+    // load's handshake count is autocannon's -a; -n is gone.
+    expect(line('load', '-a, --handshakes N')).toMatch(/autocannon's -a, --amount/);
+    expect(helps.load).not.toMatch(/^ {2}-n, /m);
+    expect(line('load', '--tls 1.2|1.3')).toMatch(/both is not supported by load yet/);
+    expect(line('matrix', '--policy require|optional|none|both')).toBeDefined();
+    expect(line('run', '--policy require|optional|none|both')).toBeDefined();
+  });
+
   it('help with an unknown command is a usage error', async () => {
     const r = await runCli(['help', 'nope']);
     expect(r.status).toBe(2);

@@ -20,7 +20,10 @@ afterAll(() => fixtures?.dispose());
 const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas/load-results.schema.json'), 'utf8')) as Schema;
 let runs = 0;
 
-/** `mtls-harness load` against a test server: one worker, JSON and console reports; returns the exit and results. */
+/**
+ * `mtls-harness load` against a test server: one worker, JSON and console reports (not `--quiet`, which prints the
+ * verdict line alone); returns the exit and results.
+ */
 async function load(port: number, args: readonly string[]) {
   const out = path.join(fixtures.dir, `run-${++runs}`);
   const r = await runCli([
@@ -29,7 +32,6 @@ async function load(port: number, args: readonly string[]) {
     `127.0.0.1:${port}`,
     '--fixtures',
     fxDir,
-    '--quiet',
     '--workers',
     '1',
     '--connections',

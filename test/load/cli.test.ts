@@ -30,6 +30,8 @@ afterAll(async () => {
 const read = (file: string): LoadResult => JSON.parse(readFileSync(file, 'utf8')) as LoadResult;
 const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas/load-results.schema.json'), 'utf8')) as Schema;
 const common = () => ['--target', target, '--fixtures', fxDir, '--quiet', '--connections', '4'];
+/** As {@link common}, for a test that reads the console report (`--quiet` prints the verdict line alone). */
+const loud = () => common().filter((a) => a !== '--quiet');
 
 describe('bad flags: one line, MTLS_ERR_USAGE, exit 2, before any work', () => {
   it.each([
@@ -74,7 +76,7 @@ describe('bad flags: one line, MTLS_ERR_USAGE, exit 2, before any work', () => {
 
 it('writes console, results.json (schema-valid) and report.html; --max-p99 0.001 breaches and exits 1', async () => {
   const out = path.join(fixtures.dir, 'p99');
-  const r = await runCli(['load', ...common(), '--handshakes', '60', '--max-p99', '0.001', '--out', out]);
+  const r = await runCli(['load', ...loud(), '--handshakes', '60', '--max-p99', '0.001', '--out', out]);
   expect(r.status).toBe(1);
   expect(r.stdout).toMatch(/handshakes\/s/);
   expect(r.stdout).toMatch(/FAIL p99 latency .* exceeds --max-p99 0.001 ms/);

@@ -1,0 +1,297 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadConfig, LoadCounters, LoadResult } from '../../../core/load-result.js';
+import { buildLoadResult } from '../../../load/aggregate.js';
+import { zeroCounters } from '../../../load/engine.js';
+import { createHistogram, encodeHistogram, recordMs } from '../../../load/histogram.js';
+import {
+  formatLoadConsole,
+  formatLoadJunit,
+  formatLoadMarkdown,
+  LOAD_FORMATTERS,
+  LOAD_REPORT_FILES,
+  loadStatusLine,
+} from '../../../reports/load-index.js';
+import { findAll, parseXml, type XmlElement } from '../reports/xml.js';
+
+/**
+ * The load run's Markdown summary (summary.md) and JUnit XML (junit.xml), against results the real aggregator builds
+ * from hand-made measurements. What must fail is known from the inputs: latencies of 0.1–20 ms against a p99 limit
+ * of 5 ms, 200 handshakes in 2 s against a rate floor of 1000/s, one error against an error-rate limit of 0.
+ */
+
+// 200 latencies, 0.1 ms to 20 ms: p99 ≈ 19.8 ms.
+const h = createHistogram();
+for (let i = 1; i <= 200; i++) recordMs(h, i / 10);
+const enc = encodeHistogram(h);
+const empty = encodeHistogram(createHistogram());
+
+const CONFIG: LoadConfig = {
+  tls: '1.3',
+  mode: 'full',
+  resumeRatio: 0,
+  ticketPolicy: 'reuse',
+  connections: 8,
+  durationS: 2,
+  handshakes: null,
+  rate: null,
+  warmupS: 0,
+  workers: 1,
+  workerKind: 'process',
+  identities: 1,
+  scenario: null,
+  http: null,
+  proof: 'http',
+};
+
+/** A 2-second run of 200 accepted full handshakes (plus what `counters` adds), held to `thresholds`. */
+function result(
+  counters: Partial<LoadCounters>,
+  thresholds: LoadResult['thresholds'],
+  more: { config?: Partial<LoadConfig>; target?: LoadResult['target']; interrupted?: boolean; agents?: number } = {},
+): LoadResult {
+  return buildLoadResult(
+    {
+      counters: { ...zeroCounters(), attempted: 200, succeeded: 200, full: 200, ...counters },
+      histograms: { handshake: enc, full: enc, resumed: empty, http: empty },
+      timeline: [
+        { second: 0, full: 120, resumed: 0, errors: 0, requests: 0, rejected: 0, latencySumUs: 1_000_000 },
+        { second: 1, full: 80, resumed: 0, errors: 0, requests: 0, rejected: 0, latencySumUs: 800_000 },
+      ],
+      startMs: 1_700_000_000_000,
+    },
+    {
+      config: { ...CONFIG, ...more.config },
+      target: more.target ?? { name: 'nginx', endpoint: '127.0.0.1:8443' },
+      windows: [{ startMs: 1_700_000_000_000, endMs: 1_700_000_002_000 }],
+      cpu: { userMs: 300, systemMs: 100 },
+      agents: more.agents ?? 1,
+      interrupted: more.interrupted ?? false,
+      ...(more.interrupted ? { signal: 'SIGINT' as const } : {}),
+      thresholds,
+      minResumeSuccess: 0.99,
+      notes: [],
+    },
+  );
+}
+
+const cases = (root: XmlElement) => findAll(root, 'testcase');
+const byName = (root: XmlElement, name: string) => cases(root).find((c) => c.attrs.name === name);
+
+/** Every count attribute equals the number of elements it counts. */
+function assertCounts(root: XmlElement): void {
+  for (const suite of [...findAll(root, 'testsuite'), root]) {
+    expect(Number(suite.attrs.tests)).toBe(findAll(suite, 'testcase').length);
+    expect(Number(suite.attrs.failures)).toBe(findAll(suite, 'failure').length);
+    expect(Number(suite.attrs.errors)).toBe(findAll(suite, 'error').length);
+  }
+}
+
+const passing = result({}, { maxP99Ms: 1000, minRate: 50, maxErrorRate: 0 });
+const failing = result(
+  { attempted: 201, failed: 1, errors: { timeout: 1 } },
+  { maxP99Ms: 5, minRate: 1000, maxErrorRate: 0 },
+);
+
+describe('load junit.xml', () => {
+  it('a passing run: one test case per gate checked, none failing, the figures in <system-out>', () => {
+    const root = parseXml(formatLoadJunit(passing));
+    assertCounts(root);
+    expect(cases(root).map((c) => c.attrs.name)).toEqual([
+      'p99 latency',
+      'rate',
+      'error rate',
+      'valid client accepted',
+      'completed',
+    ]);
+    expect(findAll(root, 'failure')).toEqual([]);
+    expect(findAll(root, 'error')).toEqual([]);
+    const suite = findAll(root, 'testsuite')[0]!;
+    const out = suite.children.find((c) => c.name === 'system-out')!.text;
+    expect(out).toMatch(/^handshakes\/s 100 \(full 100, resumed 0\.00\)$/m);
+    expect(out).toMatch(/^handshakes 200 accepted of 200 /m);
+    expect(out).toMatch(/^latency p50 10\.0\d · p90 18\.\d+ · p99 19\.\d+ /m);
+    expect(byName(root, 'p99 latency')!.children[0]!.text).toMatch(
+      /^limit: ≤ 1000 ms \(--max-p99\)\nmeasured: 19\.\d+ ms$/,
+    );
+  });
+
+  it('a failing run: a <failure> on each breached gate and only there, with the result`s own reason', () => {
+    const root = parseXml(formatLoadJunit(failing));
+    assertCounts(root);
+    const failuresOf = (name: string) => findAll(byName(root, name)!, 'failure');
+    expect(failuresOf('p99 latency')).toHaveLength(1);
+    expect(failuresOf('p99 latency')[0]!.attrs.message).toMatch(/^p99 latency 19\.\d+ ms exceeds --max-p99 5 ms$/);
+    expect(failuresOf('rate')).toHaveLength(1);
+    expect(failuresOf('rate')[0]!.attrs.message).toMatch(/^100 handshakes\/s is below --min-rate 1000$/);
+    expect(failuresOf('error rate')).toHaveLength(1);
+    expect(failuresOf('error rate')[0]!.attrs.message).toMatch(
+      /^error rate 0\.5 % exceeds --max-error-rate 0: 1 of 201 handshakes failed: 0 rejected, 1 error \(timeout 1\)$/,
+    );
+    expect(failuresOf('valid client accepted')).toEqual([]);
+    expect(Number(root.attrs.failures)).toBe(3);
+    // Every failure the result lists is in the report, once.
+    expect(findAll(root, 'failure').map((f) => f.attrs.message)).toEqual([...failing.failures]);
+  });
+
+  it('no thresholds given: only the error rate (default 0) and a valid client accepted are checked', () => {
+    const root = parseXml(formatLoadJunit(result({}, { maxP99Ms: null, minRate: null, maxErrorRate: 0 })));
+    expect(cases(root).map((c) => c.attrs.name)).toEqual(['error rate', 'valid client accepted', 'completed']);
+  });
+
+  it('resumption asked for and not happening: a <failure> on the resumption gate', () => {
+    const r = result(
+      { resumeWanted: 200, noTicketReceived: 200 },
+      { maxP99Ms: null, minRate: null, maxErrorRate: 0 },
+      { config: { mode: 'resumed', resumeRatio: 1 } },
+    );
+    const root = parseXml(formatLoadJunit(r));
+    const failures = findAll(byName(root, 'resumption')!, 'failure');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.attrs.message).toMatch(/^resumption failed: resumption asked for on 200 .*no ticket received/);
+    expect(findAll(root, 'failure')).toHaveLength(1);
+  });
+
+  it('--scenario: a bad certificate accepted is a <failure> on the acceptances gate; no probe decided an <error>', () => {
+    const scenario = { id: 'require::trust::unknown-ca', fixture: 'unknown-ca', expect: 'reject' as const };
+    const accepted = result(
+      { succeeded: 2, full: 2, acceptances: 2, rejected: 198, rejections: { 'alert:unknown_ca': 198 } },
+      { maxP99Ms: null, minRate: null, maxErrorRate: 0 },
+      { config: { scenario } },
+    );
+    const root = parseXml(formatLoadJunit(accepted));
+    assertCounts(root);
+    expect(cases(root).map((c) => c.attrs.name)).toEqual(['error rate', 'acceptances', 'completed']);
+    const failures = findAll(byName(root, 'acceptances')!, 'failure');
+    expect(failures.map((f) => f.attrs.message)).toEqual([
+      'the server accepted the certificate of require::trust::unknown-ca 2 time(s) in 200 decided probes: a bad certificate accepted under load',
+    ]);
+
+    const undecided = result(
+      { succeeded: 0, full: 0, failed: 200, errors: { timeout: 200 } },
+      { maxP99Ms: null, minRate: null, maxErrorRate: 1 },
+      { config: { scenario } },
+    );
+    const u = parseXml(formatLoadJunit(undecided));
+    assertCounts(u);
+    expect(findAll(byName(u, 'acceptances')!, 'error').map((e) => e.attrs.type)).toEqual(['MTLS_ERR_UNDECIDED']);
+    expect(formatLoadMarkdown(undecided)).toMatch(/^## ⚠️ NO VERDICT: /);
+  });
+
+  it('an interrupted run is never a pass: the completed test case errors', () => {
+    const r = result({}, { maxP99Ms: null, minRate: null, maxErrorRate: 0 }, { interrupted: true });
+    const root = parseXml(formatLoadJunit(r));
+    assertCounts(root);
+    expect(findAll(byName(root, 'completed')!, 'error').map((e) => e.attrs.type)).toEqual(['interrupted']);
+    expect(formatLoadMarkdown(r)).toMatch(/^## ⏹️ INTERRUPTED by SIGINT: no verdict, partial figures: /);
+  });
+
+  it('escapes target-controlled text: names, error kinds and the characters XML forbids', () => {
+    const nasty = "x\"><injected a='1'>&amp;\u0001\n|*_";
+    const r = result(
+      { attempted: 201, failed: 1, errors: { [`other:${nasty}`]: 1 } },
+      { maxP99Ms: null, minRate: null, maxErrorRate: 0 },
+      { target: { name: `nginx ${nasty}`, endpoint: '127.0.0.1:8443', version: `1.2 ${nasty}` } },
+    );
+    const xml = formatLoadJunit(r);
+    expect(xml).not.toContain('<injected');
+    expect(xml).not.toContain('\u0001');
+    // Well-formed, and the decoded text is the original minus the one character XML cannot carry.
+    const root = parseXml(xml);
+    assertCounts(root);
+    const clean = nasty.replace('\u0001', '');
+    expect(findAll(root, 'testsuite')[0]!.attrs.name).toBe(`mtls-harness load nginx ${clean} (127.0.0.1:8443)`);
+    const props = findAll(root, 'property');
+    expect(props.find((p) => p.attrs.name === 'target.version')!.attrs.value).toBe(`1.2 ${clean}`);
+    const failure = findAll(byName(root, 'error rate')!, 'failure')[0]!;
+    expect(failure.attrs.message).toContain(`other:${clean}`);
+    expect(failure.text).toContain(`other:${clean}`);
+  });
+});
+
+describe('load summary.md', () => {
+  it('a passing run: the verdict, the headline figures, every gate held, nothing about failures', () => {
+    const md = formatLoadMarkdown(passing);
+    expect(md).toMatch(/^## ✅ PASS: mtls-harness load against nginx \(127\.0\.0\.1:8443\)\n/);
+    expect(md).toMatch(/^\| \*\*100\*\* \| 100 \| 0\.00 \| 200 of 200 \| 0 \| 0 \| 10\.0\d ms \|/m);
+    expect(md).toMatch(/^\| p99 latency \| ≤ 1000 ms \(--max-p99\) \| 19\.\d+ ms \| ✅ held \|$/m);
+    expect(md).toMatch(/^\| rate \| ≥ 50 handshakes\/s \(--min-rate\) \| 100 handshakes\/s \| ✅ held \|$/m);
+    expect(md).toMatch(
+      /^\| error rate \| ≤ 0\.00 % \(--max-error-rate 0\) \| 0\.00 % \(errors \+ refusals\) \| ✅ held \|$/m,
+    );
+    expect(md).not.toMatch(/Failures|breached|Errors by kind|Refusals by kind/);
+  });
+
+  it('a failing run: FAIL, each failure listed, the breached gates marked, errors by kind', () => {
+    const md = formatLoadMarkdown(failing);
+    expect(md).toMatch(/^## ❌ FAIL: /);
+    expect(md).toMatch(/^### Failures \(3\)$/m);
+    for (const f of failing.failures) expect(md).toContain(`- ${f.replace(/_/g, '\\_')}`);
+    expect(md).toMatch(/^\| p99 latency \| .* \| ❌ breached \|$/m);
+    expect(md).toMatch(/^\| rate \| .* \| ❌ breached \|$/m);
+    expect(md).toMatch(/^\| error rate \| .* \| ❌ breached \|$/m);
+    expect(md).toMatch(/^\| valid client accepted \| .* \| ✅ held \|$/m);
+    expect(md).toMatch(
+      /^### Errors by kind \(1\)\n\n\| kind \| count \| share of attempts \|\n\| --- \| --- \| --- \|\n\| timeout \| 1 \| 0\.50 % \|$/m,
+    );
+  });
+
+  it('refusals by kind, and merged runs say how many agents', () => {
+    const refused = result(
+      { attempted: 210, rejected: 10, rejectedAfterHandshake: 10, rejections: { 'http:403': 6, closed: 4 } },
+      { maxP99Ms: null, minRate: null, maxErrorRate: 0.1 },
+      { agents: 3 },
+    );
+    const md = formatLoadMarkdown(refused);
+    expect(md).toMatch(/^## ✅ PASS/);
+    expect(md).toMatch(/· 3 agents merged ·/);
+    expect(md).toMatch(/^### Refusals by kind \(10\)$/m);
+    expect(md).toMatch(/^\| http:403 \| 6 \| 2\.86 % \|\n\| closed \| 4 \| 1\.90 % \|$/m);
+  });
+
+  it('escapes target-controlled text for GitHub Markdown', () => {
+    const r = result(
+      { attempted: 201, failed: 1, errors: { 'other:<img src=x>|*': 1 } },
+      { maxP99Ms: null, minRate: null, maxErrorRate: 0 },
+      { target: { name: 'nginx <b>|', endpoint: '127.0.0.1:8443' } },
+    );
+    const md = formatLoadMarkdown(r);
+    expect(md).not.toMatch(/<img|<b>/);
+    expect(md).toContain('nginx &lt;b&gt;\\|');
+    expect(md).toMatch(/^\| other:&lt;img src=x&gt;\\\|\\\* \| 1 \| 0\.50 % \|$/m);
+  });
+});
+
+describe('registered like the other formats, under the file names run uses', () => {
+  it('junit → junit.xml, markdown → summary.md', () => {
+    expect(LOAD_REPORT_FILES).toEqual({
+      json: 'results.json',
+      junit: 'junit.xml',
+      markdown: 'summary.md',
+      html: 'report.html',
+    });
+    expect(LOAD_FORMATTERS.junit(failing)).toBe(formatLoadJunit(failing));
+    expect(LOAD_FORMATTERS.markdown(failing)).toBe(formatLoadMarkdown(failing));
+  });
+});
+
+describe('console', () => {
+  it('the --quiet line: the verdict and headline figures, or the failures', () => {
+    expect(loadStatusLine(passing)).toMatch(/^PASS · 100 handshakes\/s · p99 19\.\d+ ms · error rate 0\.00 %$/);
+    const reasons = failing.failures.join('; ').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(loadStatusLine(failing)).toMatch(
+      new RegExp(`^FAIL: ${reasons} · 100 handshakes/s · p99 19\\.\\d+ ms · error rate 0\\.50 %$`),
+    );
+    expect(loadStatusLine(failing)).not.toMatch(/\u001b\[/);
+    expect(loadStatusLine(failing, { color: true })).toMatch(/^\u001b\[1;31mFAIL\u001b\[0m: /);
+  });
+
+  it('--verbose adds refusals and errors by kind, the thresholds and the timeline', () => {
+    const plain = formatLoadConsole(failing);
+    const verbose = formatLoadConsole(failing, { verbose: true });
+    expect(plain).not.toMatch(/errors by kind|timeline/);
+    expect(verbose).toMatch(/^ {2}errors by kind\n {4}timeout +1 \(0\.50 %\)$/m);
+    expect(verbose).toMatch(/^ {2}thresholds +--max-p99 5 · --min-rate 1000 · --max-error-rate 0$/m);
+    expect(verbose).toMatch(/^ {4}full +p50 .* \(200\)$/m);
+    expect(verbose).toMatch(/^ {7}0 s {2}120 \+ 0, 0 refused, 0 errors$/m);
+  });
+});
