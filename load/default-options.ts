@@ -19,7 +19,8 @@ export const DEFAULT_LOAD_OPTIONS = {
   workers: 1,
   workerKind: 'auto' as WorkerKind | 'auto',
   /** Per handshake (or probe, or request) before it counts as a timeout. */
-  timeoutMs: 10_000,
+  // NOTE: the same default as every command's --timeout (5000 ms).
+  timeoutMs: 5_000,
   /** How long a `fresh` TLS 1.3 connection waits for its ticket after the handshake (priming waits at least 2 s). */
   ticketTimeoutMs: 250,
   /** Above this share of refused or failed handshakes (requests) among those attempted, the run fails. */

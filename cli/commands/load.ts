@@ -359,6 +359,8 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     // NOTE: the reports are written first: they show what every probe ended in.
     const undecided = undecidedReason(result);
     if (undecided) throw new HarnessError('MTLS_ERR_UNDECIDED', `load: ${undecided}`);
+    // NOTE: a CI log shows stderr first: the verdict of a failing run is one line there too.
+    if (!result.passed) console.error(`mtls-harness: FAIL: ${result.failures.join('; ')}`);
     return result.passed ? EXIT.OK : EXIT.NON_CONFORMANT;
   } finally {
     await target?.stop();

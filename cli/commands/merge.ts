@@ -119,5 +119,6 @@ export async function mergeCommand(argv: readonly string[]): Promise<number> {
   if (written.length && !verbosity.quiet) console.log(`reports: ${written.join(', ')}`);
   const undecided = undecidedReason(merged);
   if (undecided) throw new HarnessError('MTLS_ERR_UNDECIDED', `merge: ${undecided}`);
+  if (!merged.passed) console.error(`mtls-harness: FAIL: ${merged.failures.join('; ')}`);
   return merged.passed ? EXIT.OK : EXIT.NON_CONFORMANT;
 }
