@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -368,6 +368,10 @@ async function startProtectedLocation(
     ...parts.tlsOptions,
     requestCert: false,
     rejectUnauthorized: false,
+    // NOTE: a client that offers its session (ticket or ID) in the renegotiating ClientHello would otherwise get an
+    // abbreviated handshake, which carries no CertificateRequest: the renegotiation must be a full handshake (as
+    // mod_ssl makes it). Observed with openssl s_client, which offers its ticket.
+    secureOptions: cryptoConstants.SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION,
     minVersion: 'TLSv1.2',
     maxVersion: 'TLSv1.3',
     ciphers: 'DEFAULT:@SECLEVEL=2',

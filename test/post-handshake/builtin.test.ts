@@ -1,0 +1,160 @@
+/**
+ * The post-handshake scenarios (issue 12) against the built-in server's protected location: a second listener that
+ * asks for nothing in the handshake and renegotiates (TLS 1.2) for /protected/. node:tls has no TLS 1.3
+ * post-handshake authentication, so the pha-* scenarios are skipped with that reason. openssl s_client, which
+ * renegotiates by itself when the server asks, checks the same location independently.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../core/result.js';
+import { startBuiltinServer } from '../../targets/builtin.js';
+import type { StartedTarget } from '../../targets/target.js';
+import { sharedFixtures } from '../targets/harness.js';
+import { result, runPostHandshake, sClient } from './helpers.js';
+
+const fixtures = sharedFixtures();
+let target: StartedTarget;
+let run: RunResult;
+let scratch: string;
+beforeAll(async () => {
+  target = await startBuiltinServer({ fixtures: fixtures.get(), policy: 'optional' });
+  run = await runPostHandshake(fixtures.get(), target, { deviations: 'builtin' });
+  scratch = mkdtempSync(path.join(os.tmpdir(), 'mtls-pha-builtin-'));
+});
+afterAll(async () => {
+  await target?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('built-in server: the protected location (TLS 1.2 renegotiation)', () => {
+  it('serves the shape on a second port, asking nothing in the handshake there', () => {
+    expect(target.capabilities.has('per-location-auth')).toBe(true);
+    expect(target.protectedLocation).toMatchObject({ path: '/protected/', endpoint: { host: '127.0.0.1' } });
+    expect(target.protectedLocation!.endpoint.port).not.toBe(target.endpoint.port);
+    // The unprotected control: / over TLS 1.2 without a certificate, no CertificateRequest in the handshake.
+    const control = run.controls.find((c) => c.family === 'renegotiation@/')!;
+    expect(control).toMatchObject({ accepted: true, fixture: 'none', tls: '1.2' });
+    expect(control.observed.detail).not.toContain('HelloRequest');
+  });
+
+  it('every renegotiation scenario passes, each decided after the server asked', () => {
+    expect(run.error, run.error?.message).toBeUndefined();
+    expect(run.conformant).toBe(true);
+    const valid = result(run, 'reneg-valid');
+    expect(valid).toMatchObject({ verdict: 'pass', tls: '1.2', severity: 'protocol' });
+    expect(valid.observed).toMatchObject({ outcome: 'accepted', httpStatus: 200 });
+    expect(valid.finding).toBe(
+      "renegotiation on /protected/: renegotiated to present 'valid'; the protected resource was served: accepted (HTTP 200)",
+    );
+    // The server verifies the renegotiated certificate itself and refuses in HTTP (node:tls sends no alert for it).
+    for (const name of ['reneg-expired', 'reneg-unknown-ca']) {
+      const r = result(run, name);
+      expect(r, name).toMatchObject({ verdict: 'pass', severity: 'security' });
+      expect(r.observed, name).toMatchObject({ outcome: 'rejected-http', httpStatus: 495 });
+      expect(r.observations[0]!.evidence).toBe('conclusive-rejection');
+      expect(r.finding).toContain(`renegotiated to present '${name.slice('reneg-'.length)}'`);
+      // Its verdict rests on the valid identity accepted on the same path and on / served without one.
+      expect(r.controls).toEqual([
+        'control:optional:wire:1.2:http:localhost:renegotiation@/protected/:valid',
+        'control:optional:wire:1.2:http:localhost:renegotiation@/:none',
+      ]);
+    }
+    // OpenSSL answers a refused renegotiation with handshake_failure (RFC 5246 §7.2.2 leaves it to the server).
+    const refused = result(run, 'reneg-refused');
+    expect(refused).toMatchObject({ verdict: 'pass', severity: 'security' });
+    expect(refused.observed).toMatchObject({
+      outcome: 'rejected-alert',
+      alert: { name: 'handshake_failure', code: 40 },
+      step: 'post-handshake',
+    });
+    expect(refused.finding).toContain('HelloRequest refused with a no_renegotiation warning');
+    // Controls shared by the scenarios are listed once.
+    const ids = run.controls.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('skips every TLS 1.3 post-handshake scenario with the reason: node:tls cannot ask after a TLS 1.3 handshake', () => {
+    const pha = run.results.filter((r) => r.id.includes('::pha-'));
+    expect(pha.map((r) => r.id.split('::').pop()).sort()).toEqual([
+      'pha-expired',
+      'pha-mismatched-key',
+      'pha-no-certificate',
+      'pha-not-offered',
+      'pha-unknown-ca',
+      'pha-valid',
+    ]);
+    for (const r of pha) {
+      expect(r, r.id).toMatchObject({ verdict: 'skip', tls: '1.3', skip: { kind: 'capability' } });
+      expect(r.reason).toMatch(/node:tls has no TLS 1\.3 post-handshake authentication/);
+    }
+    expect(run.coverage.notVerified.join('\n')).toMatch(/post-handshake partly verified: 6 of 10/);
+  });
+
+  it('openssl s_client, renegotiating when asked, sees the same decisions on the protected location', async () => {
+    const fx = fixtures.get();
+    const port = target.protectedLocation!.endpoint.port;
+    const ask = (fixture: string | null, extra: readonly string[] = []) =>
+      sClient(fx, port, { tls: '1.2', fixture, path: '/protected/', scratch, extra });
+    const valid = await ask('valid');
+    expect(valid.http, valid.out).toBe(200);
+    expect(valid.out).toContain('"authenticated":true,"subject":"CN=mtls-harness client valid"');
+    expect((await ask('expired')).http).toBe(495);
+    expect((await ask('unknown-ca')).http).toBe(495);
+    const refusing = await ask('valid', ['-no_renegotiation']);
+    expect(refusing.alert, refusing.out).toBe(40);
+    expect(refusing.http).toBeUndefined();
+    // The unprotected path: served without a certificate, never asked for one.
+    const root = await sClient(fx, port, { tls: '1.2', fixture: null, path: '/', scratch });
+    expect(root.http, root.out).toBe(200);
+    expect(root.out).toContain('"authenticated":false');
+  });
+
+  it('TLS 1.3: the protected path is refused (403), since the server cannot ask, and / is served', async () => {
+    const fx = fixtures.get();
+    const port = target.protectedLocation!.endpoint.port;
+    const pha = await sClient(fx, port, {
+      tls: '1.3',
+      fixture: 'valid',
+      path: '/protected/',
+      scratch,
+      extra: ['-enable_pha'],
+    });
+    expect(pha.http, pha.out).toBe(403);
+    expect(pha.out).toContain('node:tls has no TLS 1.3 post-handshake authentication');
+    expect((await sClient(fx, port, { tls: '1.3', fixture: null, path: '/', scratch })).http).toBe(200);
+  });
+});
+
+describe('built-in server weakened: asks after the handshake and ignores the answer', () => {
+  it('no-verify: the renegotiated expired and unknown-CA certificates are served (security failures)', async () => {
+    const fx = fixtures.get();
+    await using weak = await startBuiltinServer({ fixtures: fx, policy: 'optional', weaken: 'no-verify' });
+    const broken = await runPostHandshake(fx, weak, { tls: ['1.2'] });
+    expect(broken.conformant).toBe(false);
+    for (const name of ['reneg-expired', 'reneg-unknown-ca']) {
+      const r = result(broken, name);
+      expect(r, name).toMatchObject({ verdict: 'fail', severity: 'security' });
+      expect(r.observed).toMatchObject({ outcome: 'accepted', httpStatus: 200 });
+      // It did ask: the certificate went in the renegotiated handshake, and was served all the same.
+      expect(r.finding).toMatch(
+        /renegotiated to present '.*'; the protected resource was served: accepted \(HTTP 200\)/,
+      );
+    }
+    expect(result(broken, 'reneg-valid').verdict).toBe('pass');
+    // OpenSSL itself still refuses a client that will not renegotiate.
+    expect(result(broken, 'reneg-refused').verdict).toBe('pass');
+  });
+
+  it('no-request: a protected path served without asking fails the scenarios that must be refused', async () => {
+    const fx = fixtures.get();
+    await using weak = await startBuiltinServer({ fixtures: fx, policy: 'optional', weaken: 'no-request' });
+    const broken = await runPostHandshake(fx, weak, { tls: ['1.2'] });
+    for (const name of ['reneg-expired', 'reneg-unknown-ca', 'reneg-refused']) {
+      const r = result(broken, name);
+      expect(r, name).toMatchObject({ verdict: 'fail', severity: 'security' });
+      expect(r.finding).toContain('the server sent no HelloRequest; the protected resource was served');
+    }
+  });
+});
