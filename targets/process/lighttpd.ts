@@ -78,7 +78,7 @@ export const lighttpdAdapter: ServerAdapter = {
     ],
     lacking: {
       'per-location-auth':
-        'lighttpd cannot ask for a client certificate per location after the handshake: mod_openssl sets the verify mode in the handshake (per socket or SNI host) and never renegotiates nor sends a TLS 1.3 post-handshake CertificateRequest (mod_openssl.so links neither SSL_renegotiate nor SSL_verify_client_post_handshake); observed with lighttpd 1.4.69: ssl.verifyclient.* inside $HTTP["url"] answers 403 without asking, in TLS 1.2 and 1.3',
+        'lighttpd cannot ask for a client certificate per location after the handshake: mod_openssl sets the verify mode in the handshake (per socket or SNI host) and never renegotiates nor sends a TLS 1.3 post-handshake CertificateRequest (mod_openssl.so links neither SSL_renegotiate nor SSL_verify_client_post_handshake); observed with lighttpd 1.4.69: ssl.verifyclient.* inside $HTTP["url"] passes the configuration check and has no effect: the server serves the path without asking, in TLS 1.2 and 1.3',
     },
   },
   weakenings: WEAKENINGS,

@@ -12,6 +12,7 @@ import { runSuite } from '../../engine/run-suite.js';
 import { selectScenarios } from '../../engine/select.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
+import { freePort } from '../../targets/process/index.js';
 import type { StartedTarget } from '../../targets/target.js';
 
 /** True when python3 runs here (the Python location server needs it). */
@@ -149,6 +150,56 @@ export async function startLocationServer(fx: FixtureSet, mode: 'strict' | 'igno
     proc.stdout!.on('data', check);
     proc.once('exit', (code) => reject(new Error(`location-server.py exited with ${code}: ${output}`)));
   });
+  return {
+    port,
+    proc,
+    output: () => output,
+    close: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * `openssl s_server -tls1_2 -www` asking for nothing in the handshake: on `GET /renegcert` it renegotiates asking for a
+ * certificate, but writes its page before it reads the answer (test/wire/renegotiation.test.ts shows the order). A
+ * server that asks and ignores the answer, as it comes.
+ */
+export async function startRenegcertServer(fx: FixtureSet): Promise<LocationServer> {
+  const m = fx.manifest;
+  const port = await freePort();
+  const proc = spawn(
+    'openssl',
+    [
+      's_server',
+      '-accept',
+      `127.0.0.1:${port}`,
+      '-cert',
+      fx.resolve(m.server.cert),
+      '-cert_chain',
+      fx.resolve(m.server.chain),
+      '-key',
+      fx.resolve(m.server.key),
+      '-CAfile',
+      fx.resolve(m.trust),
+      '-tls1_2',
+      '-www',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('ACCEPT')) resolve();
+    });
+    proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    proc.once('exit', (code) => reject(new Error(`s_server exited with ${code}: ${output}`)));
+  });
+  await ready;
   return {
     port,
     proc,
