@@ -150,7 +150,13 @@ async function lateAuthentication(
       },
     };
   const unsupported = loc.unsupported?.[ctx.tls];
-  if (unsupported) return { skip: { kind: 'capability', detail: `target '${ctx.target.name}': ${unsupported}` } };
+  if (unsupported)
+    return {
+      skip: {
+        kind: 'capability',
+        detail: `target '${ctx.target.name}' lacks 'per-location-auth' in TLS ${ctx.tls}: ${unsupported}`,
+      },
+    };
 
   const where = `${loc.endpoint.host}:${loc.endpoint.port}`;
   const probe = (path: string, late: Partial<WireProbeOptions>) => async (): Promise<Timed> => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../core/result.js';
 import { startBuiltinServer } from '../../targets/builtin.js';
 import type { StartedTarget } from '../../targets/target.js';
+import { wireProbe } from '../../wire/index.js';
 import { sharedFixtures } from '../targets/harness.js';
 import { result, runPostHandshake, sClient } from './helpers.js';
 
@@ -75,7 +76,8 @@ describe('built-in server: the protected location (TLS 1.2 renegotiation)', () =
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('skips every TLS 1.3 post-handshake scenario with the reason: node:tls cannot ask after a TLS 1.3 handshake', () => {
+  it('skips every TLS 1.3 post-handshake scenario with the reason: node:tls cannot ask after a TLS 1.3 handshake', async () => {
+    // As shipped: the known deviation of targets/expectations/builtin.json.
     const pha = run.results.filter((r) => r.id.includes('::pha-'));
     expect(pha.map((r) => r.id.split('::').pop()).sort()).toEqual([
       'pha-expired',
@@ -86,10 +88,18 @@ describe('built-in server: the protected location (TLS 1.2 renegotiation)', () =
       'pha-valid',
     ]);
     for (const r of pha) {
-      expect(r, r.id).toMatchObject({ verdict: 'skip', tls: '1.3', skip: { kind: 'capability' } });
-      expect(r.reason).toMatch(/node:tls has no TLS 1\.3 post-handshake authentication/);
+      expect(r, r.id).toMatchObject({ verdict: 'skip', tls: '1.3', skip: { kind: 'deviation' } });
+      expect(r.reason).toMatch(/^known deviation: the built-in server lacks TLS 1\.3 post-handshake authentication/);
     }
     expect(run.coverage.notVerified.join('\n')).toMatch(/post-handshake partly verified: 6 of 10/);
+    // Without the expectations file the target says it itself (StartedTarget.protectedLocation.unsupported).
+    const bare = await runPostHandshake(fixtures.get(), target, { tls: ['1.3'] });
+    for (const r of bare.results.filter((x) => x.id.includes('::pha-'))) {
+      expect(r, r.id).toMatchObject({ verdict: 'skip', skip: { kind: 'capability' } });
+      expect(r.reason).toMatch(
+        /^target 'builtin' lacks 'per-location-auth' in TLS 1\.3: node:tls has no TLS 1\.3 post-handshake authentication/,
+      );
+    }
   });
 
   it('openssl s_client, renegotiating when asked, sees the same decisions on the protected location', async () => {
@@ -123,6 +133,20 @@ describe('built-in server: the protected location (TLS 1.2 renegotiation)', () =
     });
     expect(pha.http, pha.out).toBe(403);
     expect(pha.out).toContain('node:tls has no TLS 1.3 post-handshake authentication');
+    // The wire client offering post_handshake_auth: refused the same way, and never asked.
+    const valid = fx.fixture('valid');
+    const wire = await wireProbe({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      tls: '1.3',
+      trustPem: fx.read(fx.manifest.trust),
+      http: true,
+      appData: new TextEncoder().encode('GET /protected/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'),
+      postHandshakeAuth: { chainPem: fx.read(valid.chain), keyPem: fx.read(valid.key) },
+    });
+    expect(wire.observation).toMatchObject({ outcome: 'rejected-http', httpStatus: 403 });
+    expect(wire.postHandshakeAuth).toMatchObject({ offered: true, exchanges: [] });
     expect((await sClient(fx, port, { tls: '1.3', fixture: null, path: '/', scratch })).http).toBe(200);
   });
 });
