@@ -215,14 +215,16 @@ async function lateAuthentication(
     observation = {
       ...observation,
       evidence: 'early-rejection',
-      note: `${describe(r.observation)}, but the server never asked for a certificate after the handshake: not a decision about what the client would have answered`,
+      note: `${describe(r.observation)}, but ${
+        wasAsked ? 'the renegotiated handshake asked for no certificate' : 'the server never asked after the handshake'
+      }: not a decision about what the client would have answered`,
     };
   }
   const violation =
     answer === 'not-offered' && wasAsked
       ? 'the server sent a post-handshake CertificateRequest to a client that did not offer post_handshake_auth (RFC 8446 §4.6.2: it MUST NOT)'
       : undefined;
-  const finding = `${scenario.procedure?.name ?? mechanism} on ${loc.path}: ${conversation(mechanism, answer, scenario.fixture, r)}; ${decision(r.observation)}`;
+  const finding = `${mechanism} on ${loc.path}: ${conversation(mechanism, answer, scenario.fixture, r)}; ${decision(r.observation)}`;
   return { observations: [observation], controls, finding, ...(violation ? { violation } : {}) };
 }
 

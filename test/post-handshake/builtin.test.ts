@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../core/result.js';
 import { startBuiltinServer } from '../../targets/builtin.js';
+import { externalTarget } from '../../targets/registry.js';
 import type { StartedTarget } from '../../targets/target.js';
 import { wireProbe } from '../../wire/index.js';
 import { sharedFixtures } from '../targets/harness.js';
@@ -148,6 +149,39 @@ describe('built-in server: the protected location (TLS 1.2 renegotiation)', () =
     expect(wire.observation).toMatchObject({ outcome: 'rejected-http', httpStatus: 403 });
     expect(wire.postHandshakeAuth).toMatchObject({ offered: true, exchanges: [] });
     expect((await sClient(fx, port, { tls: '1.3', fixture: null, path: '/', scratch })).http).toBe(200);
+  });
+});
+
+describe('a location that refuses without asking proves nothing', () => {
+  it('declared as HOST:PORT, the built-in location in TLS 1.3 refuses /protected/ unasked: errors, never passes', async () => {
+    // NOTE: the built-in location cannot ask in TLS 1.3 and answers 403; declared without saying so, the harness must
+    // not count that 403 as a decision about the identity the client never got to present.
+    const loc = target.protectedLocation!.endpoint;
+    const declared = externalTarget(loc.host, loc.port, 'optional', ['per-location-auth']);
+    const run = await runPostHandshake(fixtures.get(), declared, { tls: ['1.3'] });
+    const pha = run.results.filter((r) => r.id.includes('::pha-'));
+    expect(pha).toHaveLength(6);
+    expect(pha.map((r) => `${r.id.split('::').pop()} ${r.verdict}`)).toEqual([
+      'pha-valid error',
+      'pha-expired error',
+      'pha-unknown-ca error',
+      'pha-mismatched-key error',
+      'pha-no-certificate error',
+      'pha-not-offered error',
+    ]);
+    const expired = result(run, 'pha-expired');
+    expect(expired.observed).toMatchObject({ outcome: 'rejected-http', httpStatus: 403 });
+    expect(expired.observations[0]).toMatchObject({ evidence: 'early-rejection' });
+    expect(expired.observations[0]!.note).toBe(
+      'HTTP 403 after the handshake, but the server never asked after the handshake: not a decision about what the client would have answered',
+    );
+    // Its controls say the path itself does not work: the valid identity is refused too, / is served.
+    expect(run.controls.find((c) => c.family === 'post-handshake-auth@/protected/')?.accepted).toBe(false);
+    expect(run.controls.find((c) => c.family === 'post-handshake-auth@/')?.accepted).toBe(true);
+    // pha-not-offered's 403 is a refusal, but its control (the valid identity on the same path) was refused as well.
+    expect(result(run, 'pha-not-offered').reason).toMatch(/^control refused: the wire client with fixture 'valid'/);
+    expect(run.conformant).toBe(false);
+    expect(run.summary.gating).toBe(0);
   });
 });
 
