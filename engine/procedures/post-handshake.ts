@@ -16,8 +16,9 @@
  * post_handshake_auth fails the scenario on its own (RFC 8446 §4.6.2).
  *
  * Controls, each measured once per run and TLS version (ProcedureContext.once): the valid identity answering the same
- * request on the same path (the `*-valid` scenario's own probe), and the unprotected path `/` served without any
- * certificate on the same connection kind. A refused control makes a rejection verdict an error.
+ * request on the same path (the `*-valid` scenario's own probe; the `*-valid` scenario itself rests on that identity
+ * sent in a handshake to the target's own endpoint instead), and the unprotected path `/` served without any
+ * certificate on the same connection kind. A refused control makes the verdict an error.
  */
 import type { ClientObservation, ControlResult, Observation } from '../../core/result.js';
 import type { ProtectedLocation } from '../../targets/target.js';
@@ -106,7 +107,7 @@ function decision(o: Observation): string {
 /** A control from a shared probe. */
 function control(
   ctx: ProcedureContext,
-  mechanism: LateMechanism,
+  mechanism: LateMechanism | 'handshake',
   path: string,
   fixture: string,
   probe: Timed,
@@ -187,6 +188,18 @@ async function lateAuthentication(
       probe(UNPROTECTED_PATH, lateOptions(mechanism, 'identity', undefined, undefined)),
     );
 
+  // NOTE: the `*-valid` scenario cannot be its own control; it rests on the same identity sent in a handshake (the
+  // target's own endpoint, which asks for it under the optional policy): a client that cannot sign is caught there.
+  const handshakeProbe = () =>
+    ctx.once(
+      `handshake|${scenario.policy}|${ctx.tls}|${ctx.servername}|${ctx.mode}|valid`,
+      async (): Promise<Timed> => {
+        const t0 = performance.now();
+        const result = await ctx.wire({ ...identityOf('valid'), appData: request(UNPROTECTED_PATH, ctx.servername) });
+        return { result, duration: Math.round(performance.now() - t0) };
+      },
+    );
+
   const isValidControl = answer === 'identity' && scenario.fixture === 'valid' && !mutation;
   const own = isValidControl
     ? await validProbe()
@@ -197,7 +210,9 @@ async function lateAuthentication(
   if (ctx.signal?.aborted)
     return { skip: { kind: 'interrupted', detail: 'not run: the run was interrupted before its controls' } };
   const controls = [
-    ...(isValidControl ? [] : [control(ctx, mechanism, loc.path, 'valid', await validProbe())]),
+    isValidControl
+      ? control(ctx, 'handshake', UNPROTECTED_PATH, 'valid', await handshakeProbe())
+      : control(ctx, mechanism, loc.path, 'valid', await validProbe()),
     control(ctx, mechanism, UNPROTECTED_PATH, 'none', await unprotectedProbe()),
   ];
 

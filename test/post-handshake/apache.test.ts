@@ -68,10 +68,13 @@ describe('apache: a location that requires a certificate under a virtual host th
         'post_handshake_auth not offered; the server sent no CertificateRequest after the handshake; refused: HTTP 403',
       );
       expect(result(run, 'reneg-refused').finding).toContain('HelloRequest refused with a no_renegotiation warning');
-      // The controls: the valid identity accepted on /protected/ and / served without a certificate, in each version.
+      // The controls, in each version: the valid identity accepted on /protected/ and / served without a certificate;
+      // the *-valid scenarios rest on the valid identity accepted in a handshake on the main virtual host.
       expect(run.controls.map((c) => `${c.id} ${c.accepted}`).sort()).toEqual([
+        'control:optional:wire:1.2:http:localhost:handshake@/:valid true',
         'control:optional:wire:1.2:http:localhost:renegotiation@/:none true',
         'control:optional:wire:1.2:http:localhost:renegotiation@/protected/:valid true',
+        'control:optional:wire:1.3:http:localhost:handshake@/:valid true',
         'control:optional:wire:1.3:http:localhost:post-handshake-auth@/:none true',
         'control:optional:wire:1.3:http:localhost:post-handshake-auth@/protected/:valid true',
       ]);

@@ -152,6 +152,27 @@ describe('built-in server: the protected location (TLS 1.2 renegotiation)', () =
   });
 });
 
+describe('a defect of our own client is caught by the controls', () => {
+  it('a corrupted transcript hash in the renegotiated CertificateVerify: errors ("control refused"), never a pass', async () => {
+    const broken = await runPostHandshake(fixtures.get(), target, { tls: ['1.2'], wireFault: 'transcript-hash' });
+    // The server refuses every renegotiated certificate now (its signature does not verify), the valid one included:
+    // a refusal of a bad certificate on that path means nothing.
+    const valid = run.controls.find((c) => c.family === 'renegotiation@/protected/')!;
+    expect(valid.accepted).toBe(true);
+    const faulty = broken.controls.find((c) => c.family === 'renegotiation@/protected/')!;
+    expect(faulty.accepted).toBe(false);
+    expect(faulty.observed).toMatchObject({ outcome: 'rejected-alert', alert: { name: 'decrypt_error' } });
+    for (const name of ['reneg-expired', 'reneg-unknown-ca']) {
+      const r = result(broken, name);
+      expect(r.verdict, `${name}: ${r.reason}`).toBe('error');
+      expect(r.reason).toMatch(/^control refused: the wire client with fixture 'valid'/);
+    }
+    // reneg-valid is a refused valid client on a broken path: an error too, never a protocol failure of the server.
+    expect(result(broken, 'reneg-valid').verdict).toBe('error');
+    expect(broken.results.filter((r) => r.verdict === 'pass' && r.expected.decision === 'reject')).toEqual([]);
+  });
+});
+
 describe('a location that refuses without asking proves nothing', () => {
   it('declared as HOST:PORT, the built-in location in TLS 1.3 refuses /protected/ unasked: errors, never passes', async () => {
     // NOTE: the built-in location cannot ask in TLS 1.3 and answers 403; declared without saying so, the harness must

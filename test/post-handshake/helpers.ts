@@ -14,6 +14,7 @@ import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
 import { freePort } from '../../targets/process/index.js';
 import type { StartedTarget } from '../../targets/target.js';
+import type { ClientFault } from '../../wire/index.js';
 
 /** True when python3 runs here (the Python location server needs it). */
 export const HAS_PYTHON = spawnSync('python3', ['--version']).status === 0;
@@ -22,7 +23,13 @@ export const HAS_PYTHON = spawnSync('python3', ['--version']).status === 0;
 export function runPostHandshake(
   fx: FixtureSet,
   target: StartedTarget,
-  options: { tls?: readonly TlsVersion[]; deviations?: string; concurrency?: number } = {},
+  options: {
+    tls?: readonly TlsVersion[];
+    deviations?: string;
+    concurrency?: number;
+    /** A deliberate defect of the wire client (tests of the controls). */
+    wireFault?: ClientFault;
+  } = {},
 ): Promise<RunResult> {
   return runSuite({
     scenarios: selectScenarios(catalogue(), [target.policy], 'post-handshake::*'),
@@ -35,6 +42,7 @@ export function runPostHandshake(
     deviations: options.deviations ? loadExpectations(options.deviations) : [],
     catalogueVersion: CATALOGUE_VERSION,
     catalogueSize: catalogue().length,
+    ...(options.wireFault ? { wireFault: options.wireFault } : {}),
   });
 }
 
