@@ -30,8 +30,9 @@ export interface BuiltinServerOptions {
    */
   readonly weaken?: 'no-verify' | 'no-request';
   /**
-   * Also serve the per-location shape on a second port (default true): a listener that asks for no certificate in
-   * the handshake and requires one for {@link BUILTIN_PROTECTED_PATH}, asked for by a TLS 1.2 renegotiation.
+   * Also serve the per-location shape on a second port (default false; `run` turns it on): a listener that asks for
+   * no certificate in the handshake and requires one for {@link BUILTIN_PROTECTED_PATH}, asked for by a TLS 1.2
+   * renegotiation (feature `per-location-auth`).
    */
   readonly protectedLocation?: boolean;
 }
@@ -235,7 +236,7 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
 
   // The per-location shape, on its own port: a listener that asks for nothing in the handshake.
   let location: { server: tls.Server; app: http.Server; port: number } | undefined;
-  if (options.protectedLocation ?? true) {
+  if (options.protectedLocation) {
     try {
       location = await startProtectedLocation({
         tlsOptions: {

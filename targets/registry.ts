@@ -166,7 +166,8 @@ export async function startTargets(
     for (const policy of policies) {
       switch (spec.kind) {
         case 'builtin':
-          out[policy] = await startBuiltinServer({ fixtures, policy });
+          // The per-location shape too, for the post-handshake scenarios (a second listener).
+          out[policy] = await startBuiltinServer({ fixtures, policy, protectedLocation: true });
           break;
         case 'external':
           out[policy] = externalTarget(

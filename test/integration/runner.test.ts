@@ -86,17 +86,13 @@ describe('the built-in reference server', () => {
       const controls = new Map(run.controls.map((c) => [c.id, c]));
       for (const r of run.results.filter((x) => x.verdict === 'pass' && x.expected.decision === 'reject')) {
         expect(r.observations.length, r.id).toBeGreaterThan(0);
-        // NOTE: a procedure scenario (it reports a finding) names its own clients and controls: the post-handshake
-        // ones use the wire client alone, with two controls each (test/post-handshake/).
-        const procedure = r.finding !== undefined;
-        if (!r.id.includes('::handshake::') && !r.id.includes('::possession::') && !procedure)
+        if (!r.id.includes('::handshake::') && !r.id.includes('::possession::'))
           expect(r.observations.map((o) => o.backend).sort(), r.id).toEqual(['node', 'wire']);
         expect(
           r.observations.every((o) => o.evidence === 'conclusive-rejection'),
           r.id,
         ).toBe(true);
-        if (!procedure) expect(r.controls.length, r.id).toBe(r.observations.length);
-        else expect(r.controls.length, r.id).toBeGreaterThan(0);
+        expect(r.controls.length, r.id).toBe(r.observations.length);
         for (const id of r.controls) expect(controls.get(id)?.accepted, id).toBe(true);
       }
     } finally {

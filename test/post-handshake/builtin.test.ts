@@ -21,7 +21,7 @@ let target: StartedTarget;
 let run: RunResult;
 let scratch: string;
 beforeAll(async () => {
-  target = await startBuiltinServer({ fixtures: fixtures.get(), policy: 'optional' });
+  target = await startBuiltinServer({ fixtures: fixtures.get(), policy: 'optional', protectedLocation: true });
   run = await runPostHandshake(fixtures.get(), target, { deviations: 'builtin' });
   scratch = mkdtempSync(path.join(os.tmpdir(), 'mtls-pha-builtin-'));
 });
@@ -31,6 +31,12 @@ afterAll(async () => {
 });
 
 describe('built-in server: the protected location (TLS 1.2 renegotiation)', () => {
+  it('opens the second port only when asked (run asks; serve and the load tests do not)', async () => {
+    await using plain = await startBuiltinServer({ fixtures: fixtures.get(), policy: 'optional' });
+    expect(plain.capabilities.has('per-location-auth')).toBe(false);
+    expect(plain.protectedLocation).toBeUndefined();
+  });
+
   it('serves the shape on a second port, asking nothing in the handshake there', () => {
     expect(target.capabilities.has('per-location-auth')).toBe(true);
     expect(target.protectedLocation).toMatchObject({ path: '/protected/', endpoint: { host: '127.0.0.1' } });
@@ -209,7 +215,12 @@ describe('a location that refuses without asking proves nothing', () => {
 describe('built-in server weakened: asks after the handshake and ignores the answer', () => {
   it('no-verify: the renegotiated expired and unknown-CA certificates are served (security failures)', async () => {
     const fx = fixtures.get();
-    await using weak = await startBuiltinServer({ fixtures: fx, policy: 'optional', weaken: 'no-verify' });
+    await using weak = await startBuiltinServer({
+      fixtures: fx,
+      policy: 'optional',
+      weaken: 'no-verify',
+      protectedLocation: true,
+    });
     const broken = await runPostHandshake(fx, weak, { tls: ['1.2'] });
     expect(broken.conformant).toBe(false);
     for (const name of ['reneg-expired', 'reneg-unknown-ca']) {
@@ -228,7 +239,12 @@ describe('built-in server weakened: asks after the handshake and ignores the ans
 
   it('no-request: a protected path served without asking fails the scenarios that must be refused', async () => {
     const fx = fixtures.get();
-    await using weak = await startBuiltinServer({ fixtures: fx, policy: 'optional', weaken: 'no-request' });
+    await using weak = await startBuiltinServer({
+      fixtures: fx,
+      policy: 'optional',
+      weaken: 'no-request',
+      protectedLocation: true,
+    });
     const broken = await runPostHandshake(fx, weak, { tls: ['1.2'] });
     for (const name of ['reneg-expired', 'reneg-unknown-ca', 'reneg-refused']) {
       const r = result(broken, name);
