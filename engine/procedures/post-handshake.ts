@@ -28,13 +28,13 @@ import { assess } from '../evidence.js';
 import { registerProcedure, type ProcedureContext, type ProcedureOutcome, type ProcedureSkip } from './index.js';
 
 /** The two ways of asking after the handshake, by procedure name. */
-export type LateMechanism = 'post-handshake-auth' | 'renegotiation';
+type LateMechanism = 'post-handshake-auth' | 'renegotiation';
 
 /** What the client does when asked: present an identity, not offer post_handshake_auth, or refuse to renegotiate. */
-export type LateAnswer = 'identity' | 'not-offered' | 'refuse';
+type LateAnswer = 'identity' | 'not-offered' | 'refuse';
 
 /** The path every protected-location target serves without a certificate (the unprotected control). */
-export const UNPROTECTED_PATH = '/';
+const UNPROTECTED_PATH = '/';
 
 const TLS_OF: Readonly<Record<LateMechanism, '1.2' | '1.3'>> = {
   'post-handshake-auth': '1.3',
@@ -58,7 +58,7 @@ function request(path: string, host: string): Uint8Array {
 }
 
 /** The wire options of the answer after the handshake. */
-export function lateOptions(
+function lateOptions(
   mechanism: LateMechanism,
   answer: LateAnswer,
   identity: { readonly chainPem: string; readonly keyPem: string } | undefined,
@@ -71,7 +71,7 @@ export function lateOptions(
 }
 
 /** Whether the server asked for an identity after the handshake. */
-export function asked(mechanism: LateMechanism, result: WireResult): boolean {
+function asked(mechanism: LateMechanism, result: WireResult): boolean {
   return mechanism === 'post-handshake-auth'
     ? (result.postHandshakeAuth?.exchanges.length ?? 0) > 0
     : (result.renegotiation?.helloRequests ?? 0) > 0;

@@ -10,6 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALERTS } from '../../core/alerts.js';
+import type { Scenario } from '../../core/scenario.js';
+import { runSuite } from '../../engine/run-suite.js';
+import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { ADAPTERS, isAlive, startProcessTarget, type Availability } from '../../targets/process/index.js';
 import { availability, ON_CI, sharedFixtures } from '../targets/harness.js';
 import { result, runPostHandshake, sClient } from './helpers.js';
@@ -118,6 +121,42 @@ describe('apache: a location that requires a certificate under a virtual host th
       rmSync(scratch, { recursive: true, force: true });
     }
     expect(isAlive(target.pid)).toBe(false);
+  });
+
+  it('a wire mutation in the procedure params alters the answer: a bit-flipped post-handshake CertificateVerify is refused', async (ctx) => {
+    if (!probe.available && !ON_CI) ctx.skip();
+    const fx = fixtures.get();
+    const base = catalogue().find((s) => s.id === 'optional::post-handshake::pha-mismatched-key')!;
+    // The valid identity, its CertificateVerify altered after the handshake (wire/mutations.ts cv-bitflip).
+    const scenario: Scenario = {
+      ...base,
+      id: 'optional::post-handshake::pha-cv-bitflip',
+      fixture: 'valid',
+      requires: ['wire-client', 'per-location-auth'],
+      procedure: { name: 'post-handshake-auth', params: { answer: 'identity', mutation: 'cv-bitflip' } },
+    };
+    const target = await startProcessTarget(ADAPTERS.apache, fx, 'optional');
+    try {
+      const run = await runSuite({
+        scenarios: [scenario],
+        fixtures: fx,
+        targets: { optional: target },
+        tls: ['1.3'],
+        strictness: 'alert',
+        timeoutMs: 4000,
+        catalogueVersion: CATALOGUE_VERSION,
+        catalogueSize: catalogue().length,
+      });
+      const r = run.results[0]!;
+      expect(r, r.reason).toMatchObject({ verdict: 'pass', observed: { alert: { name: 'decrypt_error' } } });
+      expect(r.observed.detail).toContain(
+        'answered with Certificate (2 entries), CertificateVerify [cv-bitflip], Finished',
+      );
+      // Its control is the same identity unaltered, accepted on the same path.
+      expect(run.controls.find((c) => c.family === 'post-handshake-auth@/protected/')?.accepted).toBe(true);
+    } finally {
+      await target.stop();
+    }
   });
 
   it('weakened to optional_no_ca, the location serves a client that answers with an empty Certificate (a security failure)', async (ctx) => {
