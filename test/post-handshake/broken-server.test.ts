@@ -22,7 +22,10 @@ const fixtures = sharedFixtures();
 let out: string;
 beforeAll(() => {
   out = mkdtempSync(path.join(os.tmpdir(), 'mtls-pha-broken-'));
-  if (!HAS_PYTHON && !ON_CI) console.log('SKIP the Python location server tests: python3 is not installed');
+  if (!HAS_PYTHON && !ON_CI)
+    console.log(
+      'SKIP the Python location server tests: python3 with ssl post-handshake authentication is not installed',
+    );
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 

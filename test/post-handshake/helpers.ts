@@ -16,8 +16,10 @@ import { freePort } from '../../targets/process/index.js';
 import type { StartedTarget } from '../../targets/target.js';
 import type { ClientFault } from '../../wire/index.js';
 
-/** True when python3 runs here (the Python location server needs it). */
-export const HAS_PYTHON = spawnSync('python3', ['--version']).status === 0;
+/** True when python3 with TLS 1.3 post-handshake authentication in its ssl module runs here (location-server.py). */
+export const HAS_PYTHON =
+  spawnSync('python3', ['-c', 'import ssl; ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).post_handshake_auth = True'])
+    .status === 0;
 
 /** Runs the post-handshake topic (and the sanity scenario) against one started target. */
 export function runPostHandshake(
