@@ -32,6 +32,8 @@ const ENABLE_HINT: Partial<Record<Feature, string>> = {
   crl: 'if the server checks CRLs, add crl to --capabilities',
   ocsp: "if the server checks OCSP, add ocsp to --capabilities and serve the fixtures' responder with --ocsp-responder",
   'identity-policy': "if the server enforces the manifest's identityAllowList, add identity-policy to --capabilities",
+  'per-location-auth':
+    'if the server asks for a client certificate after the handshake for one path, add per-location-auth to --capabilities and name the path with --protected-path',
 };
 
 /** Features the harness itself provides (the wire client). */
@@ -268,6 +270,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
 
   // Controls procedures ran themselves (their paths are their own: a resumption's first, full handshake).
   const procedureControls: ControlResult[] = [];
+  // Values procedures share within the run (ProcedureContext.once).
+  const shared = new Map<string, Promise<unknown>>();
   const procedureContext = (scenario: Scenario, version: TlsVersion, target: StartedTarget): ProcedureContext => {
     const mode = modeOf(target);
     const servername = nameOf(target);
@@ -282,6 +286,14 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
       servername,
       ...(signal ? { signal } : {}),
       read: readPem,
+      once: <T>(key: string, make: () => Promise<T>): Promise<T> => {
+        let pending = shared.get(key);
+        if (!pending) {
+          pending = make();
+          shared.set(key, pending);
+        }
+        return pending as Promise<T>;
+      },
       wire: (o = {}) =>
         wireProbe({
           host: target.endpoint.host,
@@ -379,7 +391,15 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
             .filter(Boolean)
             .join('; ')}`
         : '';
-      return skip('capability', `target '${target.name}' lacks ${missing.map((f) => `'${f}'`).join(', ')}${how}`);
+      // A product that cannot do it at all says why (nginx has no per-location authentication after the handshake).
+      const why = missing
+        .map((f) => target.lacking?.[f])
+        .filter(Boolean)
+        .join('; ');
+      return skip(
+        'capability',
+        `target '${target.name}' lacks ${missing.map((f) => `'${f}'`).join(', ')}${how}${why ? `: ${why}` : ''}`,
+      );
     }
     if (scenario.fixture && !fx.manifest.fixtures.some((f) => f.id === scenario.fixture)) {
       return skip('fixture', `fixture '${scenario.fixture}' is not in the manifest (regenerate the fixtures)`);
@@ -401,7 +421,9 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
       if (outcome.observations.length === 0)
         return skip('client', `procedure '${scenario.procedure.name}' observed nothing`);
       procedureControls.push(...outcome.controls);
-      const judged = judge(scenario, version, outcome, options.strictness);
+      let judged = judge(scenario, version, outcome, options.strictness);
+      // NOTE: a broken rule the client saw is proof on its own, whatever the decision (or its absence) was.
+      if (outcome.violation) judged = { ...judged, verdict: 'fail', reason: `${outcome.violation}; ${judged.reason}` };
       const final = applyDeviation(judged.verdict, `${judged.reason}; ${outcome.finding}`, deviation);
       return {
         ...base,
@@ -538,7 +560,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     else if (isWarning(r, { strict, mode: 'all' })) warnings++;
   }
   const coverage = coverageOf(results, options.requireCoverage ?? []);
-  const controlResults = [...(await Promise.all(controls.values())), ...procedureControls];
+  // Procedures share controls between scenarios (ProcedureContext.once): each is listed once.
+  const controlResults = [
+    ...(await Promise.all(controls.values())),
+    ...new Map(procedureControls.map((c) => [c.id, c])).values(),
+  ];
   const anyTarget = options.targets[policies[0]!]!;
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,

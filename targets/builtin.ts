@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -25,10 +25,28 @@ export interface BuiltinServerOptions {
   readonly identityPolicy?: boolean;
   /**
    * Deliberately broken variants for tests and demonstrations: `no-verify` accepts any certificate
-   * (rejectUnauthorized false, no checks); `no-request` never asks for a certificate.
+   * (rejectUnauthorized false, no checks; the protected location asks after the handshake and ignores the answer);
+   * `no-request` never asks for a certificate (the protected location serves without asking).
    */
   readonly weaken?: 'no-verify' | 'no-request';
+  /**
+   * Also serve the per-location shape on a second port (default false; `run` turns it on): a listener that asks for
+   * no certificate in the handshake and requires one for {@link BUILTIN_PROTECTED_PATH}, asked for by a TLS 1.2
+   * renegotiation (feature `per-location-auth`).
+   */
+  readonly protectedLocation?: boolean;
 }
+
+/** The path of the built-in server's protected location (see {@link BuiltinServerOptions.protectedLocation}). */
+export const BUILTIN_PROTECTED_PATH = '/protected/';
+
+/**
+ * Why the built-in server's protected location cannot ask in TLS 1.3: its post-handshake scenarios are skipped with
+ * this reason, and a TLS 1.3 request for the path is refused (403).
+ */
+export const BUILTIN_NO_PHA =
+  'node:tls has no TLS 1.3 post-handshake authentication: socket.renegotiate() is TLS 1.2 only, and OpenSSL’s ' +
+  'SSL_verify_client_post_handshake is not exposed, so the server cannot ask for a certificate after a TLS 1.3 handshake';
 
 /** What the built-in server answers (HTTP 200, JSON) to an accepted client. */
 export interface BuiltinEcho {
@@ -97,7 +115,8 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
     );
   }
 
-  const app = http.createServer((req, res) => {
+  /** Answers an accepted client with the identity it authenticated as. */
+  const echo = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const socket = req.socket as tls.TLSSocket;
     const peer = socket.getPeerCertificate();
     const has = Boolean(peer && Object.keys(peer).length > 0);
@@ -111,7 +130,8 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
     res.setHeader('content-type', 'application/json');
     res.setHeader('connection', 'close');
     res.end(JSON.stringify(body) + '\n');
-  });
+  };
+  const app = http.createServer(echo);
   app.keepAliveTimeout = 1000;
 
   const ocspStatus = (peer: tls.DetailedPeerCertificate): Promise<'good' | 'revoked' | 'unknown' | 'error'> => {
@@ -135,27 +155,43 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
     return pending;
   };
 
+  /** Who the client is, for the log. */
+  const whoIs = (socket: tls.TLSSocket): string => {
+    const peer = socket.getPeerCertificate(true);
+    const has = Boolean(peer && Object.keys(peer).length > 0);
+    return has ? `CN=${cn(peer)} serial ${peer.serialNumber}` : 'no certificate';
+  };
+  /** The refusal a verified client's certificate earns (status and reason), or undefined when it is accepted. */
+  const refusalOf = async (
+    socket: tls.TLSSocket,
+    required: boolean,
+  ): Promise<{ status: number; reason: string } | undefined> => {
+    const peer = socket.getPeerCertificate(true);
+    const has = Boolean(peer && Object.keys(peer).length > 0);
+    if (!has && required) return { status: 496, reason: 'no client certificate was sent' };
+    if (has && !socket.authorized)
+      return { status: 495, reason: `certificate verification failed: ${String(socket.authorizationError)}` };
+    if (has && useIdentity && !allow.has(cn(peer))) return { status: 403, reason: 'identity not on the allow-list' };
+    if (has && ocsp) {
+      const status = await ocspStatus(peer);
+      if (status !== 'good') return { status: 495, reason: `OCSP status ${status}` };
+    }
+    return undefined;
+  };
+
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     void (async () => {
-      const peer = socket.getPeerCertificate(true);
-      const has = Boolean(peer && Object.keys(peer).length > 0);
-      const who = has ? `CN=${cn(peer)} serial ${peer.serialNumber}` : 'no certificate';
+      const who = whoIs(socket);
       if (options.weaken === 'no-verify' || !requestCert) {
         log(`accept (${options.weaken ?? 'no request'}) ${who}`);
         app.emit('connection', socket);
         return;
       }
-      const deny = (status: number, reason: string) => {
-        log(`reject ${who}: ${reason}`);
-        refuse(socket, status, reason);
-      };
-      if (!has && options.policy === 'require') return deny(496, 'no client certificate was sent');
-      if (has && !socket.authorized)
-        return deny(495, `certificate verification failed: ${String(socket.authorizationError)}`);
-      if (has && useIdentity && !allow.has(cn(peer))) return deny(403, 'identity not on the allow-list');
-      if (has && ocsp) {
-        const status = await ocspStatus(peer);
-        if (status !== 'good') return deny(495, `OCSP status ${status}`);
+      const refused = await refusalOf(socket, options.policy === 'require');
+      if (refused) {
+        log(`reject ${who}: ${refused.reason}`);
+        refuse(socket, refused.status, refused.reason);
+        return;
       }
       log(`accept ${who} ${socket.getProtocol()}`);
       app.emit('connection', socket);
@@ -198,15 +234,53 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   }
   log(`listening on ${host}:${port} policy ${options.policy}${options.weaken ? ` weakened: ${options.weaken}` : ''}`);
 
+  // The per-location shape, on its own port: a listener that asks for nothing in the handshake.
+  let location: { server: tls.Server; app: http.Server; port: number } | undefined;
+  if (options.protectedLocation) {
+    try {
+      location = await startProtectedLocation({
+        tlsOptions: {
+          key: read(m.server.key),
+          cert: read(m.server.chain),
+          ca: read(m.trust),
+          ...(crls && crls.length ? { crl: crls } : {}),
+        },
+        host,
+        sockets,
+        log,
+        echo,
+        whoIs,
+        // NOTE: the weakened variants break the location the same way: `no-verify` asks and ignores the answer,
+        // `no-request` never asks.
+        refusalOf: options.weaken === 'no-verify' ? async () => undefined : (socket) => refusalOf(socket, true),
+        ask: options.weaken !== 'no-request',
+      });
+    } catch (err) {
+      server.close();
+      await ocsp?.close();
+      throw err;
+    }
+    capabilities.add('per-location-auth');
+    log(`protected location ${BUILTIN_PROTECTED_PATH} on ${host}:${location.port} (TLS 1.2 renegotiation)`);
+  }
+
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const s of sockets) s.destroy();
-      app.closeAllConnections();
-    });
+    await Promise.all([
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        app.closeAllConnections();
+      }),
+      location
+        ? new Promise<void>((resolve) => {
+            location!.server.close(() => resolve());
+            location!.app.closeAllConnections();
+          })
+        : undefined,
+    ]);
     await ocsp?.close();
   };
   return {
@@ -215,12 +289,112 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
     endpoint: { host, port },
     servername: 'localhost',
     capabilities,
+    ...(location
+      ? {
+          protectedLocation: {
+            endpoint: { host, port: location.port },
+            path: BUILTIN_PROTECTED_PATH,
+            unsupported: { '1.3': BUILTIN_NO_PHA },
+          },
+        }
+      : {}),
     probe: 'http',
     version: `mtls-harness ${VERSION} (node ${process.versions.node}, OpenSSL ${process.versions.openssl})`,
     logs: () => logs.join('\n'),
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** What {@link startProtectedLocation} shares with the main server. */
+interface LocationParts {
+  readonly tlsOptions: tls.TlsOptions;
+  readonly host: string;
+  readonly sockets: Set<net.Socket>;
+  readonly log: (line: string) => void;
+  readonly echo: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  readonly whoIs: (socket: tls.TLSSocket) => string;
+  readonly refusalOf: (socket: tls.TLSSocket) => Promise<{ status: number; reason: string } | undefined>;
+  /** False: serve the protected path without asking (the `no-request` weakening). */
+  readonly ask: boolean;
+}
+
+/**
+ * The per-location shape: a listener that sends no CertificateRequest in the handshake, serves every path without a
+ * certificate, and for {@link BUILTIN_PROTECTED_PATH} asks for one by a TLS 1.2 renegotiation, then verifies it as
+ * the main server does (HTTP 495/496/403 for a refusal). A client that refuses to renegotiate gets OpenSSL's
+ * handshake_failure; a TLS 1.3 request for the path is refused with 403 (see {@link BUILTIN_NO_PHA}).
+ */
+async function startProtectedLocation(
+  parts: LocationParts,
+): Promise<{ server: tls.Server; app: http.Server; port: number }> {
+  const { log } = parts;
+  const deny = (res: http.ServerResponse, socket: tls.TLSSocket, status: number, reason: string) => {
+    log(`protected location: reject ${parts.whoIs(socket)}: ${reason}`);
+    const body = JSON.stringify({ rejected: reason }) + '\n';
+    res.writeHead(status, STATUS_TEXT[status] ?? 'Refused', {
+      'content-type': 'application/json',
+      connection: 'close',
+    });
+    res.end(body);
+  };
+  const app = http.createServer((req, res) => {
+    const socket = req.socket as tls.TLSSocket;
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (!path.startsWith(BUILTIN_PROTECTED_PATH)) return parts.echo(req, res);
+    if (!parts.ask) return parts.echo(req, res);
+    if (socket.getProtocol() === 'TLSv1.3') return deny(res, socket, 403, BUILTIN_NO_PHA);
+    // NOTE: RFC 5246 §7.4.1.1 — a HelloRequest; the renegotiated handshake carries the CertificateRequest. The server
+    // verifies the answer itself (rejectUnauthorized false) so that a refusal can say why, in HTTP.
+    const started = socket.renegotiate({ requestCert: true, rejectUnauthorized: false }, (err) => {
+      if (err) {
+        log(`protected location: renegotiation failed: ${err.message}`);
+        return deny(res, socket, 403, `renegotiation failed: ${err.message}`);
+      }
+      void parts.refusalOf(socket).then((refused) => {
+        if (refused) return deny(res, socket, refused.status, refused.reason);
+        log(`protected location: accept ${parts.whoIs(socket)} ${socket.getProtocol()}`);
+        parts.echo(req, res);
+      });
+    });
+    if (started) log('protected location: HelloRequest sent');
+  });
+  app.keepAliveTimeout = 1000;
+  // A client that refuses or fails the renegotiation ends the connection with an error: log it, never crash.
+  app.on('clientError', (err: Error, socket: net.Socket) => {
+    log(`protected location: ${err.message.split('\n')[0]}`);
+    socket.destroy();
+  });
+  const server = tls.createServer({
+    ...parts.tlsOptions,
+    requestCert: false,
+    rejectUnauthorized: false,
+    // NOTE: a client that offers its session (ticket or ID) in the renegotiating ClientHello would otherwise get an
+    // abbreviated handshake, which carries no CertificateRequest: the renegotiation must be a full handshake (as
+    // mod_ssl makes it). Observed with openssl s_client, which offers its ticket.
+    secureOptions: cryptoConstants.SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION,
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    ciphers: 'DEFAULT:@SECLEVEL=2',
+    noDelay: true,
+  });
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    socket.on('error', (err) => log(`protected location: ${err.message.split('\n')[0]}`));
+    app.emit('connection', socket);
+  });
+  server.on('connection', (s: net.Socket) => {
+    parts.sockets.add(s);
+    s.on('close', () => parts.sockets.delete(s));
+  });
+  server.on('tlsClientError', (err) => log(`protected location: handshake failed: ${err.message.split('\n')[0]}`));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new HarnessError('MTLS_ERR_PORT', `cannot listen on ${parts.host}:0: ${err.code ?? err.message}`)),
+    );
+    server.listen(0, parts.host, () => resolve());
+  });
+  const address = server.address();
+  return { server, app, port: typeof address === 'object' && address ? address.port : 0 };
 }
 
 /** The subject CN of a peer certificate ('' when absent; the first when repeated). */

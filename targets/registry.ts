@@ -24,7 +24,16 @@ export function productCapabilities(product: string): { features: Feature[]; unc
 }
 
 /** Capabilities a user may declare for an external server with --capabilities. */
-export const DECLARABLE_CAPABILITIES: readonly Feature[] = ['crl', 'ocsp', 'identity-policy', 'pinned-clock'];
+export const DECLARABLE_CAPABILITIES: readonly Feature[] = [
+  'crl',
+  'ocsp',
+  'identity-policy',
+  'pinned-clock',
+  'per-location-auth',
+];
+
+/** The protected path of an external server declared with `per-location-auth`, when `--protected-path` is not given. */
+export const DEFAULT_PROTECTED_PATH = '/protected/';
 
 /** Every target name `--target` takes besides HOST:PORT (containers as `container:<name>`). */
 export const TARGET_NAMES: readonly string[] = ['builtin', ...PROCESS_TARGET_NAMES];
@@ -93,6 +102,7 @@ export function externalTarget(
   capabilities: readonly Feature[],
   servername = 'localhost',
   unchecked: readonly Feature[] = [],
+  protectedPath = DEFAULT_PROTECTED_PATH,
 ): StartedTarget {
   const stop = async () => {};
   return {
@@ -101,6 +111,10 @@ export function externalTarget(
     endpoint: { host, port },
     servername,
     capabilities: new Set(capabilities),
+    // The server asks after the handshake on the same endpoint, for the path the user names.
+    ...(capabilities.includes('per-location-auth')
+      ? { protectedLocation: { endpoint: { host, port }, path: protectedPath } }
+      : {}),
     unchecked: new Set(unchecked),
     declared: true,
     probe: 'http',
@@ -124,6 +138,8 @@ export interface StartTargetsOptions {
   readonly weaken?: string;
   /** How long a process target may take to answer TLS (default 10 s). */
   readonly readyTimeoutMs?: number;
+  /** For an external target declared with `per-location-auth`: its protected path (`--protected-path`). */
+  readonly protectedPath?: string;
 }
 
 /** Starts (or wraps) the target once per policy; on a failure, whatever already started is stopped. */
@@ -150,7 +166,8 @@ export async function startTargets(
     for (const policy of policies) {
       switch (spec.kind) {
         case 'builtin':
-          out[policy] = await startBuiltinServer({ fixtures, policy });
+          // The per-location shape too, for the post-handshake scenarios (a second listener).
+          out[policy] = await startBuiltinServer({ fixtures, policy, protectedLocation: true });
           break;
         case 'external':
           out[policy] = externalTarget(
@@ -160,6 +177,7 @@ export async function startTargets(
             options.capabilities,
             options.servername,
             options.unchecked,
+            options.protectedPath,
           );
           break;
         case 'process':
@@ -206,11 +224,14 @@ export async function describeTargets(options: { containers?: boolean } = {}): P
     kind: 'builtin',
     available: true,
     version: `node ${process.versions.node}, OpenSSL ${process.versions.openssl}`,
-    features: ['crl', 'ocsp', 'identity-policy'],
+    features: ['crl', 'ocsp', 'identity-policy', 'per-location-auth'],
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'close',
-    notes: ['node:tls closes a refused client without an alert (only a missing certificate gets one)'],
+    notes: [
+      'node:tls closes a refused client without an alert (only a missing certificate gets one)',
+      'per-location client authentication by TLS 1.2 renegotiation only (node:tls has no TLS 1.3 post-handshake authentication)',
+    ],
   };
   const processes = await Promise.all(
     PROCESS_TARGET_NAMES.map(async (name): Promise<TargetInfo> => {
@@ -221,7 +242,7 @@ export async function describeTargets(options: { containers?: boolean } = {}): P
         kind: 'process',
         available: probe.available,
         ...(probe.available ? { version: probe.version } : { reason: probe.reason }),
-        features: a.capabilities.features,
+        features: a.protectedLocation ? [...a.capabilities.features, 'per-location-auth'] : a.capabilities.features,
         tls: a.capabilities.tls,
         resumption: a.capabilities.resumption,
         rejection: a.capabilities.rejection,

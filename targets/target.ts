@@ -1,9 +1,26 @@
-import type { Feature, ServerPolicy } from '../core/scenario.js';
+import type { Feature, ServerPolicy, TlsVersion } from '../core/scenario.js';
 
 /** Host and port of a running server. */
 export interface Endpoint {
   readonly host: string;
   readonly port: number;
+}
+
+/**
+ * A location that requires a client certificate the server asks for only after the handshake (feature
+ * `per-location-auth`), as Apache's `SSLVerifyClient require` inside `<Location>` under a virtual host that asks for
+ * none: TLS 1.3 post-handshake authentication (RFC 8446 §4.6.2) or a TLS 1.2 renegotiation (RFC 5246 §7.4.1.1).
+ */
+export interface ProtectedLocation {
+  /**
+   * Where the server in that shape listens: a virtual host that sends no CertificateRequest in the handshake and
+   * serves every other path without a certificate. The target's own endpoint for an external server.
+   */
+  readonly endpoint: Endpoint;
+  /** The path that requires a certificate (an HTTP request-target, e.g. `/protected/`). */
+  readonly path: string;
+  /** TLS versions in which the server cannot ask after the handshake, with why: their scenarios are skipped with it. */
+  readonly unsupported?: Partial<Record<TlsVersion, string>>;
 }
 
 /** A server under test that has been started (or an external one), ready for probes. */
@@ -20,6 +37,13 @@ export interface StartedTarget extends AsyncDisposable {
    * run anyway and fail when the server accepts, instead of being skipped as if the configuration could add them.
    */
   readonly unchecked?: ReadonlySet<Feature>;
+  /**
+   * Why the product cannot do a capability it lacks at all, whatever its configuration (e.g. nginx has no per-location
+   * client authentication after the handshake): the skip reason of a scenario that needs it says so.
+   */
+  readonly lacking?: Partial<Record<Feature, string>>;
+  /** The location that requires a certificate after the handshake, when the target has `per-location-auth`. */
+  readonly protectedLocation?: ProtectedLocation;
   /** True when the capabilities are what the user declared (`--capabilities`), not what the harness configured. */
   readonly declared?: boolean;
   /** raw: any data back proves acceptance; http: the server speaks HTTP and may reject with a status. */

@@ -77,6 +77,8 @@ export interface RenegotiationRecord {
   reason?: string;
   /** The state of the renegotiated handshake, once it began. */
   handshake?: ClientState;
+  /** The server sent application data while the renegotiation waited for its ServerHello (it answered without it). */
+  answeredBeforeServerHello?: boolean;
 }
 
 /**

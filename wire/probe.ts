@@ -186,6 +186,11 @@ export interface WireRenegotiationResult {
   readonly completed: boolean;
   /** The step of the renegotiated handshake the server's alert concerns, by the rules of a handshake. */
   readonly step?: HandshakeStep;
+  /**
+   * The server sent application data while the renegotiation waited for its ServerHello: it answered the request
+   * without the renegotiated handshake (and so without any certificate it asked for).
+   */
+  readonly answeredBeforeServerHello?: boolean;
 }
 
 /** Result of one wire probe. */
@@ -526,7 +531,7 @@ function afterHandshake(
   if (reneg) {
     const what =
       reneg.answer === 'renegotiated'
-        ? `renegotiated (${[...(reneg.handshake?.sent ?? [])].map(sentName).join(', ') || 'ClientHello only'}; ${reneg.handshake?.serverFinishedVerified ? 'completed' : 'not completed'})`
+        ? `renegotiated (${[...(reneg.handshake?.sent ?? [])].map(sentName).join(', ') || 'ClientHello only'}; ${reneg.handshake?.serverFinishedVerified ? 'completed' : reneg.answeredBeforeServerHello ? 'not completed: the server sent application data before its ServerHello' : 'not completed'})`
         : reneg.answer === 'refused'
           ? `refused with a no_renegotiation warning${reneg.reason ? `: ${reneg.reason}` : ''}`
           : 'ignored';
@@ -561,6 +566,7 @@ function renegotiationResult(
     sent: handshake ? [...handshake.sent] : [],
     ...(handshake?.certificateRequest ? { certificateRequest: describe(handshake.certificateRequest) } : {}),
     completed: handshake?.serverFinishedVerified ?? false,
+    ...(record?.answeredBeforeServerHello ? { answeredBeforeServerHello: true } : {}),
     ...(handshake && observation.alert && observation.alert.code !== ALERTS.close_notify
       ? { step: stepForAlert(observation.alert.code, handshake, mutation) }
       : {}),

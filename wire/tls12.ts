@@ -382,7 +382,7 @@ export class Tls12Client implements ScriptedClient {
   }
 
   private async expectServerHello(): Promise<void> {
-    const msg = await this.session.nextHandshake('ServerHello');
+    const msg = this.previous ? await this.renegotiatedServerHello() : await this.session.nextHandshake('ServerHello');
     if (msg.type !== HandshakeType.serverHello)
       throw new WireFailure('not-tls', `expected ServerHello, got type ${msg.type}`, 'unexpected_message');
     const sh = this.parse(() => decodeServerHello(msg.body));
@@ -576,6 +576,20 @@ export class Tls12Client implements ScriptedClient {
     }
   }
 
+  /**
+   * The ServerHello of a renegotiation. NOTE: RFC 5246 §6.2.1 lets records of different content types interleave, and
+   * a server may answer the request that made it ask before it reads our renegotiating ClientHello (OpenSSL clients
+   * accept application data until the ServerHello comes): that data is the server's answer, served before any
+   * certificate was presented, so it ends the renegotiation instead of failing it.
+   */
+  private async renegotiatedServerHello(): Promise<HandshakeMessage> {
+    const got = await this.session.next();
+    if (got.kind === 'application-data') throw new AnsweredBeforeServerHello(got.data);
+    if (got.kind !== 'handshake')
+      throw new WireFailure('not-tls', `expected ServerHello, got ${got.kind}`, 'unexpected_message');
+    return got.msg;
+  }
+
   private async expectApplicationData(): Promise<void> {
     for (;;) {
       const got = await this.session.next();
@@ -585,6 +599,8 @@ export class Tls12Client implements ScriptedClient {
       }
       if (got.kind === 'handshake' && got.msg.type === HandshakeType.helloRequest) {
         await this.answerHelloRequest(got.msg);
+        // The server answered while the renegotiation was still waiting for its ServerHello.
+        if (this.state.appDataReceived) return;
         continue;
       }
       throw new WireFailure('not-tls', `unexpected ${got.kind} after the handshake`, 'unexpected_message');
@@ -689,6 +705,11 @@ export class Tls12Client implements ScriptedClient {
         }
         await renegotiated.run(step);
       }
+    } catch (err) {
+      if (!(err instanceof AnsweredBeforeServerHello)) throw err;
+      record.answeredBeforeServerHello = true;
+      this.state.appDataReceived = err.data;
+      return;
     } finally {
       if (corked) this.session.conn.uncork();
       this.session.phase = undefined;
@@ -696,5 +717,12 @@ export class Tls12Client implements ScriptedClient {
     // NOTE: RFC 5746 §3.5 — a later renegotiation binds to the handshake just completed.
     this.clientVerifyData = renegotiated.clientVerifyData;
     this.serverVerifyData = renegotiated.serverVerifyData;
+  }
+}
+
+/** Application data that came while a renegotiation waited for its ServerHello: the server's answer (see above). */
+class AnsweredBeforeServerHello extends Error {
+  constructor(readonly data: Uint8Array) {
+    super('application data before the renegotiated ServerHello');
   }
 }

@@ -74,8 +74,12 @@ Flags:
   --servername NAME            SNI and expected server name (default localhost)
   --server-ca FILE             CA bundle the server certificate is checked against (default: the fixtures' root)
   --probe http|raw             http reads the status line (default http); raw: any data back means accepted
-  --capabilities LIST|none     what an external server checks: crl,ocsp,identity-policy,pinned-clock (default crl,
-                               or what --product checks; pinned-clock: its clock is the fixture clock)
+  --capabilities LIST|none     what an external server checks: crl,ocsp,identity-policy,pinned-clock,
+                               per-location-auth (default crl, or what --product checks; pinned-clock: its clock is
+                               the fixture clock; per-location-auth: it asks for a certificate after the handshake
+                               for one path, see --protected-path)
+  --protected-path PATH        with per-location-auth: the path that requires a certificate (default /protected/;
+                               / must be served without one)
   --product NAME               HOST:PORT is this product, configured as server-config renders it: its known
                                deviations and its checks apply (nginx, haproxy, apache, stunnel, lighttpd, caddy,
                                openssl-s-server, node)
@@ -122,6 +126,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     'server-ca': { type: 'string' },
     probe: { type: 'string' },
     capabilities: { type: 'string' },
+    'protected-path': { type: 'string' },
     product: { type: 'string' },
     'ocsp-responder': { type: 'boolean' },
     suite: { type: 'string' },
@@ -197,6 +202,20 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       );
     }
   }
+  const protectedPath = values['protected-path'];
+  if (protectedPath !== undefined) {
+    if (spec.kind !== 'external' || !capabilities.includes('per-location-auth'))
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        '--protected-path names the protected path of a HOST:PORT target declared with --capabilities per-location-auth',
+      );
+    // NOTE: it goes into the request line as it is, and `/` is the unprotected path the controls are served on.
+    if (!/^\/[\x21-\x7e]*$/.test(protectedPath) || protectedPath === '/')
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        `bad --protected-path '${protectedPath}': expected a path other than / starting with /, printable without spaces`,
+      );
+  }
   const servername = servernameFlag(values.servername);
   if (values.clock !== undefined && values.fixtures !== undefined)
     throw new HarnessError('MTLS_ERR_USAGE', '--clock sets the clock of a fresh fixture set: it excludes --fixtures');
@@ -249,6 +268,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       capabilities: capabilities as Feature[],
       ...(known ? { unchecked: known.unchecked.filter((f) => !capabilities.includes(f)) } : {}),
       ...(servername ? { servername } : {}),
+      ...(protectedPath ? { protectedPath } : {}),
     });
   } catch (err) {
     await responder?.close();

@@ -32,6 +32,12 @@ export interface ProcedureContext {
    * GET of `/` when the target speaks HTTP); `options` override any of them.
    */
   wire(options?: Partial<WireProbeOptions>): Promise<WireResult>;
+  /**
+   * One value per run for `key`: the first caller's `make` runs, every later caller of the run gets its promise. For
+   * what several scenarios share (a control, or a probe that is one scenario and the control of others); the key must
+   * name everything the value depends on (policy, TLS version, path, identity).
+   */
+  once<T>(key: string, make: () => Promise<T>): Promise<T>;
   /** A node:tls probe of a fixture (or no certificate), preset likewise; `servername` overrides the SNI. */
   node(
     fixture: string | null,
@@ -47,6 +53,11 @@ export interface ProcedureOutcome {
   readonly controls: readonly ControlResult[];
   /** The observed behaviour in words, e.g. "resumed without a certificate after revocation". */
   readonly finding: string;
+  /**
+   * A rule the server broke whatever it decided, proven by what the client received (e.g. a post-handshake
+   * CertificateRequest to a client that did not offer post_handshake_auth): the scenario fails with it.
+   */
+  readonly violation?: string;
 }
 
 /** A procedure that cannot run against this target (a capability it lacks, a client that cannot play it). */

@@ -60,6 +60,12 @@ export interface RenderInput {
   readonly weaken?: string;
   /** `debian`: the Debian package's layout (default); `image`: the official container image's layout. */
   readonly flavor?: 'debian' | 'image';
+  /**
+   * For an adapter with a {@link ServerAdapter.protectedLocation}: the port of the per-location shape, a second
+   * virtual host that asks for no certificate in the handshake and requires one for the protected path (after the
+   * handshake). Absent: not rendered (`server-config`, containers).
+   */
+  readonly protectedPort?: number;
 }
 
 /** A rendered configuration: files to write under the root, and the command line. */
@@ -85,6 +91,11 @@ export interface AdapterCapabilities {
   readonly rejection: RejectionMechanism;
   /** One line per notable limitation. */
   readonly notes: readonly string[];
+  /**
+   * Features the product cannot provide whatever its configuration, with why (checked against its documentation or
+   * an experiment): a scenario that needs one is skipped with that reason.
+   */
+  readonly lacking?: Partial<Record<Feature, string>>;
 }
 
 /** One real server: how to find it, what it can do, and how to configure it. */
@@ -108,6 +119,11 @@ export interface ServerAdapter {
   render(input: RenderInput): Rendered;
   /** Probes concurrently in flight the server copes with (openssl s_server serves one connection at a time). */
   readonly maxConcurrency?: number;
+  /**
+   * The per-location shape the adapter renders on {@link RenderInput.protectedPort} (feature `per-location-auth`):
+   * the path that requires a certificate asked for after the handshake.
+   */
+  readonly protectedLocation?: { readonly path: string };
 }
 
 /** Locates an executable on PATH (plus the sbin directories, which a non-root PATH may lack). */
@@ -257,6 +273,10 @@ export async function startProcessTarget(
       const dir = makeTempDir(`${adapter.name}-`, 0o711);
       let proc: ServerProcess;
       const port = await freePort(host);
+      // The per-location shape listens on a second port of its own (see ServerAdapter.protectedLocation).
+      let protectedPort: number | undefined;
+      while (adapter.protectedLocation && (protectedPort === undefined || protectedPort === port))
+        protectedPort = await freePort(host);
       try {
         stagePki(fixtures, dir, 0o700);
         const rendered = adapter.render({
@@ -267,6 +287,7 @@ export async function startProcessTarget(
           asRoot: process.getuid?.() === 0,
           ...(ocsp ? { ocspUrl: ocsp.ocspUrl } : {}),
           ...(options.weaken ? { weaken: options.weaken } : {}),
+          ...(protectedPort !== undefined ? { protectedPort } : {}),
         });
         writeRendered(rendered, dir);
         proc = await startServerProcess({
@@ -294,12 +315,17 @@ export async function startProcessTarget(
         await ocsp?.close();
       };
       const features = new Set<Feature>(adapter.capabilities.features);
+      if (protectedPort !== undefined) features.add('per-location-auth');
       return {
         name: adapter.name,
         policy,
         endpoint: { host, port },
         servername: 'localhost',
         capabilities: features,
+        ...(adapter.capabilities.lacking ? { lacking: adapter.capabilities.lacking } : {}),
+        ...(adapter.protectedLocation && protectedPort !== undefined
+          ? { protectedLocation: { endpoint: { host, port: protectedPort }, path: adapter.protectedLocation.path } }
+          : {}),
         // NOTE: a product without CRL or OCSP checking gets the revocation scenarios all the same: an accepted
         // revoked certificate is a failure of the product (documented as xfail in its expectations), not a gap.
         unchecked: new Set<Feature>((['crl', 'ocsp'] as const).filter((f) => !features.has(f))),

@@ -74,17 +74,65 @@ export function renderApache(input: RenderInput): Rendered {
         ]
       : []),
     '</VirtualHost>',
+    ...(input.protectedPort !== undefined ? protectedLocationVhost(input, verify) : []),
     '',
   ];
   return {
     files: {
       'httpd.conf': lines.join('\n'),
       'www/index.html': 'ok\n',
+      ...(input.protectedPort !== undefined ? { [`www${APACHE_PROTECTED_PATH}index.html`]: 'protected\n' } : {}),
       'run/.keep': '',
     },
     args: ['-DFOREGROUND', '-d', input.root, '-f', p('httpd.conf')],
     logFiles: ['error.log'],
   };
+}
+
+/** The path Apache's per-location shape protects. */
+export const APACHE_PROTECTED_PATH = '/protected/';
+
+/**
+ * The per-location shape (issue 12), a virtual host of its own on {@link RenderInput.protectedPort}: it asks for no
+ * certificate in the handshake (`SSLVerifyClient none`) and requires one for {@link APACHE_PROTECTED_PATH}, which
+ * mod_ssl then asks for after the handshake: TLS 1.3 post-handshake authentication when the client offered
+ * post_handshake_auth (else it refuses the request, 403), a renegotiation in TLS 1.2. Trust, revocation and OCSP as
+ * the main virtual host; the `optional-no-ca` weakening weakens the location the same way.
+ *
+ * NOTE: a separate virtual host, not a `<Location>` in the main one: under a handshake-level `SSLVerifyClient
+ * optional` (the optional policy) mod_ssl 2.4.71 on OpenSSL 3.0 refuses a TLS 1.3 request for a location that
+ * requires a certificate with 403 and "AH10158: cannot perform post-handshake authentication", without asking
+ * (observed); the shape needs a virtual host that asked for nothing.
+ */
+function protectedLocationVhost(input: RenderInput, verify: string): string[] {
+  const p = (rel: string) => `${input.root}/${rel}`;
+  const address = `${input.listenHost}:${input.protectedPort!}`;
+  return [
+    `Listen ${address}`,
+    `<VirtualHost ${address}>`,
+    '  SSLEngine on',
+    '  SSLProtocol -all +TLSv1.2 +TLSv1.3',
+    `  SSLCertificateFile ${p(PKI.cert)}`,
+    `  SSLCertificateChainFile ${p(PKI.chain)}`,
+    `  SSLCertificateKeyFile ${p(PKI.key)}`,
+    `  SSLCACertificateFile ${p(PKI.trust)}`,
+    '  SSLVerifyClient none',
+    ...(input.weaken === 'no-crl' ? [] : [`  SSLCARevocationFile ${p(PKI.crls)}`, '  SSLCARevocationCheck chain']),
+    ...(input.ocspUrl
+      ? [
+          '  SSLOCSPEnable leaf',
+          `  SSLOCSPDefaultResponder ${input.ocspUrl}`,
+          '  SSLOCSPOverrideResponder on',
+          `  SSLOCSPResponderCertificateFile ${p(PKI.intermediates)}`,
+          '  SSLOCSPResponderTimeout 5',
+        ]
+      : []),
+    `  <Location ${APACHE_PROTECTED_PATH}>`,
+    `    SSLVerifyClient ${verify === 'optional_no_ca' ? 'optional_no_ca' : 'require'}`,
+    '    SSLVerifyDepth 5',
+    '  </Location>',
+    '</VirtualHost>',
+  ];
 }
 
 /** Apache httpd with mod_ssl (Debian apache2 / official image httpd). */
@@ -101,8 +149,12 @@ export const apacheAdapter: ServerAdapter = {
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'alert',
-    notes: ['OCSP for client certificates via SSLOCSPEnable leaf with the loopback responder'],
+    notes: [
+      'OCSP for client certificates via SSLOCSPEnable leaf with the loopback responder',
+      `per-location client authentication: a second virtual host requires a certificate for ${APACHE_PROTECTED_PATH} only (TLS 1.3 post-handshake authentication, TLS 1.2 renegotiation)`,
+    ],
   },
   weakenings: WEAKENINGS,
   render: renderApache,
+  protectedLocation: { path: APACHE_PROTECTED_PATH },
 };

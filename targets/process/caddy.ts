@@ -71,6 +71,10 @@ export const caddyAdapter: ServerAdapter = {
     notes: [
       'Go crypto/tls: no CRL and no OCSP checking of client certificates (the revocation scenarios run and fail: documented xfails in targets/expectations/caddy.json)',
     ],
+    lacking: {
+      'per-location-auth':
+        "Caddy cannot ask for a client certificate per location after the handshake: client_auth is a TLS connection policy chosen in the handshake, and Go's crypto/tls implements renegotiation for clients only and no TLS 1.3 post-handshake authentication (golang/go#40521)",
+    },
   },
   weakenings: WEAKENINGS,
   render: renderCaddy,

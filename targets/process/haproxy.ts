@@ -56,6 +56,10 @@ export const haproxyAdapter: ServerAdapter = {
     resumption: true,
     rejection: 'alert',
     notes: ['no OCSP checking of client certificates (OCSP in haproxy is stapling only)'],
+    lacking: {
+      'per-location-auth':
+        'HAProxy cannot ask for a client certificate per location after the handshake: verify is a bind (or crt-list) option applied in the handshake, and HAProxy never renegotiates nor sends a TLS 1.3 post-handshake CertificateRequest (its binary links neither SSL_renegotiate nor SSL_verify_client_post_handshake)',
+    },
   },
   weakenings: WEAKENINGS,
   render: renderHaproxy,

@@ -76,6 +76,10 @@ export const lighttpdAdapter: ServerAdapter = {
       'require: alert; optional (ssl.verifyclient.enforce = "disable") accepts failing certificates at the TLS layer, so a CGI gate on SSL_CLIENT_VERIFY answers 403',
       'no OCSP checking of client certificates',
     ],
+    lacking: {
+      'per-location-auth':
+        'lighttpd cannot ask for a client certificate per location after the handshake: mod_openssl sets the verify mode in the handshake (per socket or SNI host) and never renegotiates nor sends a TLS 1.3 post-handshake CertificateRequest (mod_openssl.so links neither SSL_renegotiate nor SSL_verify_client_post_handshake); observed with lighttpd 1.4.69: ssl.verifyclient.* inside $HTTP["url"] passes the configuration check and has no effect: the server serves the path without asking, in TLS 1.2 and 1.3',
+    },
   },
   weakenings: WEAKENINGS,
   render: renderLighttpd,

@@ -73,6 +73,10 @@ export const nginxAdapter: ServerAdapter = {
       'a client certificate that fails verification is answered with HTTP 400 after the handshake (protocol errors get an alert)',
       'OCSP for client certificates via ssl_ocsp leaf (nginx >= 1.19.0)',
     ],
+    lacking: {
+      'per-location-auth':
+        'nginx cannot ask for a client certificate per location after the handshake: ssl_verify_client is allowed only in the http and server contexts (in a location nginx -t says "directive is not allowed here"), and nginx never renegotiates nor sends a TLS 1.3 post-handshake CertificateRequest (its binary links neither SSL_renegotiate nor SSL_verify_client_post_handshake)',
+    },
   },
   weakenings: WEAKENINGS,
   render: renderNginx,

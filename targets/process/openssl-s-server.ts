@@ -52,6 +52,10 @@ export const opensslSServerAdapter: ServerAdapter = {
     resumption: true,
     rejection: 'alert',
     notes: ['serves one connection at a time (probes run one by one)', 'no OCSP checking of client certificates'],
+    lacking: {
+      'per-location-auth':
+        "openssl s_server cannot require a client certificate for a location after the handshake: it asks only on its interactive c and R commands (c with SSL_VERIFY_PEER alone: an empty Certificate passes), or on -www's GET /renegcert, where it writes the page before it reads the answer (observed with OpenSSL 3.0.22: the page arrives before the renegotiated ServerHello)",
+    },
   },
   weakenings: WEAKENINGS,
   render: renderOpensslSServer,

@@ -60,6 +60,10 @@ export const stunnelAdapter: ServerAdapter = {
     resumption: true,
     rejection: 'alert',
     notes: ['OCSP for client certificates via OCSP = <loopback responder>', 'serves HTTP through exec = /bin/sh'],
+    lacking: {
+      'per-location-auth':
+        'stunnel cannot ask for a client certificate per location after the handshake: it relays bytes without reading HTTP, verifies once per service in the handshake, and never renegotiates nor sends a TLS 1.3 post-handshake CertificateRequest (its binary links neither SSL_renegotiate nor SSL_verify_client_post_handshake)',
+    },
   },
   weakenings: WEAKENINGS,
   render: renderStunnel,

@@ -306,3 +306,46 @@ describe('secure renegotiation (RFC 5746 §3.7): s_server refuses a renegotiatio
     expect(said).toContain(reason);
   });
 });
+
+describe('a server that answers while its renegotiation waits for the ServerHello (issue 12)', () => {
+  // NOTE: `openssl s_server -www` renegotiates asking for a certificate on `GET /renegcert`, then reads one more line
+  // before it writes the page: the blank line that ends our request is already there, so the page leaves before the
+  // renegotiated ServerHello. The page is the answer to the request: it was served without any certificate.
+  it('the application data that comes before the renegotiated ServerHello is the decision: accepted', async () => {
+    const server = await opensslServer(pki, ['-tls1_2'], '-www', 'when-asked');
+    try {
+      const result = await wireProbe(
+        options(server.port, {
+          appData: new TextEncoder().encode('GET /renegcert HTTP/1.0\r\n\r\n'),
+          http: true,
+          renegotiation: { answer: 'accept', ...identity('expired') },
+        }),
+      );
+      expect(result.observation).toMatchObject({
+        outcome: 'accepted',
+        step: 'application-data',
+        httpStatus: 200,
+        handshakeCompleted: true,
+      });
+      expect(result.observation.detail).toContain(
+        '1 HelloRequest received, renegotiated (ClientHello only; not completed: the server sent application data before its ServerHello)',
+      );
+      expect(result.renegotiation).toMatchObject({
+        helloRequests: 1,
+        answer: 'renegotiated',
+        sent: [],
+        completed: false,
+        answeredBeforeServerHello: true,
+      });
+      // Our renegotiating ClientHello went out, and the page came back before any ServerHello.
+      const order = result.transcript.map((t) => `${t.dir} ${t.type}`);
+      const hello = order.lastIndexOf('sent ClientHello');
+      expect(order.indexOf('received HelloRequest')).toBeLessThan(hello);
+      expect(order.slice(hello + 1, hello + 2)).toEqual(['received ApplicationData']);
+      expect(entries(result, 'received', 'ServerHello')).toHaveLength(1);
+      expect(entries(result, 'sent', 'Certificate')).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
