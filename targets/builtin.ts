@@ -7,7 +7,9 @@ import type { FixtureSet } from '../core/manifest.js';
 import type { Feature, ServerPolicy } from '../core/scenario.js';
 import { VERSION } from '../core/version.js';
 import { queryOcsp, startOcspResponder, type OcspResponder } from '../fixtures-gen/ocsp.js';
-import type { StartedTarget } from './target.js';
+import { forwardToEcho } from './builtin-proxy.js';
+import { PROXY_PATH } from './proxy.js';
+import type { Endpoint, StartedTarget } from './target.js';
 
 /** Options of the built-in reference server. Defaults give the strict reference behaviour. */
 export interface BuiltinServerOptions {
@@ -25,9 +27,15 @@ export interface BuiltinServerOptions {
   readonly identityPolicy?: boolean;
   /**
    * Deliberately broken variants for tests and demonstrations: `no-verify` accepts any certificate
-   * (rejectUnauthorized false, no checks); `no-request` never asks for a certificate.
+   * (rejectUnauthorized false, no checks); `no-request` never asks for a certificate; `proxy-passthrough` (proxy mode)
+   * forwards the client's own identity headers to the echo backend instead of overwriting them.
    */
-  readonly weaken?: 'no-verify' | 'no-request';
+  readonly weaken?: 'no-verify' | 'no-request' | 'proxy-passthrough';
+  /**
+   * Proxy mode (issue 12): requests under `/proxied/` are forwarded to this echo backend with the verified identity
+   * in X-SSL-Client-Verify, X-SSL-Client-S-DN and X-SSL-Client-Cert, every client-sent identity header removed.
+   */
+  readonly proxy?: { readonly echo: Endpoint };
 }
 
 /** What the built-in server answers (HTTP 200, JSON) to an accepted client. */
@@ -54,8 +62,10 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   const m = fx.manifest;
   const read = (rel: string) => fx.read(rel);
   const useCrl = options.crl ?? true;
-  const useOcsp = (options.ocsp ?? true) && !options.weaken;
-  const useIdentity = (options.identityPolicy ?? true) && !options.weaken;
+  // NOTE: proxy-passthrough breaks the proxy, not the verification: the server still checks everything.
+  const weakened = options.weaken === 'no-verify' || options.weaken === 'no-request';
+  const useOcsp = (options.ocsp ?? true) && !weakened;
+  const useIdentity = (options.identityPolicy ?? true) && !weakened;
   const allow = new Set(m.identityAllowList);
   const logs: string[] = [];
   const log = (line: string) => {
@@ -99,6 +109,10 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
 
   const app = http.createServer((req, res) => {
     const socket = req.socket as tls.TLSSocket;
+    if (options.proxy && (req.url ?? '').startsWith(PROXY_PATH)) {
+      forwardToEcho(req, res, options.proxy.echo, { passthrough: options.weaken === 'proxy-passthrough', log });
+      return;
+    }
     const peer = socket.getPeerCertificate();
     const has = Boolean(peer && Object.keys(peer).length > 0);
     const body: BuiltinEcho = {
@@ -191,7 +205,8 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const capabilities = new Set<Feature>();
-  if (!options.weaken) {
+  if (options.proxy) capabilities.add('proxy-identity');
+  if (!weakened) {
     if (useCrl) capabilities.add('crl');
     if (useOcsp) capabilities.add('ocsp');
     if (useIdentity) capabilities.add('identity-policy');
@@ -217,6 +232,7 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
     capabilities,
     probe: 'http',
     version: `mtls-harness ${VERSION} (node ${process.versions.node}, OpenSSL ${process.versions.openssl})`,
+    ...(options.proxy ? { proxy: { echo: options.proxy.echo, path: PROXY_PATH } } : {}),
     logs: () => logs.join('\n'),
     stop,
     [Symbol.asyncDispose]: stop,
