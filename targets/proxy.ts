@@ -61,3 +61,8 @@ export function rfc4514Subject(der: Uint8Array<ArrayBuffer>): string {
     )
     .join(',');
 }
+
+/** The first common name of a certificate's subject, exactly as the certificate holds it ('' when it has none). */
+export function commonNameOf(der: Uint8Array<ArrayBuffer>): string {
+  return new x509.X509Certificate(der).subjectName.getField('CN')[0] ?? '';
+}
