@@ -32,6 +32,8 @@ const ENABLE_HINT: Partial<Record<Feature, string>> = {
   crl: 'if the server checks CRLs, add crl to --capabilities',
   ocsp: "if the server checks OCSP, add ocsp to --capabilities and serve the fixtures' responder with --ocsp-responder",
   'identity-policy': "if the server enforces the manifest's identityAllowList, add identity-policy to --capabilities",
+  'proxy-identity':
+    'if it is a reverse proxy, point it at the echo backend and pass --echo-backend PORT (or the HOST:PORT of your own mtls-harness echo-backend)',
 };
 
 /** Features the harness itself provides (the wire client). */
@@ -321,6 +323,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
           mode,
           timeoutMs,
           ...(o.path ? { path: o.path } : {}),
+          ...(o.headers ? { headers: o.headers } : {}),
         });
       },
     };

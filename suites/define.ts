@@ -4,6 +4,7 @@ import type {
   Expectation,
   Feature,
   HandshakeStep,
+  ProcedureRef,
   Scenario,
   ScenarioId,
   ServerPolicy,
@@ -36,6 +37,8 @@ export interface ScenarioTemplate {
   readonly tls?: readonly TlsVersion[];
   readonly sanity?: boolean;
   readonly wire?: Scenario['wire'];
+  /** Runs a named procedure (engine/procedures) instead of one probe. */
+  readonly procedure?: ProcedureRef;
 }
 
 /** Maps a fixture's manifest requirements to the target/harness features a scenario needs. */
@@ -88,6 +91,7 @@ export function instantiate(topic: string, templates: readonly ScenarioTemplate[
       ...(t.tls ? { tls: t.tls } : {}),
       ...(t.sanity ? { sanity: true } : {}),
       ...(t.wire ? { wire: t.wire } : {}),
+      ...(t.procedure ? { procedure: t.procedure } : {}),
     });
   }
   return out;

@@ -2,4 +2,4 @@
  * Imports every procedure module, each of which registers itself (engine/procedures/index.ts). The runner imports
  * this file, so a scenario can name any of them.
  */
-export {};
+import './proxy-identity.js';

@@ -32,10 +32,17 @@ export interface ProcedureContext {
    * GET of `/` when the target speaks HTTP); `options` override any of them.
    */
   wire(options?: Partial<WireProbeOptions>): Promise<WireResult>;
-  /** A node:tls probe of a fixture (or no certificate), preset likewise; `servername` overrides the SNI. */
+  /**
+   * A node:tls probe of a fixture (or no certificate), preset likewise; `servername` overrides the SNI, `path` and
+   * `headers` shape the HTTP request.
+   */
   node(
     fixture: string | null,
-    options?: { readonly servername?: string; readonly path?: string },
+    options?: {
+      readonly servername?: string;
+      readonly path?: string;
+      readonly headers?: readonly (readonly [string, string])[];
+    },
   ): Promise<Observation>;
 }
 
