@@ -10,7 +10,8 @@ import {
   startProcessTarget,
   type ProcessTargetName,
 } from './process/index.js';
-import type { StartedTarget } from './target.js';
+import { type ProxyMode } from './proxy.js';
+import type { Endpoint, StartedTarget } from './target.js';
 
 /**
  * What a product checks, as `run --target HOST:PORT --product NAME` assumes (configured as `server-config` renders
@@ -93,6 +94,7 @@ export function externalTarget(
   capabilities: readonly Feature[],
   servername = 'localhost',
   unchecked: readonly Feature[] = [],
+  proxy?: ProxyMode,
 ): StartedTarget {
   const stop = async () => {};
   return {
@@ -100,7 +102,8 @@ export function externalTarget(
     policy,
     endpoint: { host, port },
     servername,
-    capabilities: new Set(capabilities),
+    capabilities: new Set<Feature>([...capabilities, ...(proxy ? (['proxy-identity'] as const) : [])]),
+    ...(proxy ? { proxy } : {}),
     unchecked: new Set(unchecked),
     declared: true,
     probe: 'http',
@@ -124,6 +127,12 @@ export interface StartTargetsOptions {
   readonly weaken?: string;
   /** How long a process target may take to answer TLS (default 10 s). */
   readonly readyTimeoutMs?: number;
+  /**
+   * Proxy mode (issue 12): the echo backend the target forwards to. The built-in server and the process adapters
+   * with a proxy mode are started with `/proxied/` forwarded to it; an external target (HOST:PORT, `--echo-backend`)
+   * is taken to forward every path to it. Containers have none: the backend listens on the host's loopback.
+   */
+  readonly echoBackend?: Endpoint;
 }
 
 /** Starts (or wraps) the target once per policy; on a failure, whatever already started is stopped. */
@@ -145,12 +154,17 @@ export async function startTargets(
   options: StartTargetsOptions,
 ): Promise<Partial<Record<ServerPolicy, StartedTarget>>> {
   checkPolicies(spec, policies);
+  const echo = options.echoBackend;
   const out: Partial<Record<ServerPolicy, StartedTarget>> = {};
   try {
     for (const policy of policies) {
       switch (spec.kind) {
         case 'builtin':
-          out[policy] = await startBuiltinServer({ fixtures, policy });
+          out[policy] = await startBuiltinServer({
+            fixtures,
+            policy,
+            ...(echo ? { proxy: { echo } } : {}),
+          });
           break;
         case 'external':
           out[policy] = externalTarget(
@@ -160,12 +174,14 @@ export async function startTargets(
             options.capabilities,
             options.servername,
             options.unchecked,
+            echo ? { echo, path: '/' } : undefined,
           );
           break;
         case 'process':
           out[policy] = await startProcessTarget(ADAPTERS[spec.name], fixtures, policy, {
             ...(options.weaken ? { weaken: options.weaken } : {}),
             ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+            ...(echo ? { proxy: echo } : {}),
           });
           break;
         case 'container':
@@ -206,11 +222,14 @@ export async function describeTargets(options: { containers?: boolean } = {}): P
     kind: 'builtin',
     available: true,
     version: `node ${process.versions.node}, OpenSSL ${process.versions.openssl}`,
-    features: ['crl', 'ocsp', 'identity-policy'],
+    features: ['crl', 'ocsp', 'identity-policy', 'proxy-identity'],
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'close',
-    notes: ['node:tls closes a refused client without an alert (only a missing certificate gets one)'],
+    notes: [
+      'node:tls closes a refused client without an alert (only a missing certificate gets one)',
+      'proxy mode: /proxied/ to the echo backend with X-SSL-Client-Verify, X-SSL-Client-S-DN (RFC 4514, escaped), X-SSL-Client-Cert',
+    ],
   };
   const processes = await Promise.all(
     PROCESS_TARGET_NAMES.map(async (name): Promise<TargetInfo> => {
@@ -221,11 +240,12 @@ export async function describeTargets(options: { containers?: boolean } = {}): P
         kind: 'process',
         available: probe.available,
         ...(probe.available ? { version: probe.version } : { reason: probe.reason }),
-        features: a.capabilities.features,
+        // NOTE: run starts every adapter with a proxy mode in front of its own echo backend when proxy scenarios run.
+        features: a.proxyIdentity ? [...a.capabilities.features, 'proxy-identity'] : a.capabilities.features,
         tls: a.capabilities.tls,
         resumption: a.capabilities.resumption,
         rejection: a.capabilities.rejection,
-        notes: a.capabilities.notes,
+        notes: a.proxyIdentity ? [...a.capabilities.notes, `proxy mode: ${a.proxyIdentity}`] : a.capabilities.notes,
         ...(a.maxConcurrency ? { maxConcurrency: a.maxConcurrency } : {}),
       };
     }),
