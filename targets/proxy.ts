@@ -25,7 +25,10 @@ export const FORGEABLE_IDENTITY_HEADERS = [
 export interface ProxyMode {
   /** The echo backend the target forwards to; scenarios ask it what it received. */
   readonly echo: Endpoint;
-  /** The path prefix that is forwarded ({@link PROXY_PATH} for the targets the harness starts, `/` for HOST:PORT). */
+  /**
+   * The path prefix that is forwarded, path kept: {@link PROXY_PATH} (a HOST:PORT proxy may forward every path; the
+   * backend finds the nonce after `/echo/` whatever comes before).
+   */
   readonly path: string;
 }
 

@@ -10,7 +10,7 @@ import {
   startProcessTarget,
   type ProcessTargetName,
 } from './process/index.js';
-import { type ProxyMode } from './proxy.js';
+import { PROXY_PATH, type ProxyMode } from './proxy.js';
 import type { Endpoint, StartedTarget } from './target.js';
 
 /**
@@ -130,7 +130,7 @@ export interface StartTargetsOptions {
   /**
    * Proxy mode (issue 12): the echo backend the target forwards to. The built-in server and the process adapters
    * with a proxy mode are started with `/proxied/` forwarded to it; an external target (HOST:PORT, `--echo-backend`)
-   * is taken to forward every path to it. Containers have none: the backend listens on the host's loopback.
+   * is taken to forward `/proxied/` (or every path) to it, the path kept. Containers have none: the backend listens on the host's loopback.
    */
   readonly echoBackend?: Endpoint;
 }
@@ -174,7 +174,7 @@ export async function startTargets(
             options.capabilities,
             options.servername,
             options.unchecked,
-            echo ? { echo, path: '/' } : undefined,
+            echo ? { echo, path: PROXY_PATH } : undefined,
           );
           break;
         case 'process':

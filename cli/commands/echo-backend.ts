@@ -4,8 +4,7 @@ import { EXIT } from '../exit-codes.js';
 import { interruption } from '../signals.js';
 
 /** Usage of `mtls-harness echo-backend`. */
-export const ECHO_BACKEND_USAGE = `Run the echo backend a reverse proxy under test forwards to: it answers every request with the headers it
-received, as JSON, and keeps them under the request's nonce for the proxy-identity scenarios.
+export const ECHO_BACKEND_USAGE = `Run the echo backend a reverse proxy under test forwards to (answers with the headers received, by nonce).
 
   mtls-harness echo-backend --port 18080
   mtls-harness echo-backend --port 0                    any free port (printed)
@@ -15,10 +14,12 @@ Flags:
   --port N       port (default 0: any free port, printed)
   --host ADDR    address to listen on (default 127.0.0.1)
 
-Routes: any request is answered 200 with {nonce, method, url, headers: [[name, value], …]} — the nonce is the
-path segment after /echo/ (e.g. GET /proxied/echo/3f9a1c2e7b) or an X-Echo-Nonce header; GET /_seen/<nonce> answers
-what was received for that nonce (404 if nothing). Point your proxy at it and run the proxy scenarios with
-mtls-harness run --target HOST:PORT --echo-backend ADDR:PORT --suite 'proxy-identity::*'.
+It answers every request 200 with {nonce, method, url, headers: [[name, value], …]}, every header line as received,
+and keeps it under the request's nonce: the path segment after /echo/ (GET /proxied/echo/3f9a1c2e7b) or an
+X-Echo-Nonce header. GET /_seen/<nonce> answers what was received for that nonce (404 if nothing). Point your proxy
+at it, forwarding /proxied/ with the path kept, and run the proxy scenarios:
+  mtls-harness run --target HOST:PORT --fixtures DIR --policy optional --echo-backend ADDR:PORT \\
+    --suite 'proxy-identity::*'
 Stops on Ctrl-C or SIGTERM (exit 0).`;
 
 /** `mtls-harness echo-backend`: runs the echo backend until interrupted. */

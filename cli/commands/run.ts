@@ -73,10 +73,10 @@ Flags:
                                openssl-s-server, node)
   --ocsp-responder             start the fixtures' OCSP responder at the URL the certificates name, for the run
   --echo-backend PORT|HOST:PORT
-                               HOST:PORT is a reverse proxy forwarding to the echo backend: PORT starts one on
-                               127.0.0.1:PORT for the run; HOST:PORT names one you run (mtls-harness echo-backend).
-                               Without it the proxy-identity scenarios are skipped. Builtin and the servers the
-                               harness starts get their own, forwarding /proxied/ to it
+                               HOST:PORT is a reverse proxy forwarding /proxied/ (path kept) to the echo backend:
+                               PORT starts one on 127.0.0.1:PORT for the run; HOST:PORT names one you run
+                               (mtls-harness echo-backend). Without it the proxy-identity scenarios are skipped.
+                               Builtin and the servers the harness starts get their own
   --suite GLOB[,GLOB]          scenario ids to run, e.g. 'validity::*' or 'require::trust::unknown-ca'
   --tls 1.2|1.3|both           TLS versions (default both)
   --strictness any|alert|rfc   any proven rejection passes (default) | an acceptable alert at the declared step is
