@@ -220,6 +220,11 @@ async function proxyIdentity(ctx: ProcedureContext): Promise<ProcedureOutcome | 
       skip: { kind: 'capability', detail: `target '${ctx.target.name}' is not a proxy in front of the echo backend` },
     };
   }
+  if (ctx.mode !== 'http') {
+    return {
+      skip: { kind: 'client', detail: 'proxy-identity sends HTTP requests through the proxy; --probe raw sends none' },
+    };
+  }
   const cache = new Map<string, IdentityMarkers>();
   const markers = (id: string) => {
     let m = cache.get(id);
