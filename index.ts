@@ -16,6 +16,14 @@ export { generateFixtures, buildPki, parseClock, type GenerateOptions } from './
 export { PkiBuilder } from './fixtures-gen/builder.js';
 export { startOcspResponder, queryOcsp, type OcspResponder } from './fixtures-gen/ocsp.js';
 
+export {
+  startEchoBackend,
+  fetchEchoRecord,
+  type EchoBackend,
+  type EchoBackendOptions,
+  type EchoRecord,
+} from './services/echo-backend.js';
+
 export { catalogue, checkCatalogue, CATALOGUE_VERSION, TOPICS } from './suites/index.js';
 
 export { runSuite, HARNESS_FEATURES, type RunSuiteOptions, type BackendChoice } from './engine/run-suite.js';
@@ -34,6 +42,7 @@ export { startBuiltinServer, type BuiltinServerOptions } from './targets/builtin
 export { parseTarget, startTargets, describeTargets, type TargetSpec } from './targets/registry.js';
 export { loadExpectations } from './targets/expectations.js';
 export type { StartedTarget, Endpoint } from './targets/target.js';
+export { PROXY_PATH, FORGEABLE_IDENTITY_HEADERS, type ProxyMode } from './targets/proxy.js';
 
 export * as load from './load/index.js';
 

@@ -16,20 +16,22 @@ export const USAGE = `mtls-harness ${VERSION}: proves whether a TLS server enfor
   mtls-harness fixtures --out ./fixtures            generate the test PKI and manifest.json
   mtls-harness serve --fixtures ./fixtures --port 8443
   mtls-harness ocsp --fixtures ./fixtures --port 18888
+  mtls-harness echo-backend --port 18080            the backend a proxy under test forwards identities to
   mtls-harness server-config --product nginx --fixtures ./fixtures   a working mTLS config for your server
   mtls-harness list                                 list the scenario catalogue
 
-Commands: run, matrix, targets, load, merge, fixtures, serve, ocsp, server-config, list, schema, version. Each takes --help.
+Commands: run, matrix, targets, load, merge, fixtures, serve, ocsp, echo-backend, server-config, list, schema, version. Each takes --help.
 Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error, 130/143 stopped by SIGINT/SIGTERM.`;
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
 /** Commands for which a stop signal is the normal way to end (servers): they exit with their own status. */
-const STOPPED_BY_SIGNAL = new Set(['serve', 'ocsp']);
+const STOPPED_BY_SIGNAL = new Set(['serve', 'ocsp', 'echo-backend']);
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   fixtures: async () => (await import('./commands/fixtures.js')).fixturesCommand,
   ocsp: async () => (await import('./commands/ocsp.js')).ocspCommand,
+  'echo-backend': async () => (await import('./commands/echo-backend.js')).echoBackendCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   list: async () => (await import('./commands/list.js')).listCommand,

@@ -21,6 +21,8 @@ export interface NodeProbeOptions {
   readonly timeoutMs: number;
   /** HTTP path for mode http (default /). */
   readonly path?: string;
+  /** Extra request header lines for mode http, in order (a proxy-identity scenario's forged identity). */
+  readonly headers?: readonly (readonly [string, string])[];
 }
 
 const NOT_TLS = new Set([
@@ -97,7 +99,7 @@ export function probeNode(options: NodeProbeOptions): Promise<Observation> {
       protocol = socket.getProtocol() ?? undefined;
       const request =
         options.mode === 'http'
-          ? `GET ${options.path ?? '/'} HTTP/1.1\r\nHost: ${options.servername ?? 'localhost'}\r\nConnection: close\r\n\r\n`
+          ? `GET ${options.path ?? '/'} HTTP/1.1\r\nHost: ${options.servername ?? 'localhost'}\r\n${(options.headers ?? []).map(([k, v]) => `${k}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`
           : 'mtls-harness ping\n';
       socket.write(request);
     });

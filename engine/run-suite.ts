@@ -34,6 +34,8 @@ const ENABLE_HINT: Partial<Record<Feature, string>> = {
   'identity-policy': "if the server enforces the manifest's identityAllowList, add identity-policy to --capabilities",
   'per-location-auth':
     'if the server asks for a client certificate after the handshake for one path, add per-location-auth to --capabilities and name the path with --protected-path',
+  'proxy-identity':
+    'if it is a reverse proxy, point it at the echo backend and pass --echo-backend PORT (or the HOST:PORT of your own mtls-harness echo-backend)',
 };
 
 /** Features the harness itself provides (the wire client). */
@@ -333,6 +335,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
           mode,
           timeoutMs,
           ...(o.path ? { path: o.path } : {}),
+          ...(o.headers ? { headers: o.headers } : {}),
         });
       },
     };

@@ -34,9 +34,19 @@ export interface Judgement {
   readonly clients: 'agree' | 'disagree' | 'single';
 }
 
+/**
+ * A refusal made past the TLS layer by a procedure: the connection was served, and what was refused is what the
+ * procedure checks (a proxy that replaced a forged identity header). It has no alert or status of its own.
+ */
+function servedRefusal(o: ClientObservation): boolean {
+  return o.evidence === 'conclusive-rejection' && o.observed.outcome === 'accepted';
+}
+
 /** `node: alert unknown_ca during the handshake; wire: accepted` */
 function each(observations: readonly ClientObservation[]): string {
-  return observations.map((o) => `${o.backend}: ${mechanism(o.observed)}`).join('; ');
+  return observations
+    .map((o) => `${o.backend}: ${mechanism(o.observed)}${servedRefusal(o) ? ', judged by what it forwarded' : ''}`)
+    .join('; ');
 }
 
 /** Whether the clients saw the same decision (acceptance vs refusal) and mechanism. */
@@ -159,6 +169,9 @@ export function judge(
   const wanted = strictness === 'rfc' ? alerts.slice(0, 1) : alerts;
   for (const o of conclusive) {
     const seen = o.observed;
+    // NOTE: --strictness judges how the TLS layer refused; a refusal made past it (issue 12: the proxy replaced the
+    // forged identity) has no alert to judge.
+    if (servedRefusal(o)) continue;
     if (seen.outcome !== 'rejected-alert' || !seen.alert) {
       return result(
         'fail',

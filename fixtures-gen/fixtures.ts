@@ -1,6 +1,7 @@
 import type { AlertName } from '../core/alerts.js';
 import type { FixtureRequirement, KeyKind, KeyProfile } from '../core/manifest.js';
-import { DAY, type CaHandle, type CaOptions, type PkiBuilder } from './builder.js';
+import { KeyObject } from 'node:crypto';
+import { DAY, nodeSign, type CaHandle, type CaOptions, type PkiBuilder } from './builder.js';
 import type { KeyPair } from './profiles.js';
 import { x509 } from './x509.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
@@ -471,4 +472,47 @@ export const FIXTURES: readonly FixtureSpec[] = [
     requires: ['identity-policy'],
     build: (ctx) => standard(ctx, 'identity-not-allowed', { commonName: 'mtls-harness intruder identity-not-allowed' }),
   },
+  {
+    id: 'dn-injection',
+    description:
+      'Valid client certificate whose subject common name (a UTF8String, 56 characters) is ' +
+      '`dn-injection",CN=admin+O=x/CN=admin/OU=` CR LF `X-Injected: yes`: a quote, `,` `=` `+` `/`, a second `CN=` ' +
+      'in both the RFC 4514 (`,CN=admin+`) and the slash (`/CN=admin/`) syntax, and a line break followed by a header ' +
+      'line. Nothing in RFC 5280 forbids any of it; a proxy that hands the subject to an application in a header ' +
+      'must escape it so that it cannot be read as CN=admin, nor split into a second header.',
+    decision: 'accept',
+    alerts: [],
+    opensslVerifyError: 0,
+    async build(ctx) {
+      const built = await standard(ctx, 'dn-injection');
+      return { ...built, leaf: withCommonName(built.leaf, DN_INJECTION_CN, ctx.intermediate) };
+    },
+  },
 ];
+
+/**
+ * The common name of the `dn-injection` fixture: every character a DN syntax gives a meaning to, and a second CN in
+ * the RFC 4514 and the OpenSSL one-line syntax (`admin`, another subject), then CR LF and a header line.
+ */
+export const DN_INJECTION_CN = 'dn-injection",CN=admin+O=x/CN=admin/OU=\r\nX-Injected: yes';
+
+/** id-at-commonName (X.520). */
+const COMMON_NAME_OID = '2.5.4.3';
+
+/**
+ * `cert` with its subject common name replaced by `commonName` as a UTF8String, re-signed by `issuer`. The builder
+ * takes subjects as RFC 4514 strings, which cannot carry a value like {@link DN_INJECTION_CN}; the ASN.1 is edited
+ * instead, and the issuer's signature made again over it (same algorithm identifier).
+ */
+function withCommonName(cert: x509.X509Certificate, commonName: string, issuer: CaHandle): x509.X509Certificate {
+  const asn = AsnConvert.parse(cert.rawData, asn1X509.Certificate);
+  for (const rdn of asn.tbsCertificate.subject) {
+    for (const atv of rdn) {
+      if (atv.type === COMMON_NAME_OID) atv.value = new asn1X509.AttributeValue({ utf8String: commonName });
+    }
+  }
+  const tbs = Buffer.from(AsnConvert.serialize(asn.tbsCertificate));
+  const value = nodeSign(issuer.key.kind, tbs, KeyObject.from(issuer.key.privateKey));
+  asn.signatureValue = value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer;
+  return new x509.X509Certificate(AsnConvert.serialize(asn));
+}

@@ -531,9 +531,11 @@ function writeSet(pki: GeneratedPki, dir: string): Manifest {
     };
   });
 
-  const allow = fixtures
-    .filter((f) => !f.requires.includes('identity-policy'))
-    .map((f) => /CN=([^,]+)/.exec(f.subject)?.[1])
+  // NOTE: the common name as the certificate holds it, not cut out of the subject string: a CN holding a comma or
+  // an escaped character (the dn-injection fixture) was truncated at its first `,` and its client refused as unknown.
+  const allow = pki.fixtures
+    .filter(({ spec }) => !(spec.requires ?? []).includes('identity-policy'))
+    .map(({ built }) => built.leaf.subjectName.getField('CN')[0])
     .filter((cn): cn is string => Boolean(cn));
 
   const manifest: Manifest = {

@@ -9,6 +9,7 @@ import { possession } from './possession.js';
 import { postHandshake } from './post-handshake.js';
 import { presence } from './presence.js';
 import { profiles } from './profiles.js';
+import { proxyIdentity } from './proxy-identity.js';
 import { purpose } from './purpose.js';
 import { revocation } from './revocation.js';
 import { sanity } from './sanity.js';
@@ -19,7 +20,7 @@ import { validity } from './validity.js';
  * Version of the catalogue, printed in every report. Bump it whenever a scenario is added, removed or its expectation
  * changes, and record the change in CHANGELOG.md under "Catalogue".
  */
-export const CATALOGUE_VERSION = 4;
+export const CATALOGUE_VERSION = 5;
 
 /** Topic name (the second id component, and the file under suites/) → its templates. */
 export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
@@ -37,6 +38,7 @@ export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
   identity,
   handshake,
   'post-handshake': postHandshake,
+  'proxy-identity': proxyIdentity,
 };
 
 /** Checks ids against the pattern and for uniqueness; throws on the first problem. */

@@ -7,7 +7,9 @@ import type { FixtureSet } from '../core/manifest.js';
 import type { Feature, ServerPolicy } from '../core/scenario.js';
 import { VERSION } from '../core/version.js';
 import { queryOcsp, startOcspResponder, type OcspResponder } from '../fixtures-gen/ocsp.js';
-import type { StartedTarget } from './target.js';
+import { forwardToEcho } from './builtin-proxy.js';
+import { PROXY_PATH } from './proxy.js';
+import type { Endpoint, StartedTarget } from './target.js';
 
 /** Options of the built-in reference server. Defaults give the strict reference behaviour. */
 export interface BuiltinServerOptions {
@@ -26,15 +28,21 @@ export interface BuiltinServerOptions {
   /**
    * Deliberately broken variants for tests and demonstrations: `no-verify` accepts any certificate
    * (rejectUnauthorized false, no checks; the protected location asks after the handshake and ignores the answer);
-   * `no-request` never asks for a certificate (the protected location serves without asking).
+   * `no-request` never asks for a certificate (the protected location serves without asking); `proxy-passthrough`
+   * (proxy mode) forwards the client's own identity headers to the echo backend instead of overwriting them.
    */
-  readonly weaken?: 'no-verify' | 'no-request';
+  readonly weaken?: 'no-verify' | 'no-request' | 'proxy-passthrough';
   /**
    * Also serve the per-location shape on a second port (default false; `run` turns it on): a listener that asks for
    * no certificate in the handshake and requires one for {@link BUILTIN_PROTECTED_PATH}, asked for by a TLS 1.2
    * renegotiation (feature `per-location-auth`).
    */
   readonly protectedLocation?: boolean;
+  /**
+   * Proxy mode (issue 12): requests under `/proxied/` are forwarded to this echo backend with the verified identity
+   * in X-SSL-Client-Verify, X-SSL-Client-S-DN and X-SSL-Client-Cert, every client-sent identity header removed.
+   */
+  readonly proxy?: { readonly echo: Endpoint };
 }
 
 /** The path of the built-in server's protected location (see {@link BuiltinServerOptions.protectedLocation}). */
@@ -72,8 +80,10 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   const m = fx.manifest;
   const read = (rel: string) => fx.read(rel);
   const useCrl = options.crl ?? true;
-  const useOcsp = (options.ocsp ?? true) && !options.weaken;
-  const useIdentity = (options.identityPolicy ?? true) && !options.weaken;
+  // NOTE: proxy-passthrough breaks the proxy, not the verification: the server still checks everything.
+  const weakened = options.weaken === 'no-verify' || options.weaken === 'no-request';
+  const useOcsp = (options.ocsp ?? true) && !weakened;
+  const useIdentity = (options.identityPolicy ?? true) && !weakened;
   const allow = new Set(m.identityAllowList);
   const logs: string[] = [];
   const log = (line: string) => {
@@ -118,6 +128,10 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   /** Answers an accepted client with the identity it authenticated as. */
   const echo = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const socket = req.socket as tls.TLSSocket;
+    if (options.proxy && (req.url ?? '').startsWith(PROXY_PATH)) {
+      forwardToEcho(req, res, options.proxy.echo, { passthrough: options.weaken === 'proxy-passthrough', log });
+      return;
+    }
     const peer = socket.getPeerCertificate();
     const has = Boolean(peer && Object.keys(peer).length > 0);
     const body: BuiltinEcho = {
@@ -227,7 +241,8 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const capabilities = new Set<Feature>();
-  if (!options.weaken) {
+  if (options.proxy) capabilities.add('proxy-identity');
+  if (!weakened) {
     if (useCrl) capabilities.add('crl');
     if (useOcsp) capabilities.add('ocsp');
     if (useIdentity) capabilities.add('identity-policy');
@@ -300,6 +315,7 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
       : {}),
     probe: 'http',
     version: `mtls-harness ${VERSION} (node ${process.versions.node}, OpenSSL ${process.versions.openssl})`,
+    ...(options.proxy ? { proxy: { echo: options.proxy.echo, path: PROXY_PATH } } : {}),
     logs: () => logs.join('\n'),
     stop,
     [Symbol.asyncDispose]: stop,

@@ -10,7 +10,8 @@ import {
   startProcessTarget,
   type ProcessTargetName,
 } from './process/index.js';
-import type { StartedTarget } from './target.js';
+import { PROXY_PATH, type ProxyMode } from './proxy.js';
+import type { Endpoint, StartedTarget } from './target.js';
 
 /**
  * What a product checks, as `run --target HOST:PORT --product NAME` assumes (configured as `server-config` renders
@@ -103,6 +104,7 @@ export function externalTarget(
   servername = 'localhost',
   unchecked: readonly Feature[] = [],
   protectedPath = DEFAULT_PROTECTED_PATH,
+  proxy?: ProxyMode,
 ): StartedTarget {
   const stop = async () => {};
   return {
@@ -110,11 +112,12 @@ export function externalTarget(
     policy,
     endpoint: { host, port },
     servername,
-    capabilities: new Set(capabilities),
+    capabilities: new Set<Feature>([...capabilities, ...(proxy ? (['proxy-identity'] as const) : [])]),
     // The server asks after the handshake on the same endpoint, for the path the user names.
     ...(capabilities.includes('per-location-auth')
       ? { protectedLocation: { endpoint: { host, port }, path: protectedPath } }
       : {}),
+    ...(proxy ? { proxy } : {}),
     unchecked: new Set(unchecked),
     declared: true,
     probe: 'http',
@@ -140,6 +143,12 @@ export interface StartTargetsOptions {
   readonly readyTimeoutMs?: number;
   /** For an external target declared with `per-location-auth`: its protected path (`--protected-path`). */
   readonly protectedPath?: string;
+  /**
+   * Proxy mode (issue 12): the echo backend the target forwards to. The built-in server and the process adapters
+   * with a proxy mode are started with `/proxied/` forwarded to it; an external target (HOST:PORT, `--echo-backend`)
+   * is taken to forward `/proxied/` (or every path) to it, the path kept. Containers have none: the backend listens on the host's loopback.
+   */
+  readonly echoBackend?: Endpoint;
 }
 
 /** Starts (or wraps) the target once per policy; on a failure, whatever already started is stopped. */
@@ -161,13 +170,19 @@ export async function startTargets(
   options: StartTargetsOptions,
 ): Promise<Partial<Record<ServerPolicy, StartedTarget>>> {
   checkPolicies(spec, policies);
+  const echo = options.echoBackend;
   const out: Partial<Record<ServerPolicy, StartedTarget>> = {};
   try {
     for (const policy of policies) {
       switch (spec.kind) {
         case 'builtin':
           // The per-location shape too, for the post-handshake scenarios (a second listener).
-          out[policy] = await startBuiltinServer({ fixtures, policy, protectedLocation: true });
+          out[policy] = await startBuiltinServer({
+            fixtures,
+            policy,
+            protectedLocation: true,
+            ...(echo ? { proxy: { echo } } : {}),
+          });
           break;
         case 'external':
           out[policy] = externalTarget(
@@ -178,12 +193,14 @@ export async function startTargets(
             options.servername,
             options.unchecked,
             options.protectedPath,
+            echo ? { echo, path: PROXY_PATH } : undefined,
           );
           break;
         case 'process':
           out[policy] = await startProcessTarget(ADAPTERS[spec.name], fixtures, policy, {
             ...(options.weaken ? { weaken: options.weaken } : {}),
             ...(options.readyTimeoutMs ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+            ...(echo ? { proxy: echo } : {}),
           });
           break;
         case 'container':
@@ -224,13 +241,14 @@ export async function describeTargets(options: { containers?: boolean } = {}): P
     kind: 'builtin',
     available: true,
     version: `node ${process.versions.node}, OpenSSL ${process.versions.openssl}`,
-    features: ['crl', 'ocsp', 'identity-policy', 'per-location-auth'],
+    features: ['crl', 'ocsp', 'identity-policy', 'per-location-auth', 'proxy-identity'],
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'close',
     notes: [
       'node:tls closes a refused client without an alert (only a missing certificate gets one)',
       'per-location client authentication by TLS 1.2 renegotiation only (node:tls has no TLS 1.3 post-handshake authentication)',
+      'proxy mode: /proxied/ to the echo backend with X-SSL-Client-Verify, X-SSL-Client-S-DN (RFC 4514, escaped), X-SSL-Client-Cert',
     ],
   };
   const processes = await Promise.all(
@@ -242,11 +260,16 @@ export async function describeTargets(options: { containers?: boolean } = {}): P
         kind: 'process',
         available: probe.available,
         ...(probe.available ? { version: probe.version } : { reason: probe.reason }),
-        features: a.protectedLocation ? [...a.capabilities.features, 'per-location-auth'] : a.capabilities.features,
+        // NOTE: run starts every adapter with a proxy mode in front of its own echo backend when proxy scenarios run.
+        features: [
+          ...a.capabilities.features,
+          ...(a.protectedLocation ? (['per-location-auth'] as const) : []),
+          ...(a.proxyIdentity ? (['proxy-identity'] as const) : []),
+        ],
         tls: a.capabilities.tls,
         resumption: a.capabilities.resumption,
         rejection: a.capabilities.rejection,
-        notes: a.capabilities.notes,
+        notes: a.proxyIdentity ? [...a.capabilities.notes, `proxy mode: ${a.proxyIdentity}`] : a.capabilities.notes,
         ...(a.maxConcurrency ? { maxConcurrency: a.maxConcurrency } : {}),
       };
     }),

@@ -1,4 +1,5 @@
 import type { Feature, ServerPolicy, TlsVersion } from '../core/scenario.js';
+import type { ProxyMode } from './proxy.js';
 
 /** Host and port of a running server. */
 export interface Endpoint {
@@ -49,6 +50,11 @@ export interface StartedTarget extends AsyncDisposable {
   /** raw: any data back proves acceptance; http: the server speaks HTTP and may reject with a status. */
   readonly probe: 'raw' | 'http';
   readonly version?: string;
+  /**
+   * Set when the target is a reverse proxy in front of the echo backend (feature `proxy-identity`): where the backend
+   * is, and which path the target forwards to it.
+   */
+  readonly proxy?: ProxyMode;
   /** Logs captured from the server, for reports and failures. */
   logs(): string;
   /**

@@ -19,6 +19,8 @@ import { loadExpectations } from '../../targets/expectations.js';
 import type { FixtureSet } from '../../core/manifest.js';
 import { startOcspResponder, type OcspResponder } from '../../fixtures-gen/ocsp.js';
 import { checkProduct } from '../../targets/server-config.js';
+import type { Endpoint } from '../../targets/target.js';
+import { fetchEchoRecord, startEchoBackend, type EchoBackend } from '../../services/echo-backend.js';
 import {
   checkPolicies,
   DECLARABLE_CAPABILITIES,
@@ -84,6 +86,11 @@ Flags:
                                deviations and its checks apply (nginx, haproxy, apache, stunnel, lighttpd, caddy,
                                openssl-s-server, node)
   --ocsp-responder             start the fixtures' OCSP responder at the URL the certificates name, for the run
+  --echo-backend PORT|HOST:PORT
+                               HOST:PORT is a reverse proxy forwarding /proxied/ (path kept) to the echo backend:
+                               PORT starts one on 127.0.0.1:PORT for the run; HOST:PORT names one you run
+                               (mtls-harness echo-backend). Without it the proxy-identity scenarios are skipped.
+                               Builtin and the servers the harness starts get their own
   --suite GLOB[,GLOB]          scenario ids to run, e.g. 'validity::*' or 'require::trust::unknown-ca'
   --tls 1.2|1.3|both           TLS versions (default both)
   --strictness any|alert|rfc   any proven rejection passes (default) | an acceptable alert at the declared step is
@@ -129,6 +136,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     'protected-path': { type: 'string' },
     product: { type: 'string' },
     'ocsp-responder': { type: 'boolean' },
+    'echo-backend': { type: 'string' },
     suite: { type: 'string' },
     tls: { type: 'string' },
     strictness: { type: 'string' },
@@ -184,6 +192,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     throw new HarnessError('MTLS_ERR_USAGE', '--product names the product behind a HOST:PORT target');
   if (values['ocsp-responder'] && spec.kind !== 'external')
     throw new HarnessError('MTLS_ERR_USAGE', '--ocsp-responder is for a HOST:PORT target (the harness runs its own)');
+  const echoFlag = values['echo-backend'] === undefined ? undefined : parseEchoBackend(values['echo-backend']);
+  if (echoFlag && spec.kind !== 'external')
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      '--echo-backend is for a HOST:PORT target (the harness runs its own for the servers it starts)',
+    );
   const known = product ? productCapabilities(product) : undefined;
   const concurrency = Math.min(concurrencyFlag, maxConcurrencyOf(spec, product) ?? Number.MAX_SAFE_INTEGER);
   const capabilities =
@@ -261,17 +275,32 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   let targets: Awaited<ReturnType<typeof startTargets>>;
   let responder: OcspResponder | undefined;
+  let echo: EchoBackend | undefined;
+  let echoAt: Endpoint | undefined;
   try {
     throwIfInterrupted();
     if (values['ocsp-responder']) responder = await startResponderAtManifestUrl(fx);
+    // NOTE: the proxy scenarios need an echo backend behind the target: the harness runs one for the servers it
+    // starts (and for HOST:PORT with --echo-backend PORT); a user's own is only checked to answer.
+    const proxied = scenarios.some((s) => s.requires.includes('proxy-identity'));
+    if (echoFlag?.host !== undefined) {
+      echoAt = await checkEchoBackend({ host: echoFlag.host, port: echoFlag.port }, timeoutMs);
+    } else if (echoFlag || (proxied && (spec.kind === 'builtin' || spec.kind === 'process'))) {
+      echo = await startEchoBackend({ port: echoFlag?.port ?? 0 });
+      echoAt = { host: echo.host, port: echo.port };
+      if (echoFlag && !values.quiet)
+        console.log(`mtls-harness: echo backend listening on ${echo.url}/ (point the proxy under test at it)`);
+    }
     targets = await startTargets(spec, fx, policies, {
       capabilities: capabilities as Feature[],
       ...(known ? { unchecked: known.unchecked.filter((f) => !capabilities.includes(f)) } : {}),
       ...(servername ? { servername } : {}),
       ...(protectedPath ? { protectedPath } : {}),
+      ...(echoAt ? { echoBackend: echoAt } : {}),
     });
   } catch (err) {
     await responder?.close();
+    await echo?.close();
     opened[Symbol.dispose]();
     throw err;
   }
@@ -319,6 +348,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   } finally {
     await Promise.all(Object.values(targets).map((t) => t!.stop()));
     await responder?.close();
+    await echo?.close();
     opened[Symbol.dispose]();
   }
   if (run.error) {
@@ -395,6 +425,33 @@ async function startResponderAtManifestUrl(fx: FixtureSet): Promise<OcspResponde
     );
   }
   return startOcspResponder(fx, { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(url.port || 80) });
+}
+
+/** Parses `--echo-backend`: a port (the harness starts the backend on 127.0.0.1) or HOST:PORT (the user runs it). */
+function parseEchoBackend(value: string): { readonly host?: undefined; readonly port: number } | Endpoint {
+  if (/^\d{1,5}$/.test(value)) return { port: intFlag('echo-backend', value, 0, 1, 65535) };
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `bad --echo-backend '${value}': expected a port (started here on 127.0.0.1) or HOST:PORT of a running mtls-harness echo-backend`,
+    );
+  }
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/** Checks that an echo backend answers at `at` (a lookup of a nonce nobody sent: 404), before any probe. */
+async function checkEchoBackend(at: Endpoint, timeoutMs: number): Promise<Endpoint> {
+  const answer = await fetchEchoRecord(at, 'mtls-harness-liveness-check', timeoutMs);
+  if (answer instanceof Error) {
+    throw new HarnessError(
+      'MTLS_ERR_TARGET_UNREACHABLE',
+      `--echo-backend ${at.host}:${at.port}: no echo backend answers there (${answer.message}); start one with mtls-harness echo-backend --port ${at.port}`,
+      { cause: answer },
+    );
+  }
+  return at;
 }
 
 /** Parses --require-coverage: `all` or a list of catalogue topics. */

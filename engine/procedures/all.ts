@@ -3,3 +3,4 @@
  * this file, so a scenario can name any of them.
  */
 import './post-handshake.js';
+import './proxy-identity.js';

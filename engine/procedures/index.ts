@@ -38,10 +38,17 @@ export interface ProcedureContext {
    * name everything the value depends on (policy, TLS version, path, identity).
    */
   once<T>(key: string, make: () => Promise<T>): Promise<T>;
-  /** A node:tls probe of a fixture (or no certificate), preset likewise; `servername` overrides the SNI. */
+  /**
+   * A node:tls probe of a fixture (or no certificate), preset likewise; `servername` overrides the SNI, `path` and
+   * `headers` shape the HTTP request.
+   */
   node(
     fixture: string | null,
-    options?: { readonly servername?: string; readonly path?: string },
+    options?: {
+      readonly servername?: string;
+      readonly path?: string;
+      readonly headers?: readonly (readonly [string, string])[];
+    },
   ): Promise<Observation>;
 }
 

@@ -6,7 +6,8 @@ import { makeTempDir, removeTempDir } from '../../core/fs.js';
 import type { FixtureSet } from '../../core/manifest.js';
 import type { Feature, ServerPolicy } from '../../core/scenario.js';
 import { startOcspResponder, type OcspResponder } from '../../fixtures-gen/ocsp.js';
-import type { StartedTarget } from '../target.js';
+import { PROXY_PATH } from '../proxy.js';
+import type { Endpoint, StartedTarget } from '../target.js';
 import { freePort, PortTakenError, startServerProcess, type ServerProcess } from './spawn.js';
 
 /** The process-target names, in the order `mtls-harness targets` lists them. */
@@ -66,6 +67,12 @@ export interface RenderInput {
    * handshake). Absent: not rendered (`server-config`, containers).
    */
   readonly protectedPort?: number;
+  /**
+   * Proxy mode (issue 12): also forward `/proxied/` to this echo backend, with the verified client identity in the
+   * headers the product's documentation recommends and every client-sent identity header overwritten or removed.
+   * Adapters without a {@link ServerAdapter.proxyIdentity} ignore it.
+   */
+  readonly proxy?: Endpoint;
 }
 
 /** A rendered configuration: files to write under the root, and the command line. */
@@ -115,6 +122,11 @@ export interface ServerAdapter {
   readonly capabilities: AdapterCapabilities;
   /** Deliberately weakened variants for tests: name → what is left out. */
   readonly weakenings: Readonly<Record<string, string>>;
+  /**
+   * Set when the product is a reverse proxy the harness can render in proxy mode: how it forwards the verified
+   * identity, in one line (`mtls-harness targets`, the README).
+   */
+  readonly proxyIdentity?: string;
   /** Renders the configuration. Pure: the same input gives the same output. */
   render(input: RenderInput): Rendered;
   /** Probes concurrently in flight the server copes with (openssl s_server serves one connection at a time). */
@@ -125,6 +137,13 @@ export interface ServerAdapter {
    */
   readonly protectedLocation?: { readonly path: string };
 }
+
+/**
+ * The weakening every adapter with a proxy mode has: the client's own identity headers reach the echo backend (a
+ * header added instead of set, a clearing rule left out), the mistake the proxy-identity scenarios must catch.
+ * Weakenings of the proxy mode are named `proxy-*` and need it.
+ */
+export const PROXY_PASSTHROUGH = 'proxy-passthrough';
 
 /** Locates an executable on PATH (plus the sbin directories, which a non-root PATH may lack). */
 export function which(names: readonly string[]): string | undefined {
@@ -230,6 +249,11 @@ export function writeRendered(rendered: Rendered, dir: string): void {
 /** Options of {@link startProcessTarget}. */
 export interface ProcessStartOptions {
   readonly weaken?: string;
+  /**
+   * Proxy mode: the echo backend the server forwards `/proxied/` to (adapters with a proxy mode only); the started
+   * target then has the feature `proxy-identity`.
+   */
+  readonly proxy?: Endpoint;
   /** Default 10 s. */
   readonly readyTimeoutMs?: number;
   readonly host?: string;
@@ -263,6 +287,14 @@ export async function startProcessTarget(
       `target '${adapter.name}' has no weakening '${options.weaken}' (has: ${Object.keys(adapter.weakenings).join(', ') || 'none'})`,
     );
   }
+  // Proxy mode only where the product has one; a weakening of the proxy needs the proxy.
+  const proxy = adapter.proxyIdentity ? options.proxy : undefined;
+  if (options.weaken?.startsWith('proxy-') && !proxy) {
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `target '${adapter.name}': the weakening '${options.weaken}' needs proxy mode (an echo backend to forward to)`,
+    );
+  }
   const host = options.host ?? '127.0.0.1';
   const wantsOcsp = adapter.capabilities.features.includes('ocsp');
   const ocsp: OcspResponder | undefined = wantsOcsp ? await startOcspResponder(fixtures, { port: 0 }) : undefined;
@@ -288,6 +320,7 @@ export async function startProcessTarget(
           ...(ocsp ? { ocspUrl: ocsp.ocspUrl } : {}),
           ...(options.weaken ? { weaken: options.weaken } : {}),
           ...(protectedPort !== undefined ? { protectedPort } : {}),
+          ...(proxy ? { proxy } : {}),
         });
         writeRendered(rendered, dir);
         proc = await startServerProcess({
@@ -316,6 +349,7 @@ export async function startProcessTarget(
       };
       const features = new Set<Feature>(adapter.capabilities.features);
       if (protectedPort !== undefined) features.add('per-location-auth');
+      if (proxy) features.add('proxy-identity');
       return {
         name: adapter.name,
         policy,
@@ -331,6 +365,7 @@ export async function startProcessTarget(
         unchecked: new Set<Feature>((['crl', 'ocsp'] as const).filter((f) => !features.has(f))),
         probe: 'http',
         version: probe.version,
+        ...(proxy ? { proxy: { echo: proxy, path: PROXY_PATH } } : {}),
         pid: proc.pid,
         dir,
         ...(adapter.maxConcurrency ? { maxConcurrency: adapter.maxConcurrency } : {}),

@@ -1,9 +1,12 @@
+import { PROXY_PATH } from '../proxy.js';
 import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
-import { PKI } from './adapter.js';
+import { PKI, PROXY_PASSTHROUGH } from './adapter.js';
 
 const WEAKENINGS = {
   'no-crl': 'no SSLCARevocationFile/SSLCARevocationCheck: revoked certificates are not detected',
   'optional-no-ca': 'SSLVerifyClient optional_no_ca: chains that do not reach a trusted CA are let through',
+  [PROXY_PASSTHROUGH]:
+    'proxy mode: RequestHeader setifempty instead of set, and no unset: a client-sent identity header is kept',
 } as const;
 
 /** Where apache keeps its loadable modules: Debian's apache2, and the official httpd image. */
@@ -28,6 +31,9 @@ export function renderApache(input: RenderInput): Rendered {
     mod('mime', 'mod_mime.so'),
     mod('socache_shmcb', 'mod_socache_shmcb.so'),
     mod('ssl', 'mod_ssl.so'),
+    ...(input.proxy
+      ? [mod('headers', 'mod_headers.so'), mod('proxy', 'mod_proxy.so'), mod('proxy_http', 'mod_proxy_http.so')]
+      : []),
     `ServerRoot ${input.root}`,
     `DefaultRuntimeDir ${p('run')}`,
     `PidFile ${p('run/httpd.pid')}`,
@@ -73,6 +79,7 @@ export function renderApache(input: RenderInput): Rendered {
           '  SSLOCSPResponderTimeout 5',
         ]
       : []),
+    ...apacheProxy(input),
     '</VirtualHost>',
     ...(input.protectedPort !== undefined ? protectedLocationVhost(input, verify) : []),
     '',
@@ -135,6 +142,27 @@ function protectedLocationVhost(input: RenderInput, verify: string): string[] {
   ];
 }
 
+/**
+ * Proxy mode: `<Location /proxied/>` proxies to the echo backend (mod_proxy_http) with mod_ssl's variables in request
+ * headers through mod_headers, as its documentation shows — `X-SSL-Client-Verify "%{SSL_CLIENT_VERIFY}s"` (SUCCESS,
+ * NONE, FAILED:reason), `X-SSL-Client-S-DN "%{SSL_CLIENT_S_DN}s"` (RFC 2253, escaped, unless
+ * `SSLOptions +LegacyDNStringFormat`) — `RequestHeader set` replacing the client's copies, and `unset` for the
+ * identity headers it does not set. The weakened form uses `setifempty`, which keeps a client-sent value.
+ */
+function apacheProxy(input: RenderInput): string[] {
+  if (!input.proxy) return [];
+  const weak = input.weaken === PROXY_PASSTHROUGH;
+  const set = weak ? 'setifempty' : 'set';
+  return [
+    `  <Location ${PROXY_PATH}>`,
+    `    ProxyPass http://${input.proxy.host}:${input.proxy.port}${PROXY_PATH}`,
+    `    RequestHeader ${set} X-SSL-Client-Verify "%{SSL_CLIENT_VERIFY}s"`,
+    `    RequestHeader ${set} X-SSL-Client-S-DN "%{SSL_CLIENT_S_DN}s"`,
+    ...(weak ? [] : ['    RequestHeader unset X-Client-Cert', '    RequestHeader unset X-Forwarded-Client-Cert']),
+    '  </Location>',
+  ];
+}
+
 /** Apache httpd with mod_ssl (Debian apache2 / official image httpd). */
 export const apacheAdapter: ServerAdapter = {
   name: 'apache',
@@ -155,6 +183,8 @@ export const apacheAdapter: ServerAdapter = {
     ],
   },
   weakenings: WEAKENINGS,
+  proxyIdentity:
+    'X-SSL-Client-Verify %{SSL_CLIENT_VERIFY}s, X-SSL-Client-S-DN %{SSL_CLIENT_S_DN}s (mod_headers RequestHeader set, mod_proxy_http)',
   render: renderApache,
   protectedLocation: { path: APACHE_PROTECTED_PATH },
 };

@@ -1,8 +1,11 @@
+import { PROXY_PATH } from '../proxy.js';
 import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
-import { PKI } from './adapter.js';
+import { PKI, PROXY_PASSTHROUGH } from './adapter.js';
 
 const WEAKENINGS = {
   'request-only': 'client_auth mode request: a certificate is asked for but never verified',
+  [PROXY_PASSTHROUGH]:
+    'proxy mode: header_up +Name (add) instead of header_up Name (set), and no deletion: the client copies reach the backend',
 } as const;
 
 /**
@@ -38,6 +41,7 @@ export function renderCaddy(input: RenderInput): Rendered {
     `      trusted_ca_cert_file ${p(PKI.trust)}`,
     '    }',
     '  }',
+    ...caddyProxy(input),
     '  respond "ok" 200',
     '}',
     '',
@@ -52,6 +56,32 @@ export function renderCaddy(input: RenderInput): Rendered {
       XDG_CACHE_HOME: p('cache'),
     },
   };
+}
+
+/**
+ * Proxy mode: `handle /proxied/*` reverse-proxies to the echo backend with the client certificate's placeholders in
+ * request headers (`header_up`, which replaces a client header of the same name): the subject
+ * `{http.request.tls.client.subject}`, the certificate `{http.request.tls.client.certificate_der_base64}` and its
+ * fingerprint. Caddy has no verification-result placeholder — with `verify_if_given` a certificate that reaches the
+ * application was verified — so the client's X-SSL-Client-Verify is deleted, as are the other identity headers.
+ * The weakened form adds (`+Name`) and deletes nothing.
+ */
+function caddyProxy(input: RenderInput): string[] {
+  if (!input.proxy) return [];
+  const weak = input.weaken === PROXY_PASSTHROUGH;
+  const put = (name: string) => (weak ? `+${name}` : name);
+  return [
+    `  handle ${PROXY_PATH}* {`,
+    `    reverse_proxy ${input.proxy.host}:${input.proxy.port} {`,
+    ...(weak
+      ? []
+      : ['X-SSL-Client-Verify', 'X-Client-Cert', 'X-Forwarded-Client-Cert'].map((h) => `      header_up -${h}`)),
+    `      header_up ${put('X-SSL-Client-S-DN')} {http.request.tls.client.subject}`,
+    `      header_up ${put('X-SSL-Client-Cert')} {http.request.tls.client.certificate_der_base64}`,
+    `      header_up ${put('X-SSL-Client-Fingerprint')} {http.request.tls.client.fingerprint}`,
+    '    }',
+    '  }',
+  ];
 }
 
 /** Caddy (Debian caddy / official image caddy). */
@@ -77,5 +107,7 @@ export const caddyAdapter: ServerAdapter = {
     },
   },
   weakenings: WEAKENINGS,
+  proxyIdentity:
+    'X-SSL-Client-S-DN {http.request.tls.client.subject}, X-SSL-Client-Cert (DER, base64), X-SSL-Client-Fingerprint (reverse_proxy header_up)',
   render: renderCaddy,
 };

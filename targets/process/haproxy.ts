@@ -1,9 +1,17 @@
+import { PROXY_PATH } from '../proxy.js';
 import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
-import { PKI } from './adapter.js';
+import { PKI, PROXY_PASSTHROUGH } from './adapter.js';
+
+/** The weakening that keeps HAProxy's default DN format, the one its documentation's examples show. */
+const PROXY_ONELINE_DN = 'proxy-oneline-dn';
 
 const WEAKENINGS = {
   'ignore-errors': 'crt-ignore-err all ca-ignore-err all: every verification error is ignored',
   'no-crl': 'no crl-file: revoked certificates are not detected',
+  [PROXY_PASSTHROUGH]:
+    'proxy mode: the identity headers are added (http-request add-header) instead of set, and nothing is deleted, so the client copies reach the backend',
+  [PROXY_ONELINE_DN]:
+    "proxy mode: X-SSL-Client-DN in ssl_c_s_dn's default format (OpenSSL's one-line /CN=…/O=…), which does not escape '/': a subject can carry a second /CN=",
 } as const;
 
 /**
@@ -20,6 +28,7 @@ export function renderHaproxy(input: RenderInput): Rendered {
     ...(input.weaken === 'ignore-errors' ? ['crt-ignore-err all', 'ca-ignore-err all'] : []),
     'ssl-min-ver TLSv1.2',
   ].join(' ');
+  const proxy = haproxyProxy(input);
   const lines = [
     '# rendered by mtls-harness: a private haproxy in the foreground',
     'global',
@@ -35,10 +44,43 @@ export function renderHaproxy(input: RenderInput): Rendered {
     '  timeout server 10s',
     'frontend mtls',
     `  ${bind}`,
-    '  http-request return status 200 content-type text/plain string "ok\\n"',
+    ...proxy.frontend,
+    `  http-request return status 200 content-type text/plain string "ok\\n"${proxy.frontend.length ? ' unless proxied' : ''}`,
+    ...proxy.backend,
     '',
   ];
   return { files: { 'haproxy.cfg': lines.join('\n') }, args: ['-db', '-f', p('haproxy.cfg')] };
+}
+
+/**
+ * Proxy mode: requests under `/proxied/` go to a backend section for the echo backend, with the verified identity in
+ * the headers HAProxy's documentation uses for client certificates — `X-SSL-Client-Verify %[ssl_c_verify]` (the
+ * verify result code: 0 when there was no error, also when no certificate was sent), `X-SSL-Client-Used
+ * %[ssl_c_used]`, `X-SSL-Client-DN %{+Q}[ssl_c_s_dn]`, `X-SSL-Client-CN %{+Q}[ssl_c_s_dn(cn)]` and the certificate
+ * as `%[ssl_c_der,base64]` — set (replacing the client's), and the other identity headers deleted. The weakened form
+ * adds instead of setting and deletes nothing.
+ */
+function haproxyProxy(input: RenderInput): { frontend: string[]; backend: string[] } {
+  if (!input.proxy) return { frontend: [], backend: [] };
+  const weak = input.weaken === PROXY_PASSTHROUGH;
+  const put = weak ? 'add-header' : 'set-header';
+  return {
+    frontend: [
+      `  acl proxied path_beg ${PROXY_PATH}`,
+      ...(weak
+        ? []
+        : ['X-SSL-Client-S-DN', 'X-Client-Cert', 'X-Forwarded-Client-Cert'].map(
+            (h) => `  http-request del-header ${h} if proxied`,
+          )),
+      `  http-request ${put} X-SSL-Client-Verify %[ssl_c_verify] if proxied`,
+      `  http-request ${put} X-SSL-Client-Used %[ssl_c_used] if proxied`,
+      `  http-request ${put} X-SSL-Client-DN %{+Q}[ssl_c_s_dn${input.weaken === PROXY_ONELINE_DN ? '' : '(,0,rfc2253)'}] if proxied`,
+      `  http-request ${put} X-SSL-Client-CN %{+Q}[ssl_c_s_dn(cn)] if proxied`,
+      `  http-request ${put} X-SSL-Client-Cert %[ssl_c_der,base64] if proxied`,
+      '  use_backend echo if proxied',
+    ],
+    backend: ['backend echo', `  server echo ${input.proxy.host}:${input.proxy.port}`],
+  };
 }
 
 /** HAProxy (Debian haproxy / official image haproxy). */
@@ -62,5 +104,7 @@ export const haproxyAdapter: ServerAdapter = {
     },
   },
   weakenings: WEAKENINGS,
+  proxyIdentity:
+    'X-SSL-Client-Verify %[ssl_c_verify], X-SSL-Client-Used, X-SSL-Client-DN %{+Q}[ssl_c_s_dn], X-SSL-Client-CN, X-SSL-Client-Cert (http-request set-header)',
   render: renderHaproxy,
 };

@@ -1,9 +1,12 @@
+import { FORGEABLE_IDENTITY_HEADERS, PROXY_PATH } from '../proxy.js';
 import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
-import { PKI } from './adapter.js';
+import { PKI, PROXY_PASSTHROUGH } from './adapter.js';
 
 const WEAKENINGS = {
   'no-crl': 'no ssl.ca-crl-file: revoked certificates are not detected',
   'no-enforce': 'ssl.verifyclient.enforce = "disable" under the require policy: verification failures are ignored',
+  [PROXY_PASSTHROUGH]:
+    'proxy mode: no setenv.set-request-header clearing the client identity headers (and Forwarded), so they reach the backend',
 } as const;
 
 /**
@@ -50,12 +53,35 @@ export function renderLighttpd(input: RenderInput): Rendered {
     'ssl.verifyclient.activate = "enable"',
     `ssl.verifyclient.enforce = "${enforce ? 'enable' : 'disable'}"`,
     'ssl.verifyclient.depth = 5',
+    ...lighttpdProxy(input),
     '',
   ];
   return {
     files: { 'lighttpd.conf': lines.join('\n'), 'www/index.html': 'ok\n', ...(gate ? { 'www/index.sh': GATE } : {}) },
     args: ['-D', '-f', p('lighttpd.conf')],
   };
+}
+
+/**
+ * Proxy mode. lighttpd's mod_proxy has one documented way to hand the verified client to the backend: the RFC 7239
+ * `Forwarded` header with `remote_user`, filled from `ssl.verifyclient.username` (here the subject CN, set only when
+ * the certificate verified); mod_setenv cannot put a TLS variable into a header. So `/proxied/` is proxied with
+ * `proxy.forwarded` (for, proto, remote_user), and `setenv.set-request-header` with blank values removes the
+ * client's identity headers and its own `Forwarded` (which mod_proxy would otherwise extend, not replace). The
+ * weakened form leaves those out.
+ */
+function lighttpdProxy(input: RenderInput): string[] {
+  if (!input.proxy) return [];
+  const cleared = [...FORGEABLE_IDENTITY_HEADERS, 'Forwarded'].map((h) => `"${h}" => ""`).join(', ');
+  return [
+    'server.modules += ( "mod_setenv", "mod_proxy" )',
+    'ssl.verifyclient.username = "SSL_CLIENT_S_DN_CN"',
+    `$HTTP["url"] =^ "${PROXY_PATH}" {`,
+    `  proxy.server = ( "" => ( ( "host" => "${input.proxy.host}", "port" => ${input.proxy.port} ) ) )`,
+    '  proxy.forwarded = ( "for" => 1, "proto" => 1, "remote_user" => 1 )',
+    ...(input.weaken === PROXY_PASSTHROUGH ? [] : [`  setenv.set-request-header = ( ${cleared} )`]),
+    '}',
+  ];
 }
 
 /** lighttpd (Debian lighttpd; no official image: the container form uses sebp/lighttpd). */
@@ -82,5 +108,7 @@ export const lighttpdAdapter: ServerAdapter = {
     },
   },
   weakenings: WEAKENINGS,
+  proxyIdentity:
+    'Forwarded: …;remote_user="<subject CN>" (proxy.forwarded remote_user, ssl.verifyclient.username), client identity headers cleared with setenv.set-request-header',
   render: renderLighttpd,
 };

@@ -1,11 +1,14 @@
+import { PROXY_PATH } from '../proxy.js';
 import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
-import { PKI } from './adapter.js';
+import { PKI, PROXY_PASSTHROUGH } from './adapter.js';
 
 /** Weakened nginx variants: what a misconfiguration leaves out. */
 const WEAKENINGS = {
   'optional-no-ca':
     'ssl_verify_client optional_no_ca: chains that do not reach a trusted CA get through (and nginx refuses ssl_ocsp with it)',
   'no-crl': 'no ssl_crl: revoked certificates are not detected',
+  [PROXY_PASSTHROUGH]:
+    'proxy mode: the identity proxy_set_header lines are at server level and the location sets one of its own, so none is inherited and the client identity headers pass through',
 } as const;
 
 /**
@@ -40,6 +43,7 @@ export function renderNginx(input: RenderInput): Rendered {
     ...(input.ocspUrl && input.weaken !== 'optional-no-ca'
       ? ['    ssl_ocsp leaf;', `    ssl_ocsp_responder ${input.ocspUrl};`]
       : []),
+    ...nginxProxy(input),
     '    location / {',
     '      default_type text/plain;',
     '      return 200 "ok\\n";',
@@ -53,6 +57,36 @@ export function renderNginx(input: RenderInput): Rendered {
     args: ['-p', `${input.root}/`, '-c', p('nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'],
     logFiles: ['error.log', 'access.log'],
   };
+}
+
+/**
+ * Proxy mode: `location /proxied/` forwards to the echo backend with the verified identity from ngx_http_ssl_module's
+ * variables — `$ssl_client_verify` (SUCCESS, NONE, FAILED:reason), `$ssl_client_s_dn` (RFC 2253, escaped),
+ * `$ssl_client_escaped_cert` (URL-encoded PEM) — and clears the identity headers it does not set (an empty value is
+ * not passed). proxy_set_header replaces a client header of the same name. The weakened form puts the identity lines
+ * at server level and sets Host in the location: nginx then inherits none of them (a location with its own
+ * proxy_set_header drops the inherited ones), and whatever identity headers the client sent go through.
+ */
+function nginxProxy(input: RenderInput): string[] {
+  if (!input.proxy) return [];
+  const identity = [
+    'proxy_set_header X-SSL-Client-Verify $ssl_client_verify;',
+    'proxy_set_header X-SSL-Client-S-DN $ssl_client_s_dn;',
+    'proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;',
+    'proxy_set_header X-Client-Cert "";',
+    'proxy_set_header X-Forwarded-Client-Cert "";',
+  ];
+  const pass = `proxy_pass http://${input.proxy.host}:${input.proxy.port};`;
+  if (input.weaken === PROXY_PASSTHROUGH) {
+    return [
+      ...identity.map((l) => `    ${l}`),
+      `    location ${PROXY_PATH} {`,
+      `      ${pass}`,
+      '      proxy_set_header Host $host;',
+      '    }',
+    ];
+  }
+  return [`    location ${PROXY_PATH} {`, `      ${pass}`, ...identity.map((l) => `      ${l}`), '    }'];
 }
 
 /** nginx (Debian nginx-light / official image nginx). */
@@ -79,5 +113,7 @@ export const nginxAdapter: ServerAdapter = {
     },
   },
   weakenings: WEAKENINGS,
+  proxyIdentity:
+    'X-SSL-Client-Verify $ssl_client_verify, X-SSL-Client-S-DN $ssl_client_s_dn, X-SSL-Client-Cert $ssl_client_escaped_cert (proxy_set_header)',
   render: renderNginx,
 };

@@ -95,6 +95,14 @@ async function busyPort(c: CaseContext): Promise<() => Promise<void>> {
   return () => new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/** Listens on 127.0.0.1 and ends every connection at once (no HTTP answer), with the port in `vars.port`. */
+async function hangUpPort(c: CaseContext): Promise<() => Promise<void>> {
+  const server = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  c.vars.port = String((server.address() as net.AddressInfo).port);
+  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
 const DAY = 86_400_000;
 const at = (c: CaseContext, f: string) => path.join(c.cwd, f);
 
@@ -720,6 +728,38 @@ export const CASES: readonly BadInputCase[] = [
     args: () => ['run', '--product', 'nginx'],
     code: 'MTLS_ERR_USAGE',
     names: /--product/,
+  },
+  {
+    command: 'run',
+    name: '--echo-backend for a target the harness starts',
+    args: () => ['run', '--echo-backend', '18080'],
+    code: 'MTLS_ERR_USAGE',
+    names: /--echo-backend/,
+  },
+  {
+    command: 'run',
+    name: 'bad --echo-backend',
+    args: (c) => ['run', '--target', '127.0.0.1:8443', '--fixtures', c.fx, '--echo-backend', 'backend:'],
+    code: 'MTLS_ERR_USAGE',
+    names: /--echo-backend 'backend:'/,
+  },
+  {
+    command: 'run',
+    name: '--echo-backend HOST:PORT where none answers',
+    setup: hangUpPort,
+    args: (c) => [
+      'run',
+      '--target',
+      '127.0.0.1:8443',
+      '--fixtures',
+      c.fx,
+      '--echo-backend',
+      `127.0.0.1:${c.vars.port!}`,
+      '--timeout',
+      '1000',
+    ],
+    code: 'MTLS_ERR_TARGET_UNREACHABLE',
+    names: /--echo-backend 127\.0\.0\.1:\d+: no echo backend answers there/,
   },
 
   // ---- run: baselines -------------------------------------------------------------------------------------------
@@ -1714,5 +1754,42 @@ export const CASES: readonly BadInputCase[] = [
     args: (c) => ['ocsp', '--fixtures', c.fx, '--port', c.vars.port!],
     code: 'MTLS_ERR_PORT',
     names: /port|listen|bind/i,
+  },
+  // ---- echo-backend ---------------------------------------------------------------------------------------------
+  {
+    command: 'echo-backend',
+    name: '--port 70000',
+    args: () => ['echo-backend', '--port', '70000'],
+    code: 'MTLS_ERR_USAGE',
+    names: /--port '70000'/,
+  },
+  {
+    command: 'echo-backend',
+    name: 'bad --host',
+    args: () => ['echo-backend', '--host', 'two words'],
+    code: 'MTLS_ERR_USAGE',
+    names: /--host 'two words'/,
+  },
+  {
+    command: 'echo-backend',
+    name: 'empty --port=',
+    args: () => ['echo-backend', '--port='],
+    code: 'MTLS_ERR_USAGE',
+    names: /--port/,
+  },
+  {
+    command: 'echo-backend',
+    name: 'a stray argument',
+    args: () => ['echo-backend', '18080'],
+    code: 'MTLS_ERR_USAGE',
+    names: /18080/,
+  },
+  {
+    command: 'echo-backend',
+    name: 'a port in use',
+    setup: busyPort,
+    args: (c) => ['echo-backend', '--port', c.vars.port!],
+    code: 'MTLS_ERR_PORT',
+    names: /127\.0\.0\.1:\d+/,
   },
 ];

@@ -84,6 +84,7 @@ describe('fixtures-gen judged by the openssl CLI', () => {
       'chain-extra-cert',
       'mismatched-key',
       'identity-not-allowed',
+      'dn-injection',
     ]) {
       expect(ids).toContain(id);
     }
@@ -159,6 +160,14 @@ describe('fixtures-gen judged by the openssl CLI', () => {
     expect(notCa.out).toMatch(/CA:FALSE/);
     const pathlen = await openssl(['x509', '-in', 'ca/pathlen0-intermediate.pem', '-noout', '-text'], { cwd: fx.dir });
     expect(pathlen.out).toMatch(/CA:TRUE, pathlen:0/);
+    // Issue 12: the hostile subject is one CN (a UTF8String) holding a quote, , + / a second CN= and CR/LF.
+    const hostile = await openssl(
+      ['x509', '-in', fx.fixture('dn-injection').cert, '-noout', '-subject', '-nameopt', 'RFC2253'],
+      { cwd: fx.dir },
+    );
+    expect(hostile.out.trim()).toBe(
+      'subject=O=mtls-harness test PKI,CN=dn-injection\\"\\,CN=admin\\+O=x/CN=admin/OU=\\0D\\0AX-Injected: yes',
+    );
     const server = await openssl(['x509', '-in', fx.manifest.server.cert, '-noout', '-text'], { cwd: fx.dir });
     expect(server.out).toMatch(/DNS:localhost, IP Address:127\.0\.0\.1, IP Address:0:0:0:0:0:0:0:1/);
   });

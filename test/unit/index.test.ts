@@ -15,6 +15,8 @@ describe('the library API (package entry point)', () => {
       'writeReports',
       'judge',
       'assess',
+      'startEchoBackend',
+      'fetchEchoRecord',
     ] as const) {
       expect(typeof lib[name], name).toBe('function');
     }

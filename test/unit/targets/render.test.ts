@@ -62,8 +62,22 @@ describe('config renderers', () => {
   it('each weakening changes the configuration', () => {
     for (const name of PROCESS_TARGET_NAMES) {
       const a = ADAPTERS[name];
-      for (const w of Object.keys(a.weakenings))
-        expect(text(a.render({ ...base, weaken: w })), `${name} ${w}`).not.toEqual(text(a.render(base)));
+      for (const w of Object.keys(a.weakenings)) {
+        // A weakening of the proxy mode (issue 12) weakens a configuration rendered in proxy mode.
+        const input = w.startsWith('proxy-') ? { ...base, proxy: { host: '127.0.0.1', port: 23456 } } : base;
+        expect(text(a.render({ ...input, weaken: w })), `${name} ${w}`).not.toEqual(text(a.render(input)));
+      }
+    }
+  });
+
+  it('render a proxy mode (/proxied/ to the echo backend) exactly for the adapters that declare one', () => {
+    const proxied = { ...base, proxy: { host: '127.0.0.1', port: 23456 } };
+    for (const name of PROCESS_TARGET_NAMES) {
+      const a = ADAPTERS[name];
+      const all = text(a.render(proxied));
+      expect(all.includes('127.0.0.1:23456') || all.includes('"port" => 23456'), name).toBe(Boolean(a.proxyIdentity));
+      expect(all.includes('/proxied/'), name).toBe(Boolean(a.proxyIdentity));
+      if (a.proxyIdentity) expect(Object.keys(a.weakenings), name).toContain('proxy-passthrough');
     }
   });
 
