@@ -70,12 +70,13 @@ export function formatProgressLine(result: ScenarioResult, opts: FormatterOption
 }
 
 /**
- * The terminal report, for people: a header, every failing result with its reason, the warnings, the results the
- * clients disagreed on, what was not verified and why (with how to enable it), the totals, and a final line reading
- * `CONFORMANT`, `NOT CONFORMANT: …` or `ERROR <code>: <message>` — an all-pass run fits on one screen. With
- * `opts.verbose`, also the table of every scenario × TLS version (`pass (alert certificate_expired)`,
- * `fail (accepted)`, `skip`). ANSI colour only when `opts.color` is true. Text from the target has its control
- * characters made visible, so it cannot drive the terminal.
+ * The terminal report, for people: a header, every failing result with its reason, the warnings, what procedures
+ * saw (Sessions and identity: the findings that are not passes and the advisory ones, the passes counted in one
+ * line), the results the clients disagreed on, what was not verified and why (with how to enable it), the totals, and
+ * a final line reading `CONFORMANT`, `NOT CONFORMANT: …` or `ERROR <code>: <message>` — an all-pass run fits on one
+ * screen. With `opts.verbose`, also the table of every scenario × TLS version (`pass (alert certificate_expired)`,
+ * `fail (accepted)`, `skip`) and every finding. ANSI colour only when `opts.color` is true. Text from the target has
+ * its control characters made visible, so it cannot drive the terminal.
  */
 export function formatConsole(run: RunResult, opts: FormatterOptions = {}): string {
   const color = opts.color === true;
@@ -173,11 +174,25 @@ export function formatConsole(run: RunResult, opts: FormatterOptions = {}): stri
   const findings = findingsOf(run);
   if (findings.length > 0) {
     lines.push(b(`Sessions and identity (${findings.length})`));
-    for (const r of findings) {
+    // By default only what needs reading: findings that are not passes, and advisory ones (never gating, so this is
+    // the only place they show); the passes are counted per topic. --verbose lists every finding.
+    const needsReading = (r: ScenarioResult) => r.verdict !== 'pass' || r.severity === 'advisory';
+    const listed = opts.verbose ? findings : findings.filter(needsReading);
+    const folded = opts.verbose ? [] : findings.filter((r) => !needsReading(r));
+    for (const r of listed) {
       const label = r.severity === 'advisory' ? `${r.verdict}, advisory` : r.verdict;
       lines.push(
         `  ${paintVerdict(r.verdict)(pad(label, 5))} ${oneLine(r.id)} [${tlsLabel(r.tls)}]: ${oneLine(r.finding ?? '')}`,
       );
+    }
+    if (folded.length > 0) {
+      const topics = new Map<string, number>();
+      for (const r of folded) {
+        const topic = r.id.split('::')[1] ?? r.id;
+        topics.set(topic, (topics.get(topic) ?? 0) + 1);
+      }
+      const perTopic = [...topics].map(([topic, n]) => `${oneLine(topic)} ${n}`).join(', ');
+      lines.push(`  ${d(`${folded.length} more passed: ${perTopic}; see --verbose`)}`);
     }
     lines.push('');
   }

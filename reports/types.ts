@@ -7,7 +7,10 @@ export type ReportFormat = 'console' | 'json' | 'junit' | 'markdown' | 'html';
 export interface FormatterOptions {
   /** Emit ANSI colour escapes (console only). Default false. */
   readonly color?: boolean;
-  /** Console: also the full table of every scenario × TLS version (default: only what needs reading). */
+  /**
+   * Console: also the full table of every scenario × TLS version and every finding of Sessions and identity (default:
+   * only what needs reading).
+   */
   readonly verbose?: boolean;
 }
 

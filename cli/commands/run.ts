@@ -107,7 +107,7 @@ ${timeoutHelp('per probe')}
 ${formatHelp(REPORT_FORMATS, 'all')}
   --baseline FILE              earlier results.json: mark new failures and fixes
   --gate all|regressions       exit 1 on any failure (default) or only on new failures against --baseline
-${outputHelp('every result as it comes, and the full table in the console report')}
+${outputHelp('every result as it comes; the full table and every finding in the console report')}
 
 Ctrl-C or SIGTERM stops the run: probes in flight finish, the servers it started stop, and the reports of what was
 measured are written, marked interrupted (results not run are skips "not run: interrupted"); a second one exits at

@@ -117,4 +117,35 @@ describe('advisory findings (sessions and identity)', () => {
     expect(xml).toContain('failures="0"');
     expect(xml).toMatch(/WARNING \(advisory finding, never gating: resumed without a certificate after revocation/);
   });
+
+  it('console: passes are counted in one line by default, listed with --verbose; advisory ones always listed', () => {
+    const run = findingRun();
+    const compact = formatConsole(run);
+    expect(compact).toMatch(
+      /Sessions and identity \(2\)\n {2}fail, advisory require::resumption::psk::resume-after-revocation \[TLS 1\.3\]: .+\n {2}1 more passed: resumption 1; see --verbose\n\n/,
+    );
+    expect(compact).not.toContain('resume-cross-sni');
+    const verbose = formatConsole(run, { verbose: true });
+    expect(verbose).toMatch(
+      /^ {2}pass {2}require::resumption::psk::resume-cross-sni \[TLS 1\.3\]: the server ran a full handshake with a CertificateRequest$/m,
+    );
+    expect(verbose).not.toMatch(/more passed/);
+  });
+
+  it('console: a failing security finding is listed without --verbose', () => {
+    const results = [
+      result({
+        id: 'optional::post-handshake::pha-expired',
+        observed: accepted,
+        verdict: 'fail',
+        finding: "post-handshake CertificateRequest answered with 'expired'; the protected resource was served",
+        reason: 'a client that must be rejected was accepted',
+      }),
+    ];
+    const text = formatConsole(sampleRun({ results, summary: summarise(results) }));
+    expect(text).toMatch(
+      /Sessions and identity \(1\)\n {2}fail {2}optional::post-handshake::pha-expired \[TLS 1\.3\]: post-handshake CertificateRequest answered with 'expired'/,
+    );
+    expect(text).not.toMatch(/more passed/);
+  });
 });
