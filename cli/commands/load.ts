@@ -70,7 +70,7 @@ ${helpRow('--warmup S', 'unrecorded warm-up before measuring (default 0)')}
 ${helpRow('-w, --workers K', 'workers (default: half the cores for a local target, all for HOST:PORT)')}
 ${helpRow('--worker-kind auto|thread|process', 'how workers run (auto: the faster kind as measured, see README)')}
 ${helpRow('--identities N', "N distinct client certificates from the fixtures' intermediate CA (default 1)")}
-${helpRow('--scenario ID', "drive a catalogue scenario's certificate and count acceptances")}
+${helpRow('--scenario ID', "drive a single-probe catalogue scenario's certificate and count acceptances")}
 ${helpRow('--max-p99 MS', 'exit 1 when the p99 latency is above MS')}
 ${helpRow('--min-rate R', 'exit 1 when accepted handshakes (or requests) per second are below R')}
 ${helpRow('--max-error-rate R', 'exit 1 when (errors + refusals) / attempts is above R, 0..1 (default 0)')}
@@ -111,6 +111,13 @@ function findScenario(id: string): Scenario {
   const all = catalogue();
   const found = all.find((s) => s.id === id) ?? all.find((s) => s.id === `require::${id}`);
   if (!found) throw new HarnessError('MTLS_ERR_USAGE', `bad --scenario '${id}': no such scenario (mtls-harness list)`);
+  // NOTE: a procedure judges more than one probe's acceptance (what a proxy forwarded, what happened after the
+  // handshake); counting acceptances of its certificate would misjudge it (a valid certificate "accepted").
+  if (found.procedure)
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `load --scenario takes a single-probe scenario; ${found.id} runs a procedure (${found.procedure.name})`,
+    );
   if (
     found.wire ||
     found.requires.some((r) => r === 'wire-client' || r === 'foreign-key-signing' || r === 'pinned-clock')

@@ -1211,6 +1211,13 @@ export const CASES: readonly BadInputCase[] = [
   },
   {
     command: 'load',
+    name: '--scenario that runs a procedure',
+    args: () => ['load', '--scenario', 'proxy-identity::dn-injection'],
+    code: 'MTLS_ERR_USAGE',
+    names: /load --scenario takes a single-probe scenario; require::proxy-identity::dn-injection runs a procedure/,
+  },
+  {
+    command: 'load',
     name: '--path without --http',
     args: () => ['load', '--path', '/'],
     code: 'MTLS_ERR_USAGE',
