@@ -21,7 +21,7 @@ export const USAGE = `mtls-harness ${VERSION}: proves whether a TLS server enfor
   mtls-harness list                                 list the scenario catalogue
 
 Commands: run, matrix, targets, load, merge, fixtures, serve, ocsp, echo-backend, server-config, list, schema, version. Each takes --help.
-Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error, 130/143 stopped by SIGINT/SIGTERM.`;
+Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error, 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP.`;
 
 type Command = (argv: readonly string[]) => Promise<number>;
 

@@ -1,11 +1,18 @@
-/** The signals that stop a command: Ctrl-C (SIGINT, to the terminal's process group) and SIGTERM (kill, a pod stop). */
-export type StopSignal = 'SIGINT' | 'SIGTERM';
+/**
+ * The signals that stop a command: Ctrl-C (SIGINT, to the terminal's process group), SIGTERM (kill, a pod stop) and
+ * SIGHUP (the terminal or SSH session closed: by default it would kill the process without its exit hooks).
+ */
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 /** The stop signals, in the order their handlers are installed. */
-export const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
+export const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Exit status of a command stopped by a signal: 128 + the signal number, as shells report a death by that signal. */
-export const SIGNAL_EXIT: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
+export const SIGNAL_EXIT: Readonly<Record<StopSignal, number>> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+  SIGHUP: 129,
+};
 
 /**
  * How long a command may take to stop after the first signal (the probes and handshakes in flight end within their

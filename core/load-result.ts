@@ -190,7 +190,7 @@ export interface LoadResult {
   /** Stopped early (Ctrl-C, SIGTERM, `stop()`): the figures cover what was measured, and the run did not pass. */
   readonly interrupted: boolean;
   /** The signal that stopped the run, when one did (absent for a run stopped by the library's `stop()`). */
-  readonly signal?: 'SIGINT' | 'SIGTERM';
+  readonly signal?: 'SIGINT' | 'SIGTERM' | 'SIGHUP';
   /**
    * Open model: arrivals dropped because the `--connections` cap was in flight (see {@link LoadCounters.dropped});
    * each one's wait from its intended start is in the latency histogram (coordinated omission), and counts against

@@ -254,7 +254,7 @@ export interface RunResult {
    */
   readonly interrupted: boolean;
   /** The signal that stopped the run, when one did. */
-  readonly signal?: 'SIGINT' | 'SIGTERM';
+  readonly signal?: 'SIGINT' | 'SIGTERM' | 'SIGHUP';
   /** Set when the run itself is invalid (sanity failed, target died): exit 2. */
   readonly error?: { readonly code: ErrorCode; readonly message: string };
   /** Set when --baseline was given. */

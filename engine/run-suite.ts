@@ -266,8 +266,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
   };
 
   const signal = options.signal;
-  const stopSignal = (): 'SIGINT' | 'SIGTERM' | undefined =>
-    signal?.reason === 'SIGINT' || signal?.reason === 'SIGTERM' ? signal.reason : undefined;
+  const stopSignal = (): 'SIGINT' | 'SIGTERM' | 'SIGHUP' | undefined =>
+    signal?.reason === 'SIGINT' || signal?.reason === 'SIGTERM' || signal?.reason === 'SIGHUP'
+      ? signal.reason
+      : undefined;
   const interruptedWhy = () => `not run: the run was interrupted${stopSignal() ? ` by ${stopSignal()}` : ''}`;
 
   // Controls procedures ran themselves (their paths are their own: a resumption's first, full handshake).

@@ -106,7 +106,7 @@ export interface ResultContext {
   readonly agents: number;
   readonly interrupted: boolean;
   /** The signal that stopped the run, if one did. */
-  readonly signal?: 'SIGINT' | 'SIGTERM';
+  readonly signal?: 'SIGINT' | 'SIGTERM' | 'SIGHUP';
   readonly thresholds: LoadResult['thresholds'];
   readonly minResumeSuccess: number;
   readonly notes: readonly string[];

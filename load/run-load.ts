@@ -45,7 +45,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
   private readonly result: Promise<LoadResult>;
   private channels: WorkerChannel[] = [];
   private stopped = false;
-  private stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  private stoppedBy: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | undefined;
   private measuring = false;
 
   constructor(options: LoadOptions) {
@@ -66,7 +66,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
    * Stops issuing handshakes; in-flight ones finish and the result covers what was measured, marked interrupted (with
    * `signal` when a signal was the reason).
    */
-  stop(signal?: 'SIGINT' | 'SIGTERM'): void {
+  stop(signal?: 'SIGINT' | 'SIGTERM' | 'SIGHUP'): void {
     if (this.stopped) return;
     this.stopped = true;
     this.stoppedBy = signal;

@@ -19,11 +19,13 @@ if (parentPort) {
   const ignore = () => {};
   process.on('SIGINT', ignore);
   process.on('SIGTERM', ignore);
+  process.on('SIGHUP', ignore);
   // The parent is gone (it exited, or was killed): stop issuing, so the handshakes in flight end and the process exits
   // by itself (within the handshake timeout); signals are the default again.
   process.once('disconnect', () => {
     process.off('SIGINT', ignore);
     process.off('SIGTERM', ignore);
+    process.off('SIGHUP', ignore);
     handle({ type: 'stop' });
   });
 }

@@ -96,7 +96,7 @@ run ends (or after --timeout) is dropped: counted, its wait recorded as latency,
 Ctrl-C or SIGTERM stops the run (the load generator first, then the server), writes the reports of what was
 measured, marked interrupted, and exits 130 (SIGINT) or 143 (SIGTERM); a second one exits at once. Exit status:
 0 pass, 1 a threshold breached (error rate, p99, rate), resumption not happening, or a bad certificate accepted,
-2 harness or usage error, or --scenario with no probe decided (MTLS_ERR_UNDECIDED), 130/143 interrupted.`;
+2 harness or usage error, or --scenario with no probe decided (MTLS_ERR_UNDECIDED), 130/143/129 interrupted (SIGINT/SIGTERM/SIGHUP).`;
 
 /** Parses a non-negative decimal flag, or throws MTLS_ERR_USAGE naming it. */
 function numFlag(name: string, value: string | undefined): number | undefined {

@@ -84,7 +84,7 @@ Ctrl-C or SIGTERM stops the matrix: the target being run stops after its probes 
 measured is written, each target not finished marked interrupted (not a verdict on it); a second one exits at once.
 
 Exit status: 0 every target conformant, 1 a target is non-conformant, 2 a target errored, could not start or is
-unavailable (unless --allow-unavailable), or a usage error, 130/143 interrupted by SIGINT/SIGTERM.`;
+unavailable (unless --allow-unavailable), or a usage error, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.`;
 
 /** `mtls-harness matrix`. */
 export async function matrixCommand(argv: readonly string[]): Promise<number> {

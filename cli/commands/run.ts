@@ -113,7 +113,7 @@ Ctrl-C or SIGTERM stops the run: probes in flight finish, the servers it started
 measured are written, marked interrupted (results not run are skips "not run: interrupted"); a second one exits at
 once. On GitHub Actions summary.md is also appended to $GITHUB_STEP_SUMMARY.
 
-Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error, 130/143 interrupted by SIGINT/SIGTERM.`;
+Exit status: 0 conformant, 1 non-conformant, 2 harness or usage error, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.`;
 
 const TARGET_ERRORS: Record<string, ErrorCode> = {
   refused: 'MTLS_ERR_TARGET_UNREACHABLE',

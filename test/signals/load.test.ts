@@ -21,6 +21,7 @@ const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as LoadRes
 const CASES = [
   ['SIGINT', 130, 'group'],
   ['SIGTERM', 143, 'pid'],
+  ['SIGHUP', 129, 'group'],
 ] as const;
 
 describe('load --target nginx, interrupted', () => {

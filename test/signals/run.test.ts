@@ -41,6 +41,8 @@ describe('run --target nginx, interrupted', () => {
   it.for([
     ['SIGINT', 130, 'group'],
     ['SIGTERM', 143, 'pid'],
+    // A closed terminal or SSH session hangs up the whole foreground group.
+    ['SIGHUP', 129, 'group'],
   ] as const)(
     '%s: exit %i, an interrupted report that blames nothing, and no server, socket or key left',
     async ([signal, status, to], ctx) => {
