@@ -4,6 +4,7 @@ import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import { checkOutDir } from '../../core/out-dir.js';
 import { checkFixturesInDate } from '../../engine/clock-distance.js';
+import { parseClock } from '../../fixtures-gen/generate.js';
 import type { RunResult, Strictness } from '../../core/result.js';
 import { TLS_VERSIONS, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
 import { VERSION } from '../../core/version.js';
@@ -67,6 +68,9 @@ Flags:
   --tls 1.2|1.3|both           TLS versions (default both)
   --suite GLOB[,GLOB]          scenario ids to run (default: the whole catalogue)
   --fixtures DIR               fixture set to configure the servers from (default: generate a fresh one)
+  --clock ISO-8601             the fresh set's clock (default now), as for run; scenarios whose fixture no longer
+                               means what it says at the servers' time (now) are skipped with the reason. Not with
+                               --fixtures
   --strictness any|alert|rfc   as for run (default any)
   --concurrency N              probes in flight per target (default 4; openssl s_server always 1)
 ${timeoutHelp('per probe')}
@@ -94,6 +98,7 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
     tls: { type: 'string' },
     suite: { type: 'string' },
     fixtures: { type: 'string' },
+    clock: { type: 'string' },
     strictness: { type: 'string' },
     concurrency: { type: 'string' },
     timeout: { type: 'string' },
@@ -161,9 +166,19 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
   if (files.length > 0) checkOutDir(out, '--out');
 
   const started = Date.now();
-  const opened = await openFixtures(values.fixtures);
+  if (values.clock !== undefined && values.fixtures !== undefined)
+    throw new HarnessError('MTLS_ERR_USAGE', '--clock sets the clock of a fresh fixture set: it excludes --fixtures');
+  const clock = values.clock === undefined ? undefined : parseClock(values.clock);
+  const opened = await openFixtures(values.fixtures, clock);
   const fx = opened.fx;
-  if (values.fixtures) checkFixturesInDate(fx);
+  if (values.fixtures || clock) {
+    try {
+      checkFixturesInDate(fx);
+    } catch (err) {
+      opened[Symbol.dispose]();
+      throw err;
+    }
+  }
   const availability = new Map((await describeTargets()).map((t) => [t.name, t]));
   const deadline = started + deadlineMs;
 

@@ -656,6 +656,27 @@ export const CASES: readonly BadInputCase[] = [
     names: /notAfter \(clock \+ 365 days\) is already past/,
   },
   {
+    command: 'matrix',
+    name: '--clock with --fixtures',
+    args: (c) => ['matrix', '--targets', 'builtin', '--clock', '2026-01-01T00:00:00Z', '--fixtures', c.fx],
+    code: 'MTLS_ERR_USAGE',
+    names: /--fixtures/,
+  },
+  {
+    command: 'matrix',
+    name: '--clock 30 February',
+    args: () => ['matrix', '--targets', 'builtin', '--clock', '2026-02-30T00:00:00Z'],
+    code: 'MTLS_ERR_CLOCK',
+    names: /February 2026 has no day 30/,
+  },
+  {
+    command: 'matrix',
+    name: '--clock 400 days ago',
+    args: () => ['matrix', '--targets', 'builtin', '--clock', new Date(Date.now() - 400 * DAY).toISOString()],
+    code: 'MTLS_ERR_FIXTURES_STALE',
+    names: /notAfter \(clock \+ 365 days\) is already past/,
+  },
+  {
     command: 'run',
     name: 'unreadable --server-ca',
     args: () => ['run', '--server-ca', 'nope.pem'],

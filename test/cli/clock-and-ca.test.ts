@@ -64,6 +64,39 @@ describe('issue 10 — dates: a fixture clock far from now skips what no longer 
     );
   }, 180_000);
 
+  it('matrix --clock 40 days ago: the fresh set has that clock, and the same distance skips apply', async () => {
+    const clock = new Date(Date.now() - 40 * DAY).toISOString().replace(/\.\d+Z$/, 'Z');
+    const out = path.join(dir, 'matrix-forty');
+    const r = await runCli([
+      'matrix',
+      '--targets',
+      'builtin',
+      '--policy',
+      'require',
+      '--suite',
+      'require::validity::*',
+      '--clock',
+      clock,
+      '--format',
+      'json',
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const matrix = JSON.parse(readFileSync(path.join(out, 'matrix.json'), 'utf8')) as {
+      clock: string;
+      rows: { id: string; cells: Record<string, { verdict: string; reason: string } | null> }[];
+    };
+    expect(matrix.clock).toBe(clock);
+    const notYet = matrix.rows.filter((x) => x.id.endsWith('::validity::not-yet-valid'));
+    expect(notYet).toHaveLength(2);
+    for (const x of notYet) {
+      expect(x.cells.builtin?.verdict).toBe('skip');
+      expect(x.cells.builtin?.reason).toMatch(/the fixture clock is 40 days before now/);
+    }
+  }, 180_000);
+
   it("the README's --clock example runs and is conformant", async () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
