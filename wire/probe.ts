@@ -215,6 +215,8 @@ export interface WireResult {
    * Certificate was sent, the server relied on the identity authenticated when the session was established.
    */
   readonly resumed: boolean;
+  /** The application data the server sent (e.g. its HTTP answer), when any came. */
+  readonly response?: Uint8Array;
   /** TLS 1.3, when {@link WireProbeOptions.postHandshakeAuth} was given. */
   readonly postHandshakeAuth?: WirePostHandshakeAuthResult;
   /** TLS 1.2, when {@link WireProbeOptions.renegotiation} was given or the server sent a HelloRequest. */
@@ -475,6 +477,7 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
     ...(ticket ? { ticket } : {}),
     ...(tls12Session ? { tls12Session } : {}),
     resumed: client.state.resumed,
+    ...(client.state.appDataReceived ? { response: client.state.appDataReceived } : {}),
     ...(postHandshakeAuth ? { postHandshakeAuth } : {}),
     ...(renegotiation ? { renegotiation } : {}),
   };
