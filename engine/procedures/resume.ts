@@ -305,7 +305,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
   const how = mechanism === 'psk' ? 'TLS 1.3 PSK' : `TLS 1.2 ${mechanism === 'ticket' ? 'ticket' : 'session ID'}`;
   const decided = r.observation.outcome === 'accepted' ? 'served' : `refused: ${describe(r.observation)}`;
   let what: string;
-  if (r.resumed) what = `resumed (${how}) without a certificate${afterWords(which)}, and ${decided}`;
+  if (r.resumed) what = `resumed without a certificate${afterWords(which)} (${how}), and ${decided}`;
   else if (serverHello)
     what = `not resumed: the server ran a full handshake ${
       r.certificateRequest ? 'with a CertificateRequest' : 'without a CertificateRequest'
