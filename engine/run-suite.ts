@@ -36,6 +36,13 @@ const ENABLE_HINT: Partial<Record<Feature, string>> = {
     'if the server asks for a client certificate after the handshake for one path, add per-location-auth to --capabilities and name the path with --protected-path',
   'proxy-identity':
     'if it is a reverse proxy, point it at the echo backend and pass --echo-backend PORT (or the HOST:PORT of your own mtls-harness echo-backend)',
+  resumption: 'if the server resumes sessions (IDs, tickets or TLS 1.3 PSKs), add resumption to --capabilities',
+  'sni-no-auth':
+    'pass --sni-no-auth NAME, a server name it serves without client authentication sharing its session cache and ticket keys',
+  'shared-sessions':
+    'pass --optional-endpoint HOST:PORT, an endpoint with the optional policy sharing its session cache and ticket keys',
+  'ocsp-control':
+    "pass --ocsp-control URL, the loopback control of the fixtures' OCSP responder the server asks (or --ocsp-responder)",
 };
 
 /** Features the harness itself provides (the wire client). */

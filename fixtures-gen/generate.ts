@@ -45,6 +45,11 @@ export interface GenerateOptions {
 /** Default responder base the certificates point at. */
 export const DEFAULT_OCSP_URL = 'http://127.0.0.1:18888/ocsp';
 export const DEFAULT_CRL_URL = 'http://127.0.0.1:18888/crl';
+/**
+ * The second name the server certificate carries (issue 12, `resume-cross-sni`): the virtual host that asks for no
+ * client certificate beside `localhost`, which does.
+ */
+export const PUBLIC_SERVER_NAME = 'public.localhost';
 
 /**
  * How far before the clock the earliest instant our certificates carry lies: the expired fixtures' notBefore
@@ -318,6 +323,7 @@ export async function buildPki(options: Omit<GenerateOptions, 'out'>): Promise<G
       commonName: 'localhost',
       san: [
         { type: 'dns', value: 'localhost' },
+        { type: 'dns', value: PUBLIC_SERVER_NAME },
         { type: 'ip', value: '127.0.0.1' },
         { type: 'ip', value: '::1' },
       ],
@@ -552,7 +558,7 @@ function writeSet(pki: GeneratedPki, dir: string): Manifest {
       cert: 'server/cert.pem',
       key: 'server/key.pem',
       chain: 'server/chain.pem',
-      names: ['localhost', '127.0.0.1', '::1'],
+      names: ['localhost', PUBLIC_SERVER_NAME, '127.0.0.1', '::1'],
     },
     identityAllowList: allow,
     opensslVerify: { command: OPENSSL_VERIFY_COMMAND },

@@ -15,6 +15,7 @@ import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { HarnessError } from '../core/errors.js';
 import type { FixtureSet, ManifestCa } from '../core/manifest.js';
+import { OCSP_CONTROL_PATH, OcspControl } from './ocsp-control.js';
 
 const DAY = 86_400_000;
 /** NOTE: RFC 5019 §2.2.4 lets responders pre-date thisUpdate; one minute absorbs small clock differences. */
@@ -103,6 +104,8 @@ export interface OcspResponder extends AsyncDisposable {
   readonly ocspUrl: string;
   /** number of OCSP requests answered */
   readonly requests: number;
+  /** baseUrl + '/control': the loopback-only control of what it answers (fixtures-gen/ocsp-control.ts). */
+  readonly controlUrl: string;
   /** Stops listening and drops open connections; safe to call twice. */
   close(): Promise<void>;
 }
@@ -534,9 +537,12 @@ export async function startOcspResponder(
   const index = await buildOcspIndex(fixtures);
   const host = options.host ?? '127.0.0.1';
   let answered = 0;
+  const control = new OcspControl();
 
   const answer = async (res: http.ServerResponse, der: Uint8Array | undefined): Promise<void> => {
-    const body = der ? await answerOcspRequest(index, der) : statusResponse(ocsp.OCSPResponseStatus.malformedRequest);
+    const body = der
+      ? await answerOcspRequest(control.view(index), der)
+      : statusResponse(ocsp.OCSPResponseStatus.malformedRequest);
     answered += 1;
     send(res, 200, 'application/ocsp-response', body);
   };
@@ -544,6 +550,7 @@ export async function startOcspResponder(
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     // NOTE: the raw path, not a parsed URL: base64 may hold '/' and '+', which URL normalisation must not touch.
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    if (await control.handle(req, res)) return;
     if (rawPath === '/ocsp' || rawPath === '/' || rawPath === '/ocsp/') {
       if (req.method !== 'POST') {
         res.setHeader('allow', 'POST');
@@ -612,6 +619,7 @@ export async function startOcspResponder(
     port,
     baseUrl,
     ocspUrl: `${baseUrl}/ocsp`,
+    controlUrl: `${baseUrl}${OCSP_CONTROL_PATH}`,
     get requests() {
       return answered;
     },

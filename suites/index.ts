@@ -11,6 +11,7 @@ import { presence } from './presence.js';
 import { profiles } from './profiles.js';
 import { proxyIdentity } from './proxy-identity.js';
 import { purpose } from './purpose.js';
+import { resumption } from './resumption.js';
 import { revocation } from './revocation.js';
 import { sanity } from './sanity.js';
 import { trust } from './trust.js';
@@ -39,6 +40,7 @@ export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
   handshake,
   'post-handshake': postHandshake,
   'proxy-identity': proxyIdentity,
+  resumption,
 };
 
 /** Checks ids against the pattern and for uniqueness; throws on the first problem. */

@@ -6,7 +6,9 @@ import { HarnessError } from '../core/errors.js';
 import type { FixtureSet } from '../core/manifest.js';
 import type { Feature, ServerPolicy } from '../core/scenario.js';
 import { VERSION } from '../core/version.js';
+import { PUBLIC_SERVER_NAME } from '../fixtures-gen/generate.js';
 import { queryOcsp, startOcspResponder, type OcspResponder } from '../fixtures-gen/ocsp.js';
+import { sharedSessions, startSniFront, type SharedSessions } from './builtin-sessions.js';
 import { forwardToEcho } from './builtin-proxy.js';
 import { PROXY_PATH } from './proxy.js';
 import type { Endpoint, StartedTarget } from './target.js';
@@ -29,9 +31,18 @@ export interface BuiltinServerOptions {
    * Deliberately broken variants for tests and demonstrations: `no-verify` accepts any certificate
    * (rejectUnauthorized false, no checks; the protected location asks after the handshake and ignores the answer);
    * `no-request` never asks for a certificate (the protected location serves without asking); `proxy-passthrough`
-   * (proxy mode) forwards the client's own identity headers to the echo backend instead of overwriting them.
+   * (proxy mode) forwards the client's own identity headers to the echo backend instead of overwriting them;
+   * `trust-resumed` serves every resumed session on the strength of the handshake that made it, whichever listener
+   * (name, endpoint) made it — with {@link resumption}, a virtual-host pair sharing its session cache and ticket keys
+   * with different client-authentication settings.
    */
-  readonly weaken?: 'no-verify' | 'no-request' | 'proxy-passthrough';
+  readonly weaken?: 'no-verify' | 'no-request' | 'proxy-passthrough' | 'trust-resumed';
+  /**
+   * Also serve the resumption shapes (issue 12; default false, `run` turns it on): an SNI front on the main port that
+   * serves {@link PUBLIC_SERVER_NAME} without client authentication beside the name under test, and an endpoint with
+   * the optional policy on a port of its own, all three sharing one session cache, ticket keys and session id context.
+   */
+  readonly resumption?: boolean;
   /**
    * Also serve the per-location shape on a second port (default false; `run` turns it on): a listener that asks for
    * no certificate in the handshake and requires one for {@link BUILTIN_PROTECTED_PATH}, asked for by a TLS 1.2
@@ -80,7 +91,7 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   const m = fx.manifest;
   const read = (rel: string) => fx.read(rel);
   const useCrl = options.crl ?? true;
-  // NOTE: proxy-passthrough breaks the proxy, not the verification: the server still checks everything.
+  // NOTE: proxy-passthrough breaks the proxy, and trust-resumed resumption, not the verification of a full handshake.
   const weakened = options.weaken === 'no-verify' || options.weaken === 'no-request';
   const useOcsp = (options.ocsp ?? true) && !weakened;
   const useIdentity = (options.identityPolicy ?? true) && !weakened;
@@ -100,9 +111,11 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
 
   // `none` is client authentication switched off: the server never sends a CertificateRequest.
   const requestCert = options.weaken !== 'no-request' && options.policy !== 'none';
+  const shared = options.resumption ? sharedSessions() : undefined;
   let server: tls.Server;
   try {
     server = tls.createServer({
+      ...shared?.tlsOptions,
       key: read(m.server.key),
       cert: read(m.server.chain),
       ca: read(m.trust),
@@ -148,9 +161,13 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   const app = http.createServer(echo);
   app.keepAliveTimeout = 1000;
 
-  const ocspStatus = (peer: tls.DetailedPeerCertificate): Promise<'good' | 'revoked' | 'unknown' | 'error'> => {
+  /** The OCSP status of a client certificate; `fresh` asks the responder again instead of the cached answer. */
+  const ocspStatus = (
+    peer: tls.DetailedPeerCertificate,
+    fresh = false,
+  ): Promise<'good' | 'revoked' | 'unknown' | 'error'> => {
     const serial = peer.serialNumber.toLowerCase();
-    let pending = ocspCache.get(serial);
+    let pending = fresh ? undefined : ocspCache.get(serial);
     if (!pending) {
       const certPem = new X509Certificate(peer.raw).toString();
       const issuerPem =
@@ -186,37 +203,56 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
     if (has && !socket.authorized)
       return { status: 495, reason: `certificate verification failed: ${String(socket.authorizationError)}` };
     if (has && useIdentity && !allow.has(cn(peer))) return { status: 403, reason: 'identity not on the allow-list' };
+    // NOTE: a resumed session carries the verification of the handshake that made it (RFC 8446 §2.2, RFC 5246
+    // §7.3); the reference re-checks what can change since: the certificate's expiry and its OCSP status.
+    const resumed = socket.isSessionReused();
+    if (has && resumed && Date.parse(peer.valid_to) <= Date.now())
+      return { status: 495, reason: `resumed session of a certificate that expired at ${peer.valid_to}` };
     if (has && ocsp) {
-      const status = await ocspStatus(peer);
-      if (status !== 'good') return { status: 495, reason: `OCSP status ${status}` };
+      const status = await ocspStatus(peer, resumed);
+      if (status !== 'good')
+        return { status: 495, reason: `OCSP status ${status}${resumed ? ' (resumed session)' : ''}` };
     }
     return undefined;
   };
 
-  server.on('secureConnection', (socket: tls.TLSSocket) => {
-    void (async () => {
-      const who = whoIs(socket);
-      if (options.weaken === 'no-verify' || !requestCert) {
-        log(`accept (${options.weaken ?? 'no request'}) ${who}`);
+  /** Serves a client of a listener that asks for a certificate, once its checks pass. */
+  const admit =
+    (where: string, asks: boolean, required: boolean) =>
+    (socket: tls.TLSSocket): void => {
+      void (async () => {
+        const who = `${whoIs(socket)}${socket.isSessionReused() ? ' (resumed)' : ''}${where}`;
+        if (options.weaken === 'no-verify' || !asks) {
+          log(`accept (${options.weaken ?? 'no request'}) ${who}`);
+          app.emit('connection', socket);
+          return;
+        }
+        if (options.weaken === 'trust-resumed' && socket.isSessionReused()) {
+          log(`accept (trust-resumed) ${who}`);
+          app.emit('connection', socket);
+          return;
+        }
+        const refused = await refusalOf(socket, required);
+        if (refused) {
+          log(`reject ${who}: ${refused.reason}`);
+          refuse(socket, refused.status, refused.reason);
+          return;
+        }
+        log(`accept ${who} ${socket.getProtocol()}`);
         app.emit('connection', socket);
-        return;
-      }
-      const refused = await refusalOf(socket, options.policy === 'require');
-      if (refused) {
-        log(`reject ${who}: ${refused.reason}`);
-        refuse(socket, refused.status, refused.reason);
-        return;
-      }
-      log(`accept ${who} ${socket.getProtocol()}`);
-      app.emit('connection', socket);
-    })();
-  });
+      })();
+    };
   const sockets = new Set<net.Socket>();
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('tlsClientError', (err) => log(`handshake failed: ${err.message.split('\n')[0]}`));
+  const track = (listener: net.Server, name: string) => {
+    listener.on('connection', (s: net.Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    listener.on('tlsClientError', (err: Error) => log(`${name}handshake failed: ${err.message.split('\n')[0]}`));
+  };
+  server.on('secureConnection', admit('', requestCert, options.policy === 'require'));
+  track(server, '');
+  shared?.attach(server);
 
   const host = options.host ?? '127.0.0.1';
   try {
@@ -230,7 +266,8 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
           ),
         ),
       );
-      server.listen(options.port ?? 0, host, () => resolve());
+      if (!shared) server.listen(options.port ?? 0, host, () => resolve());
+      else resolve();
     });
   } catch (err) {
     // NOTE: the OCSP responder started above would keep the process alive after the error (issue 10: `serve --port`
@@ -238,9 +275,49 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
     await ocsp?.close();
     throw err;
   }
-  const address = server.address();
+  // The resumption shapes: the main port becomes an SNI front for the name under test and a public name.
+  let sessions: Awaited<ReturnType<typeof startSessionShapes>> | undefined;
+  if (shared) {
+    try {
+      sessions = await startSessionShapes({
+        tlsOptions: {
+          ...shared.tlsOptions,
+          key: read(m.server.key),
+          cert: read(m.server.chain),
+          ca: read(m.trust),
+          ...(crls && crls.length ? { crl: crls } : {}),
+        },
+        host,
+        port: options.port ?? 0,
+        main: server,
+        shared,
+        track,
+        log,
+        publicApp: (socket) => {
+          log(
+            `accept (no client authentication) ${whoIs(socket)}${socket.isSessionReused() ? ' (resumed)' : ''} as ${PUBLIC_SERVER_NAME}`,
+          );
+          app.emit('connection', socket);
+        },
+        optionalAdmit: admit(' on the optional endpoint', options.weaken !== 'no-request', false),
+      });
+    } catch (err) {
+      await ocsp?.close();
+      throw err;
+    }
+  }
+  const address = sessions ? sessions.front.address() : server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const capabilities = new Set<Feature>();
+  if (sessions) {
+    capabilities.add('resumption');
+    capabilities.add('sni-no-auth');
+    capabilities.add('shared-sessions');
+    if (ocsp) capabilities.add('ocsp-control');
+    log(
+      `resumption shapes: ${PUBLIC_SERVER_NAME} without client authentication on ${host}:${port}, optional endpoint on ${host}:${sessions.optionalPort}, one session cache and ticket keys`,
+    );
+  }
   if (options.proxy) capabilities.add('proxy-identity');
   if (!weakened) {
     if (useCrl) capabilities.add('crl');
@@ -295,6 +372,7 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
             location!.app.closeAllConnections();
           })
         : undefined,
+      sessions?.close(),
     ]);
     await ocsp?.close();
   };
@@ -310,6 +388,15 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
             endpoint: { host, port: location.port },
             path: BUILTIN_PROTECTED_PATH,
             unsupported: { '1.3': BUILTIN_NO_PHA },
+          },
+        }
+      : {}),
+    ...(sessions
+      ? {
+          resumption: {
+            sniNoAuth: { endpoint: { host, port }, servername: PUBLIC_SERVER_NAME },
+            optionalEndpoint: { host, port: sessions.optionalPort },
+            ...(ocsp ? { ocspControl: ocsp.controlUrl } : {}),
           },
         }
       : {}),
@@ -439,4 +526,74 @@ function refuse(socket: tls.TLSSocket, status: number, reason: string): void {
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
   setTimeout(() => socket.destroy(), 2000).unref();
+}
+
+/** What {@link startSessionShapes} shares with the main server. */
+interface SessionParts {
+  readonly tlsOptions: tls.TlsOptions;
+  readonly host: string;
+  /** The main port (0: any free port), where the SNI front listens. */
+  readonly port: number;
+  /** The listener of the name under test. */
+  readonly main: tls.Server;
+  readonly shared: SharedSessions;
+  readonly track: (listener: net.Server, name: string) => void;
+  readonly log: (line: string) => void;
+  /** Serves a client of the public name (no client authentication). */
+  readonly publicApp: (socket: tls.TLSSocket) => void;
+  /** Checks and serves a client of the optional endpoint. */
+  readonly optionalAdmit: (socket: tls.TLSSocket) => void;
+}
+
+/**
+ * The resumption shapes (issue 12): the SNI front on the main port (the public name to a listener that asks for no
+ * certificate, every other name to the main listener) and the optional endpoint on a port of its own; every listener
+ * shares the session cache, ticket keys and session id context.
+ */
+async function startSessionShapes(
+  parts: SessionParts,
+): Promise<{ front: net.Server; optionalPort: number; close(): Promise<void> }> {
+  const common: tls.TlsOptions = {
+    ...parts.tlsOptions,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    ciphers: 'DEFAULT:@SECLEVEL=2',
+    noDelay: true,
+  };
+  const open = tls.createServer({ ...common, requestCert: false });
+  open.on('secureConnection', parts.publicApp);
+  parts.track(open, `${PUBLIC_SERVER_NAME}: `);
+  parts.shared.attach(open);
+  const optional = tls.createServer({ ...common, requestCert: true });
+  optional.on('secureConnection', parts.optionalAdmit);
+  parts.track(optional, 'optional endpoint: ');
+  parts.shared.attach(optional);
+  await new Promise<void>((resolve, reject) => {
+    optional.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new HarnessError('MTLS_ERR_PORT', `cannot listen on ${parts.host}:0: ${err.code ?? err.message}`)),
+    );
+    optional.listen(0, parts.host, () => resolve());
+  });
+  let front: net.Server;
+  try {
+    front = await startSniFront(
+      parts.host,
+      parts.port,
+      (name) => (name?.toLowerCase() === PUBLIC_SERVER_NAME ? open : parts.main),
+      parts.log,
+    );
+  } catch (err) {
+    optional.close();
+    throw err;
+  }
+  const address = optional.address();
+  return {
+    front,
+    optionalPort: typeof address === 'object' && address ? address.port : 0,
+    close: () =>
+      Promise.all([front, optional].map((l) => new Promise<void>((resolve) => l.close(() => resolve())))).then(
+        () => undefined,
+      ),
+  };
 }

@@ -11,7 +11,17 @@ import {
   type ProcessTargetName,
 } from './process/index.js';
 import { PROXY_PATH, type ProxyMode } from './proxy.js';
-import type { Endpoint, StartedTarget } from './target.js';
+import type { Endpoint, ResumptionShape, StartedTarget } from './target.js';
+
+/** What the user says of an external server's resumption shapes (`--sni-no-auth`, `--optional-endpoint`, `--ocsp-control`). */
+export interface ExternalResumption {
+  /** A server name the server serves without client authentication, on the same endpoint. */
+  readonly sniNoAuth?: string;
+  /** An endpoint with the optional policy sharing the server's session state. */
+  readonly optionalEndpoint?: Endpoint;
+  /** The loopback control URL of the OCSP responder the server asks. */
+  readonly ocspControl?: string;
+}
 
 /**
  * What a product checks, as `run --target HOST:PORT --product NAME` assumes (configured as `server-config` renders
@@ -31,6 +41,7 @@ export const DECLARABLE_CAPABILITIES: readonly Feature[] = [
   'identity-policy',
   'pinned-clock',
   'per-location-auth',
+  'resumption',
 ];
 
 /** The protected path of an external server declared with `per-location-auth`, when `--protected-path` is not given. */
@@ -105,19 +116,31 @@ export function externalTarget(
   unchecked: readonly Feature[] = [],
   protectedPath = DEFAULT_PROTECTED_PATH,
   proxy?: ProxyMode,
+  resumption: ExternalResumption = {},
 ): StartedTarget {
   const stop = async () => {};
+  const shape: ResumptionShape = {
+    ...(resumption.sniNoAuth ? { sniNoAuth: { endpoint: { host, port }, servername: resumption.sniNoAuth } } : {}),
+    ...(resumption.optionalEndpoint ? { optionalEndpoint: resumption.optionalEndpoint } : {}),
+    ...(resumption.ocspControl ? { ocspControl: resumption.ocspControl } : {}),
+  };
+  const shapes: Feature[] = [
+    ...(resumption.sniNoAuth ? (['sni-no-auth'] as const) : []),
+    ...(resumption.optionalEndpoint ? (['shared-sessions'] as const) : []),
+    ...(resumption.ocspControl ? (['ocsp-control'] as const) : []),
+  ];
   return {
     name: `${host.includes(':') ? `[${host}]` : host}:${port}`,
     policy,
     endpoint: { host, port },
     servername,
-    capabilities: new Set<Feature>([...capabilities, ...(proxy ? (['proxy-identity'] as const) : [])]),
+    capabilities: new Set<Feature>([...capabilities, ...(proxy ? (['proxy-identity'] as const) : []), ...shapes]),
     // The server asks after the handshake on the same endpoint, for the path the user names.
     ...(capabilities.includes('per-location-auth')
       ? { protectedLocation: { endpoint: { host, port }, path: protectedPath } }
       : {}),
     ...(proxy ? { proxy } : {}),
+    ...(shapes.length ? { resumption: shape } : {}),
     unchecked: new Set(unchecked),
     declared: true,
     probe: 'http',
@@ -149,6 +172,8 @@ export interface StartTargetsOptions {
    * is taken to forward `/proxied/` (or every path) to it, the path kept. Containers have none: the backend listens on the host's loopback.
    */
   readonly echoBackend?: Endpoint;
+  /** For an external target: its resumption shapes, as the user names them. */
+  readonly resumption?: ExternalResumption;
 }
 
 /** Starts (or wraps) the target once per policy; on a failure, whatever already started is stopped. */
@@ -181,6 +206,8 @@ export async function startTargets(
             fixtures,
             policy,
             protectedLocation: true,
+            // The resumption shapes (SNI front, optional endpoint): the resumption scenarios run under require.
+            resumption: policy === 'require',
             ...(echo ? { proxy: { echo } } : {}),
           });
           break;
@@ -194,6 +221,7 @@ export async function startTargets(
             options.unchecked,
             options.protectedPath,
             echo ? { echo, path: PROXY_PATH } : undefined,
+            options.resumption,
           );
           break;
         case 'process':
@@ -241,7 +269,17 @@ export async function describeTargets(options: { containers?: boolean } = {}): P
     kind: 'builtin',
     available: true,
     version: `node ${process.versions.node}, OpenSSL ${process.versions.openssl}`,
-    features: ['crl', 'ocsp', 'identity-policy', 'per-location-auth', 'proxy-identity'],
+    features: [
+      'crl',
+      'ocsp',
+      'identity-policy',
+      'per-location-auth',
+      'proxy-identity',
+      'resumption',
+      'sni-no-auth',
+      'shared-sessions',
+      'ocsp-control',
+    ],
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'close',
@@ -249,6 +287,7 @@ export async function describeTargets(options: { containers?: boolean } = {}): P
       'node:tls closes a refused client without an alert (only a missing certificate gets one)',
       'per-location client authentication by TLS 1.2 renegotiation only (node:tls has no TLS 1.3 post-handshake authentication)',
       'proxy mode: /proxied/ to the echo backend with X-SSL-Client-Verify, X-SSL-Client-S-DN (RFC 4514, escaped), X-SSL-Client-Cert',
+      'resumption (require): public.localhost without client authentication on the same port (SNI) and an optional endpoint, sharing the session cache and ticket keys; resumed sessions are checked again for expiry and OCSP',
     ],
   };
   const processes = await Promise.all(

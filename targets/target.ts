@@ -24,6 +24,27 @@ export interface ProtectedLocation {
   readonly unsupported?: Partial<Record<TlsVersion, string>>;
 }
 
+/** How a session is resumed: TLS 1.2 by session ID (RFC 5246 §7.3) or ticket (RFC 5077), TLS 1.3 by PSK. */
+export type ResumptionMechanism = 'session-id' | 'ticket' | 'psk';
+
+/**
+ * What the resumption scenarios (issue 12) need beside the target's endpoint. Each part shares session state (the
+ * session cache and the ticket keys) with the endpoint under test, as a misconfigured virtual-host pair would.
+ */
+export interface ResumptionShape {
+  /**
+   * A server name that asks for no client certificate (feature `sni-no-auth`), served at `endpoint` beside the
+   * target's own name (the target's endpoint for an external server).
+   */
+  readonly sniNoAuth?: { readonly endpoint: Endpoint; readonly servername: string };
+  /** An endpoint with the `optional` policy (feature `shared-sessions`). */
+  readonly optionalEndpoint?: Endpoint;
+  /** The loopback control URL of the OCSP responder the server asks (feature `ocsp-control`). */
+  readonly ocspControl?: string;
+  /** Mechanisms the server does not offer, with why: their scenarios are skipped with it. */
+  readonly unsupported?: Partial<Record<ResumptionMechanism, string>>;
+}
+
 /** A server under test that has been started (or an external one), ready for probes. */
 export interface StartedTarget extends AsyncDisposable {
   readonly name: string;
@@ -45,6 +66,8 @@ export interface StartedTarget extends AsyncDisposable {
   readonly lacking?: Partial<Record<Feature, string>>;
   /** The location that requires a certificate after the handshake, when the target has `per-location-auth`. */
   readonly protectedLocation?: ProtectedLocation;
+  /** The shapes of the resumption scenarios the target serves (features `sni-no-auth`, `shared-sessions`, `ocsp-control`). */
+  readonly resumption?: ResumptionShape;
   /** True when the capabilities are what the user declared (`--capabilities`), not what the harness configured. */
   readonly declared?: boolean;
   /** raw: any data back proves acceptance; http: the server speaks HTTP and may reject with a status. */

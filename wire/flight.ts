@@ -25,6 +25,8 @@ export interface ClientConfig {
   readonly postHandshakeAuth?: LateAuthentication;
   /** TLS 1.2: what to do when the server asks to renegotiate, and the material of a renegotiated handshake. */
   readonly renegotiation?: RenegotiationConfig;
+  /** TLS 1.2: false sends no SessionTicket extension (RFC 5077), so a server can only resume by session ID. */
+  readonly sessionTickets?: boolean;
 }
 
 /** The identity a client presents after the handshake, and the conversation that presents it. */

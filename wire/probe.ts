@@ -93,6 +93,11 @@ export interface WireProbeOptions {
    * TLS 1.2 session (an earlier WireResult.tls12Session, offered by ticket or session ID). It must match `tls`.
    */
   readonly resumeFrom?: Tls13Ticket | Tls12Session;
+  /**
+   * TLS 1.2: offer RFC 5077 session tickets (default true). False sends no SessionTicket extension, so the server can
+   * only resume by session ID (a session given in `resumeFrom` is then offered by its ID, never its ticket).
+   */
+  readonly sessionTickets?: boolean;
   /** A deliberate client defect (tests of the harness's controls only). */
   readonly fault?: ClientFault;
   /** Told of every transcript entry as it happens (a live view of the conversation). */
@@ -210,6 +215,8 @@ export interface WireResult {
    * Certificate was sent, the server relied on the identity authenticated when the session was established.
    */
   readonly resumed: boolean;
+  /** The application data the server sent (e.g. its HTTP answer), when any came. */
+  readonly response?: Uint8Array;
   /** TLS 1.3, when {@link WireProbeOptions.postHandshakeAuth} was given. */
   readonly postHandshakeAuth?: WirePostHandshakeAuthResult;
   /** TLS 1.2, when {@link WireProbeOptions.renegotiation} was given or the server sent a HelloRequest. */
@@ -319,7 +326,12 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
     if (!lateMutation.tls.includes(opts.tls))
       return error('client-setup', `mutation '${lateMutation.name}' in ${what} does not apply to TLS ${opts.tls}`);
   }
-  const resume12 = opts.resumeFrom && isTls12Session(opts.resumeFrom) ? opts.resumeFrom : undefined;
+  const given12 = opts.resumeFrom && isTls12Session(opts.resumeFrom) ? opts.resumeFrom : undefined;
+  // NOTE: without the SessionTicket extension a ticket cannot be offered: the session goes by its ID alone.
+  const resume12 =
+    given12 && opts.sessionTickets === false
+      ? { ...given12, ticket: undefined, ticketLifetimeSeconds: undefined }
+      : given12;
   const resume13 = opts.resumeFrom && !isTls12Session(opts.resumeFrom) ? opts.resumeFrom : undefined;
   if ((resume12 && opts.tls !== '1.2') || (resume13 && opts.tls !== '1.3'))
     return error(
@@ -337,6 +349,7 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
       chain: opts.chainPem ? pemCertificatesToDer(opts.chainPem) : [],
       key,
       appData: opts.appData ?? DEFAULT_APP_DATA,
+      ...(opts.sessionTickets === false ? { sessionTickets: false } : {}),
       ...(opts.fault ? { fault: opts.fault } : {}),
       ...(offerPha
         ? {
@@ -464,6 +477,7 @@ export async function wireProbe(opts: WireProbeOptions): Promise<WireResult> {
     ...(ticket ? { ticket } : {}),
     ...(tls12Session ? { tls12Session } : {}),
     resumed: client.state.resumed,
+    ...(client.state.appDataReceived ? { response: client.state.appDataReceived } : {}),
     ...(postHandshakeAuth ? { postHandshakeAuth } : {}),
     ...(renegotiation ? { renegotiation } : {}),
   };

@@ -237,7 +237,9 @@ export class Tls12Client implements ScriptedClient {
           groups: OFFERED_GROUPS,
           signatureAlgorithms: OFFERED_SCHEMES,
           // NOTE: RFC 5077 §3.2 — an empty SessionTicket extension asks for a ticket.
-          sessionTicket: this.offer === 'ticket' && resume?.ticket ? resume.ticket : new Uint8Array(0),
+          ...(this.config.sessionTickets === false
+            ? {}
+            : { sessionTicket: this.offer === 'ticket' && resume?.ticket ? resume.ticket : new Uint8Array(0) }),
           renegotiationInfo,
         });
         this.messages.push(raw);

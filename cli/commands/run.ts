@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { openFixtures } from '../fixtures-source.js';
 import { HarnessError, type ErrorCode } from '../../core/errors.js';
 import { gates } from '../../core/gate.js';
@@ -18,6 +19,7 @@ import { catalogue, CATALOGUE_VERSION, TOPICS } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
 import type { FixtureSet } from '../../core/manifest.js';
 import { startOcspResponder, type OcspResponder } from '../../fixtures-gen/ocsp.js';
+import { checkControlUrl } from '../../fixtures-gen/ocsp-control.js';
 import { checkProduct } from '../../targets/server-config.js';
 import type { Endpoint } from '../../targets/target.js';
 import { fetchEchoRecord, startEchoBackend, type EchoBackend } from '../../services/echo-backend.js';
@@ -29,6 +31,8 @@ import {
   parseTarget,
   startTargets,
   targetName,
+  type ExternalResumption,
+  type TargetSpec,
 } from '../../targets/registry.js';
 import {
   colorFlag,
@@ -91,6 +95,13 @@ Flags:
                                PORT starts one on 127.0.0.1:PORT for the run; HOST:PORT names one you run
                                (mtls-harness echo-backend). Without it the proxy-identity scenarios are skipped.
                                Builtin and the servers the harness starts get their own
+  --sni-no-auth NAME           HOST:PORT also serves NAME without client authentication, sharing its session cache
+                               and ticket keys (resumption::*::resume-cross-sni; skipped without it)
+  --optional-endpoint HOST:PORT
+                               an endpoint of the same server with the optional policy, sharing its session cache
+                               and ticket keys (resumption::*::resume-optional-to-require; skipped without it)
+  --ocsp-control URL           the loopback control of the fixtures' OCSP responder the server asks (mtls-harness
+                               ocsp prints it; --ocsp-responder implies it): resumption::*::resume-after-revocation
   --suite GLOB[,GLOB]          scenario ids to run, e.g. 'validity::*' or 'require::trust::unknown-ca'
   --tls 1.2|1.3|both           TLS versions (default both)
   --strictness any|alert|rfc   any proven rejection passes (default) | an acceptable alert at the declared step is
@@ -137,6 +148,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     product: { type: 'string' },
     'ocsp-responder': { type: 'boolean' },
     'echo-backend': { type: 'string' },
+    'sni-no-auth': { type: 'string' },
+    'optional-endpoint': { type: 'string' },
+    'ocsp-control': { type: 'string' },
     suite: { type: 'string' },
     tls: { type: 'string' },
     strictness: { type: 'string' },
@@ -198,6 +212,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       'MTLS_ERR_USAGE',
       '--echo-backend is for a HOST:PORT target (the harness runs its own for the servers it starts)',
     );
+  const resumption = resumptionFlags(values, spec);
   const known = product ? productCapabilities(product) : undefined;
   const concurrency = Math.min(concurrencyFlag, maxConcurrencyOf(spec, product) ?? Number.MAX_SAFE_INTEGER);
   const capabilities =
@@ -297,6 +312,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       ...(servername ? { servername } : {}),
       ...(protectedPath ? { protectedPath } : {}),
       ...(echoAt ? { echoBackend: echoAt } : {}),
+      // NOTE: the responder --ocsp-responder starts is the one the server asks: its control is the one to use.
+      resumption: {
+        ...resumption,
+        ...(responder && !resumption.ocspControl ? { ocspControl: responder.controlUrl } : {}),
+      },
     });
   } catch (err) {
     await responder?.close();
@@ -425,6 +445,51 @@ async function startResponderAtManifestUrl(fx: FixtureSet): Promise<OcspResponde
     );
   }
   return startOcspResponder(fx, { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(url.port || 80) });
+}
+
+/** The resumption shapes of a HOST:PORT target (`--sni-no-auth`, `--optional-endpoint`, `--ocsp-control`). */
+function resumptionFlags(
+  values: { 'sni-no-auth'?: string; 'optional-endpoint'?: string; 'ocsp-control'?: string },
+  spec: TargetSpec,
+): ExternalResumption {
+  const given = (['sni-no-auth', 'optional-endpoint', 'ocsp-control'] as const).filter((f) => values[f] !== undefined);
+  if (given.length === 0) return {};
+  if (spec.kind !== 'external')
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `--${given[0]} is for a HOST:PORT target (the harness renders the resumption shapes of the servers it starts)`,
+    );
+  const sni = values['sni-no-auth'];
+  if (
+    sni !== undefined &&
+    (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(sni) || isIP(sni))
+  )
+    throw new HarnessError(
+      'MTLS_ERR_USAGE',
+      `bad --sni-no-auth '${sni}': expected a DNS name (SNI carries no address)`,
+    );
+  let optional: Endpoint | undefined;
+  if (values['optional-endpoint'] !== undefined) {
+    let parsed: TargetSpec;
+    try {
+      parsed = parseTarget(values['optional-endpoint']);
+    } catch {
+      parsed = { kind: 'builtin' };
+    }
+    if (parsed.kind !== 'external')
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        `bad --optional-endpoint '${values['optional-endpoint']}': expected HOST:PORT (e.g. 127.0.0.1:8444, [::1]:8444)`,
+      );
+    optional = { host: parsed.host, port: parsed.port };
+  }
+  const control = values['ocsp-control'];
+  if (control !== undefined) checkControlUrl(control);
+  return {
+    ...(sni ? { sniNoAuth: sni } : {}),
+    ...(optional ? { optionalEndpoint: optional } : {}),
+    ...(control ? { ocspControl: control } : {}),
+  };
 }
 
 /** Parses `--echo-backend`: a port (the harness starts the backend on 127.0.0.1) or HOST:PORT (the user runs it). */

@@ -4,3 +4,4 @@
  */
 import './post-handshake.js';
 import './proxy-identity.js';
+import './resume.js';
