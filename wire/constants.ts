@@ -100,6 +100,9 @@ export function groupName(group: number): string {
 
 /** Signature schemes (RFC 8446 §4.2.3). */
 export const SignatureScheme = {
+  // NOTE: RFC 5246 §7.4.1.4.1 HashAlgorithm md5(1) paired with rsa(1) / ecdsa(3); RFC 9155 forbids them.
+  rsa_pkcs1_md5: 0x0101,
+  ecdsa_md5: 0x0103,
   rsa_pkcs1_sha1: 0x0201,
   ecdsa_sha1: 0x0203,
   rsa_pkcs1_sha256: 0x0401,
