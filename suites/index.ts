@@ -1,4 +1,5 @@
 import { ALL_POLICIES, SCENARIO_ID_PATTERN, type Scenario } from '../core/scenario.js';
+import { certificateVerify } from './certificate-verify.js';
 import { chain } from './chain.js';
 import { crypto } from './crypto.js';
 import { instantiate, type ScenarioTemplate } from './define.js';
@@ -39,6 +40,7 @@ export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
   handshake,
   'post-handshake': postHandshake,
   'proxy-identity': proxyIdentity,
+  'certificate-verify': certificateVerify,
 };
 
 /** Checks ids against the pattern and for uniqueness; throws on the first problem. */
