@@ -1,4 +1,5 @@
 import { ALL_POLICIES, SCENARIO_ID_PATTERN, type Scenario } from '../core/scenario.js';
+import { certificateRequest } from './certificate-request.js';
 import { certificateVerify } from './certificate-verify.js';
 import { chain } from './chain.js';
 import { crypto } from './crypto.js';
@@ -41,6 +42,7 @@ export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
   'post-handshake': postHandshake,
   'proxy-identity': proxyIdentity,
   'certificate-verify': certificateVerify,
+  'certificate-request': certificateRequest,
 };
 
 /** Checks ids against the pattern and for uniqueness; throws on the first problem. */
