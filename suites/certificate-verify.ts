@@ -1,6 +1,6 @@
 import type { AlertName } from '../core/alerts.js';
 import type { HandshakeStep, ServerPolicy, Severity } from '../core/scenario.js';
-import { rejectBoth, type ScenarioTemplate } from './define.js';
+import { ACCEPT_BOTH, rejectBoth, type ScenarioTemplate } from './define.js';
 
 /**
  * CertificateVerify binding and framing (issue 13): the client proves possession of the certified key with a
@@ -104,6 +104,31 @@ export const certificateVerify: readonly ScenarioTemplate[] = [
     alerts: WRONG_LABEL,
     severity: 'protocol',
     fixture: 'valid-rsa-2048',
+  }),
+  {
+    name: 'valid-rsassa-pss',
+    title: 'Valid client whose key is RSASSA-PSS (id-RSASSA-PSS), signing rsa_pss_pss_sha256',
+    description:
+      'The certificate carries an RSASSA-PSS public key (RFC 4055), not rsaEncryption; TLS 1.2 and 1.3 sign with it ' +
+      'as rsa_pss_pss_* (RFC 8446 §4.2.3), which a server offering those schemes must accept. Rejecting it lets nobody ' +
+      'in: protocol. Also the positive control of rsae-label-on-pss-key.',
+    spec: ['RFC 8446 §4.2.3', 'RFC 4055 §1.2', 'RFC 8446 §4.4.3'],
+    importance: 'medium',
+    severity: 'protocol',
+    fixture: 'valid-rsassa-pss',
+    expect: ACCEPT_BOTH,
+  },
+  altered('rsae-label-on-pss-key', {
+    mutation: 'cv-rsae-label-on-pss-key',
+    title: 'CertificateVerify from an RSASSA-PSS key labelled rsa_pss_rsae_sha256',
+    description:
+      'The reverse of pss-pss-label-on-rsae-key: the certified key is RSASSA-PSS (id-RSASSA-PSS) and its valid PSS ' +
+      'signature is labelled rsa_pss_rsae_sha256, the label for rsaEncryption keys (RFC 8446 §4.2.3). OpenSSL answers ' +
+      'illegal_parameter.',
+    spec: SCHEME_SPEC,
+    alerts: WRONG_LABEL,
+    severity: 'protocol',
+    fixture: 'valid-rsassa-pss',
   }),
   altered('hash-mismatch', {
     mutation: 'cv-hash-mismatch',

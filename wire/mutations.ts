@@ -105,6 +105,11 @@ export const MUTATIONS: readonly Mutation[] = [
     'an rsaEncryption key’s RSA-PSS signature labelled rsa_pss_pss_sha256, the label for RSASSA-PSS keys',
     { label: { scheme: SignatureScheme.rsa_pss_pss_sha256, sign: 'natural' } },
   ),
+  verifyMutation(
+    'cv-rsae-label-on-pss-key',
+    'an RSASSA-PSS key’s signature labelled rsa_pss_rsae_sha256, the label for rsaEncryption keys',
+    { label: { scheme: SignatureScheme.rsa_pss_rsae_sha256, sign: 'natural' } },
+  ),
   verifyMutation('cv-hash-mismatch', 'the signature made over another hash than its label names', {
     hash: 'other',
   }),

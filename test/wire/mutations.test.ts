@@ -39,6 +39,10 @@ const EXPECTED: Record<
     '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
     '1.2': { alert: 'illegal_parameter', step: 'certificate-verify' },
   },
+  'cv-rsae-label-on-pss-key': {
+    '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
+    '1.2': { alert: 'illegal_parameter', step: 'certificate-verify' },
+  },
   'cv-pss-pss-label-on-rsae-key': {
     '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
     '1.2': { alert: 'illegal_parameter', step: 'certificate-verify' },
@@ -136,6 +140,7 @@ const EXPECTED: Record<
 const FIXTURE_OF: Readonly<Record<string, string>> = {
   'cv-ecdsa-label-on-rsa-key': 'valid-rsa-2048',
   'cv-pss-pss-label-on-rsae-key': 'valid-rsa-2048',
+  'cv-rsae-label-on-pss-key': 'valid-rsassa-pss',
   'cv-pss-wrong-salt': 'valid-rsa-2048',
   'cv-rsa-pkcs1-sha1': 'valid-rsa-2048',
   'cv-rsa-pkcs1-md5': 'valid-rsa-2048',
@@ -150,6 +155,7 @@ const LABEL_OF: Readonly<Record<string, string>> = {
   'cv-ecdsa-label-on-rsa-key': 'ecdsa_secp256r1_sha256',
   'cv-ed25519-label-on-ecdsa-key': 'ed25519',
   'cv-pss-pss-label-on-rsae-key': 'rsa_pss_pss_sha256',
+  'cv-rsae-label-on-pss-key': 'rsa_pss_rsae_sha256',
   'cv-ecdsa-sha1': 'ecdsa_sha1',
   'cv-ecdsa-md5': 'ecdsa_md5',
   'cv-rsa-pkcs1-sha1': 'rsa_pkcs1_sha1',
@@ -175,7 +181,13 @@ let node: TestServer;
 let noRequest: TestServer;
 
 beforeAll(async () => {
-  pki = await makePki('ecdsa-p256', ['valid', 'mismatched-key', 'valid-rsa-2048', 'valid-ecdsa-p256']);
+  pki = await makePki('ecdsa-p256', [
+    'valid',
+    'mismatched-key',
+    'valid-rsa-2048',
+    'valid-ecdsa-p256',
+    'valid-rsassa-pss',
+  ]);
   openssl = await opensslServer(pki);
   node = await nodeServer(pki);
   noRequest = await nodeServer(pki, { requestCert: false });
