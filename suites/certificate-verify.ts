@@ -111,7 +111,8 @@ export const certificateVerify: readonly ScenarioTemplate[] = [
     description:
       'The certificate carries an RSASSA-PSS public key (RFC 4055), not rsaEncryption; TLS 1.2 and 1.3 sign with it ' +
       'as rsa_pss_pss_* (RFC 8446 §4.2.3), which a server offering those schemes must accept. Rejecting it lets nobody ' +
-      'in: protocol. Also the positive control of rsae-label-on-pss-key.',
+      'in: protocol. Support for such keys is optional (RFC 8446 §9.1 mandates only rsa_pss_rsae_sha256): a server ' +
+      'without it is recorded as a skip. Also the positive control of rsae-label-on-pss-key.',
     spec: ['RFC 8446 §4.2.3', 'RFC 4055 §1.2', 'RFC 8446 §4.4.3'],
     importance: 'medium',
     severity: 'protocol',
