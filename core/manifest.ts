@@ -5,12 +5,15 @@ import type { AlertName } from './alerts.js';
 import { HarnessError } from './errors.js';
 import { committedSchema, schemaErrors } from './json-schema.js';
 
-/** Key and signature profiles fixtures-gen can issue. `rsa-1024` is only used for the weak-key fixture. */
+/**
+ * Key and signature profiles fixtures-gen can issue. `rsa-1024` is only used for the weak-key fixture,
+ * `rsassa-pss-2048` (an RSASSA-PSS public key, id-RSASSA-PSS, RFC 4055) only for the `valid-rsassa-pss` leaf.
+ */
 export const KEY_PROFILES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-pss-2048', 'ed25519'] as const;
 /** A selectable key profile. */
 export type KeyProfile = (typeof KEY_PROFILES)[number];
 /** Every key kind that can appear in a manifest. */
-export type KeyKind = KeyProfile | 'rsa-1024';
+export type KeyKind = KeyProfile | 'rsa-1024' | 'rsassa-pss-2048';
 
 /** The version of the manifest contract; bumped only on an incompatible change. */
 export const MANIFEST_SCHEMA_VERSION = 1;

@@ -1,17 +1,17 @@
 import type { AlertName } from '../core/alerts.js';
 import type { FixtureRequirement, KeyKind, KeyProfile } from '../core/manifest.js';
-import { KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { DAY, nodeSign, type CaHandle, type CaOptions, type PkiBuilder } from './builder.js';
-import type { KeyPair } from './profiles.js';
+import type { IssuingKind, KeyPair } from './profiles.js';
 import { x509 } from './x509.js';
-import { AsnConvert } from '@peculiar/asn1-schema';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 
 /** What a fixture's build step hands back. */
 export interface BuiltFixture {
   readonly leaf: x509.X509Certificate;
-  /** The key the client presents (for `mismatched-key`, not the certificate's). */
-  readonly key: KeyPair;
+  /** The key the client presents (for `mismatched-key`, not the certificate's); only its PKCS#8 PEM is written. */
+  readonly key: Pick<KeyPair, 'privatePem'>;
   /** The key kind the certificate certifies. */
   readonly leafKind: KeyKind;
   /** Certificates sent after the leaf, in order. */
@@ -27,7 +27,7 @@ export interface BuildContext {
   readonly root: CaHandle;
   readonly intermediate: CaHandle;
   /** A fresh key of `kind` (default: the profile). */
-  key(kind?: KeyKind): Promise<KeyPair>;
+  key(kind?: IssuingKind): Promise<KeyPair>;
   /** Issues and registers an extra CA. */
   ca(options: Omit<CaOptions, 'key'> & { key?: KeyPair }): Promise<CaHandle>;
   /** Replaces a registered CA's certificate (e.g. with a re-encoded one). */
@@ -63,7 +63,7 @@ const A = {
 async function standard(
   ctx: BuildContext,
   id: string,
-  opts: { kind?: KeyKind; issuer?: CaHandle } & Partial<Parameters<PkiBuilder['leaf']>[0]> = {},
+  opts: { kind?: IssuingKind; issuer?: CaHandle } & Partial<Parameters<PkiBuilder['leaf']>[0]> = {},
 ): Promise<BuiltFixture> {
   const issuer = opts.issuer ?? ctx.intermediate;
   const key = opts.key ?? (await ctx.key(opts.kind));
@@ -99,6 +99,26 @@ export const FIXTURES: readonly FixtureSpec[] = [
     build: (ctx) => standard(ctx, 'valid'),
   },
   ...(['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-pss-2048', 'ed25519'] as const).map(validProfile),
+  {
+    id: 'valid-rsassa-pss',
+    description:
+      'Valid client certificate whose public key is RSASSA-PSS (id-RSASSA-PSS, RFC 4055 §1.2), not rsaEncryption: TLS ' +
+      'names its signatures rsa_pss_pss_* (RFC 8446 §4.2.3). Issued by the intermediate; chain leaf + intermediate.',
+    decision: 'accept',
+    alerts: [],
+    opensslVerifyError: 0,
+    build: async (ctx) => {
+      // NOTE: WebCrypto cannot hold an id-RSASSA-PSS key: issue with an RSA placeholder, then put the PSS key in.
+      const placeholder = await standard(ctx, 'valid-rsassa-pss', { kind: 'rsa-2048' });
+      const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+      return {
+        ...placeholder,
+        leaf: withSubjectKey(placeholder.leaf, pss.publicKey, ctx.intermediate),
+        key: { privatePem: pss.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+        leafKind: 'rsassa-pss-2048',
+      };
+    },
+  },
   {
     id: 'expired',
     description: 'notAfter is 30 days before the clock (RFC 5280 §4.1.2.5).',
@@ -458,8 +478,9 @@ export const FIXTURES: readonly FixtureSpec[] = [
     opensslVerifyError: null,
     requires: ['foreign-key-signing'],
     async build(ctx) {
-      const built = await standard(ctx, 'mismatched-key');
-      return { ...built, key: await ctx.key(built.key.kind) };
+      const certified = await ctx.key();
+      const built = await standard(ctx, 'mismatched-key', { key: certified });
+      return { ...built, key: await ctx.key(certified.kind) };
     },
   },
   {
@@ -509,6 +530,27 @@ function withCommonName(cert: x509.X509Certificate, commonName: string, issuer: 
   for (const rdn of asn.tbsCertificate.subject) {
     for (const atv of rdn) {
       if (atv.type === COMMON_NAME_OID) atv.value = new asn1X509.AttributeValue({ utf8String: commonName });
+    }
+  }
+  const tbs = Buffer.from(AsnConvert.serialize(asn.tbsCertificate));
+  const value = nodeSign(issuer.key.kind, tbs, KeyObject.from(issuer.key.privateKey));
+  asn.signatureValue = value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer;
+  return new x509.X509Certificate(AsnConvert.serialize(asn));
+}
+
+/**
+ * `cert` certifying `publicKey` instead of its own key (SubjectPublicKeyInfo and subjectKeyIdentifier replaced),
+ * re-signed by `issuer` with the same algorithm identifier.
+ */
+function withSubjectKey(cert: x509.X509Certificate, publicKey: KeyObject, issuer: CaHandle): x509.X509Certificate {
+  const asn = AsnConvert.parse(cert.rawData, asn1X509.Certificate);
+  const spki = AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), asn1X509.SubjectPublicKeyInfo);
+  asn.tbsCertificate.subjectPublicKeyInfo = spki;
+  // NOTE: RFC 5280 §4.2.1.2 method (1): the SHA-1 of the subjectPublicKey BIT STRING's value.
+  const keyId = createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest();
+  for (const ext of asn.tbsCertificate.extensions ?? []) {
+    if (ext.extnID === asn1X509.id_ce_subjectKeyIdentifier) {
+      ext.extnValue = new OctetString(AsnConvert.serialize(new asn1X509.SubjectKeyIdentifier(keyId)));
     }
   }
   const tbs = Buffer.from(AsnConvert.serialize(asn.tbsCertificate));

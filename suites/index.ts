@@ -1,4 +1,6 @@
 import { ALL_POLICIES, SCENARIO_ID_PATTERN, type Scenario } from '../core/scenario.js';
+import { certificateRequest } from './certificate-request.js';
+import { certificateVerify } from './certificate-verify.js';
 import { chain } from './chain.js';
 import { crypto } from './crypto.js';
 import { instantiate, type ScenarioTemplate } from './define.js';
@@ -21,7 +23,7 @@ import { validity } from './validity.js';
  * Version of the catalogue, printed in every report. Bump it whenever a scenario is added, removed or its expectation
  * changes, and record the change in CHANGELOG.md under "Catalogue".
  */
-export const CATALOGUE_VERSION = 5;
+export const CATALOGUE_VERSION = 7;
 
 /** Topic name (the second id component, and the file under suites/) → its templates. */
 export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
@@ -41,6 +43,8 @@ export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
   'post-handshake': postHandshake,
   'proxy-identity': proxyIdentity,
   resumption,
+  'certificate-verify': certificateVerify,
+  'certificate-request': certificateRequest,
 };
 
 /** Checks ids against the pattern and for uniqueness; throws on the first problem. */

@@ -100,6 +100,9 @@ export function groupName(group: number): string {
 
 /** Signature schemes (RFC 8446 §4.2.3). */
 export const SignatureScheme = {
+  // NOTE: RFC 5246 §7.4.1.4.1 HashAlgorithm md5(1) paired with rsa(1) / ecdsa(3); RFC 9155 forbids them.
+  rsa_pkcs1_md5: 0x0101,
+  ecdsa_md5: 0x0103,
   rsa_pkcs1_sha1: 0x0201,
   ecdsa_sha1: 0x0203,
   rsa_pkcs1_sha256: 0x0401,
@@ -118,11 +121,55 @@ export const SignatureScheme = {
   rsa_pss_pss_sha512: 0x080b,
 } as const;
 
-const SCHEME_NAMES = new Map<number, string>(Object.entries(SignatureScheme).map(([k, v]) => [v, k]));
+/**
+ * TLS 1.2 SignatureAndHashAlgorithm pairs we never send but name when a server offers them (RFC 5246 §7.4.1.4.1,
+ * RFC 5246's dsa and RFC 3874's sha224).
+ */
+const LEGACY_SCHEME_NAMES: Readonly<Record<number, string>> = {
+  0x0102: 'dsa_md5',
+  0x0202: 'dsa_sha1',
+  0x0301: 'rsa_pkcs1_sha224',
+  0x0302: 'dsa_sha224',
+  0x0303: 'ecdsa_sha224',
+  0x0402: 'dsa_sha256',
+  0x0502: 'dsa_sha384',
+  0x0602: 'dsa_sha512',
+};
+
+const SCHEME_NAMES = new Map<number, string>([
+  ...Object.entries(LEGACY_SCHEME_NAMES).map(([k, v]) => [Number(k), v] as const),
+  ...Object.entries(SignatureScheme).map(([k, v]) => [v, k] as const),
+]);
+
+/** The code point of a scheme name (`schemeName`'s inverse), or undefined. */
+export function schemeCode(name: string): number | undefined {
+  if (/^0x[0-9a-f]{4}$/i.test(name)) return Number.parseInt(name, 16);
+  for (const [code, n] of SCHEME_NAMES) if (n === name) return code;
+  return undefined;
+}
 
 /** Name of a signature scheme, or its hex code point. */
 export function schemeName(scheme: number): string {
   return SCHEME_NAMES.get(scheme) ?? `0x${scheme.toString(16).padStart(4, '0')}`;
+}
+
+/** TLS 1.2 ClientCertificateType names (RFC 5246 §7.4.4, RFC 8422 §5.5). */
+const CERTIFICATE_TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'rsa_sign',
+  2: 'dss_sign',
+  3: 'rsa_fixed_dh',
+  4: 'dss_fixed_dh',
+  5: 'rsa_ephemeral_dh',
+  6: 'dss_ephemeral_dh',
+  20: 'fortezza_dms',
+  64: 'ecdsa_sign',
+  65: 'rsa_fixed_ecdh',
+  66: 'ecdsa_fixed_ecdh',
+};
+
+/** Name of a TLS 1.2 certificate type, or its number. */
+export function certificateTypeName(type: number): string {
+  return CERTIFICATE_TYPE_NAMES[type] ?? String(type);
 }
 
 /** Cipher suites we implement. */

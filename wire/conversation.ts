@@ -14,6 +14,8 @@ export interface CertificateAlteration {
   readonly trailing?: readonly number[];
   /** A TLS 1.3 CertificateEntry extension on the leaf. */
   readonly entryExtension?: { readonly type: number; readonly data: readonly number[] };
+  /** The handshake type the message is framed with, instead of certificate(11). */
+  readonly handshakeType?: number;
 }
 
 /** How a CertificateVerify is altered. */
@@ -22,8 +24,25 @@ export interface CertificateVerifyAlteration {
   readonly signer?: 'foreign';
   /** Label the signature with a scheme the server did not offer, or rsa_pkcs1_sha256 (forbidden in TLS 1.3). */
   readonly scheme?: 'not-offered' | 'rsa-pkcs1';
-  /** Corrupt the signature: flip one bit, or send zero bytes. */
-  readonly signature?: 'bitflip' | 'empty';
+  /**
+   * The scheme code point written on the wire. `sign: 'label'` signs as that scheme prescribes (a genuine SHA-1 or
+   * MD5 signature); `sign: 'natural'` signs with the key's own scheme, so only the label is wrong (a label that does
+   * not fit the key type).
+   */
+  readonly label?: { readonly scheme: number; readonly sign: 'label' | 'natural' };
+  /** Sign with another hash than the scheme names (SHA-384, or SHA-256 when it names SHA-384); the label stays. */
+  readonly hash?: 'other';
+  /** RSA-PSS: the salt length, `max` (the largest the modulus allows) instead of the digest length. */
+  readonly pssSalt?: 'max';
+  /**
+   * Corrupt the signature: flip one bit, send zero bytes, drop its last byte (`truncate`), or append a zero byte
+   * (`pad`); the signature's length field always matches what is sent.
+   */
+  readonly signature?: 'bitflip' | 'empty' | 'truncate' | 'pad';
+  /** Bytes appended after the signature, inside the message (the message length covers them). */
+  readonly trailing?: readonly number[];
+  /** The handshake type the message is framed with, instead of certificate_verify(15). */
+  readonly handshakeType?: number;
 }
 
 /** Messages the client can send. */

@@ -81,13 +81,15 @@ export function x25519FromPrivate(raw: Uint8Array): KeyExchange {
 
 /** Hash and padding of a signature scheme; undefined for schemes we cannot produce. */
 interface SchemeSpec {
-  readonly hash: 'sha1' | 'sha256' | 'sha384' | 'sha512' | null;
+  readonly hash: 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512' | null;
   readonly kind: 'ecdsa' | 'rsa-pkcs1' | 'rsa-pss' | 'ed25519';
   /** TLS 1.3 binds ECDSA schemes to a curve. */
   readonly curve?: string;
 }
 
 const SCHEMES: Record<number, SchemeSpec> = {
+  [SignatureScheme.rsa_pkcs1_md5]: { hash: 'md5', kind: 'rsa-pkcs1' },
+  [SignatureScheme.ecdsa_md5]: { hash: 'md5', kind: 'ecdsa' },
   [SignatureScheme.rsa_pkcs1_sha1]: { hash: 'sha1', kind: 'rsa-pkcs1' },
   [SignatureScheme.ecdsa_sha1]: { hash: 'sha1', kind: 'ecdsa' },
   [SignatureScheme.rsa_pkcs1_sha256]: { hash: 'sha256', kind: 'rsa-pkcs1' },
@@ -126,6 +128,14 @@ function keyCurve(key: KeyObject): string | undefined {
   return key.asymmetricKeyDetails?.namedCurve;
 }
 
+/** The hash a scheme signs with (null for EdDSA and unknown schemes). */
+export function schemeHash(scheme: number): SchemeSpec['hash'] {
+  return SCHEMES[scheme]?.hash ?? null;
+}
+
+/** Hashes RFC 9155 forbids in TLS 1.2 signatures (and RFC 8446 §4.2.3 in TLS 1.3 handshake signatures). */
+const LEGACY_HASHES: ReadonlySet<SchemeSpec['hash']> = new Set<SchemeSpec['hash']>(['md5', 'sha1']);
+
 /** True when `scheme` can be produced/checked with `key` in `version` (TLS 1.3 forbids PKCS#1 and binds curves). */
 export function schemeFitsKey(scheme: number, key: KeyObject, version: '1.2' | '1.3'): boolean {
   const spec = SCHEMES[scheme];
@@ -133,9 +143,9 @@ export function schemeFitsKey(scheme: number, key: KeyObject, version: '1.2' | '
   const type = key.asymmetricKeyType;
   switch (spec.kind) {
     case 'ecdsa':
-      return type === 'ec' && (version === '1.2' ? spec.hash !== 'sha1' : spec.curve === keyCurve(key));
+      return type === 'ec' && (version === '1.2' ? !LEGACY_HASHES.has(spec.hash) : spec.curve === keyCurve(key));
     case 'rsa-pkcs1':
-      return type === 'rsa' && version === '1.2' && spec.hash !== 'sha1';
+      return type === 'rsa' && version === '1.2' && !LEGACY_HASHES.has(spec.hash);
     case 'rsa-pss':
       // NOTE: RFC 8446 §4.2.3 — rsa_pss_rsae_* for rsaEncryption keys, rsa_pss_pss_* for RSASSA-PSS keys.
       return scheme >= SignatureScheme.rsa_pss_pss_sha256 ? type === 'rsa-pss' : type === 'rsa';
@@ -155,19 +165,36 @@ export function chooseScheme(key: KeyObject, version: '1.2' | '1.3', offered: re
   return mine.find((s) => offered.includes(s)) ?? mine[0];
 }
 
-function nodeOptions(spec: SchemeSpec, key: KeyObject): Parameters<typeof nodeSign>[2] {
+function nodeOptions(spec: SchemeSpec, key: KeyObject, saltLength?: 'max'): Parameters<typeof nodeSign>[2] {
   if (spec.kind === 'rsa-pss') {
-    return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
+    const salt = saltLength === 'max' ? constants.RSA_PSS_SALTLEN_MAX_SIGN : constants.RSA_PSS_SALTLEN_DIGEST;
+    return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: salt };
   }
   if (spec.kind === 'rsa-pkcs1') return { key, padding: constants.RSA_PKCS1_PADDING };
   return key;
 }
 
-/** Signs `data` as `scheme` prescribes. Throws if node:crypto refuses (e.g. the key type does not fit). */
-export function signWithScheme(scheme: number, key: KeyObject, data: Uint8Array): Uint8Array {
+/** Deliberate departures from a scheme's parameters when signing (CertificateVerify mutations). */
+export interface SignatureDeparture {
+  /** Hash the data with this instead of the scheme's hash. */
+  readonly hash?: 'sha1' | 'sha256' | 'sha384' | 'sha512';
+  /** RSA-PSS salt length: the largest the modulus allows instead of the digest length (RFC 8446 §4.2.3). */
+  readonly saltLength?: 'max';
+}
+
+/**
+ * Signs `data` as `scheme` prescribes, or with the given departures. Throws if node:crypto refuses (e.g. the key type
+ * does not fit).
+ */
+export function signWithScheme(
+  scheme: number,
+  key: KeyObject,
+  data: Uint8Array,
+  departure: SignatureDeparture = {},
+): Uint8Array {
   const spec = SCHEMES[scheme];
   if (!spec) throw new Error(`cannot sign with scheme 0x${scheme.toString(16)}`);
-  return new Uint8Array(nodeSign(spec.hash, data, nodeOptions(spec, key)));
+  return new Uint8Array(nodeSign(departure.hash ?? spec.hash, data, nodeOptions(spec, key, departure.saltLength)));
 }
 
 /** Verifies a signature; false on any mismatch or error. */

@@ -7,7 +7,7 @@ import type { HandshakeStep } from '../core/scenario.js';
 import { concat, uint, vec } from './bytes.js';
 import { SignatureScheme } from './constants.js';
 import type { CertificateAlteration, CertificateVerifyAlteration, ClientMessage, Step } from './conversation.js';
-import { chooseScheme, sameKindKey, schemesForKey, signWithScheme } from './crypto.js';
+import { chooseScheme, sameKindKey, schemeHash, schemesForKey, signWithScheme } from './crypto.js';
 import { encodeCertificateVerify, type CertificateEntry, type CertificateRequest } from './messages.js';
 
 /** Inputs of a client run. */
@@ -206,18 +206,31 @@ export function buildCertificateVerify(
     const candidates = [...schemesForKey(key, version), ...(LABEL_ONLY_FALLBACKS[key.asymmetricKeyType ?? ''] ?? [])];
     scheme = candidates.find((s) => !offered.includes(s)) ?? SignatureScheme.ecdsa_sha1;
   }
+  if (alt?.label) scheme = alt.label.scheme;
+  const departure = {
+    ...(alt?.hash ? { hash: schemeHash(scheme) === 'sha384' ? ('sha256' as const) : ('sha384' as const) } : {}),
+    ...(alt?.pssSalt ? { saltLength: alt.pssSalt } : {}),
+  };
   let signature: Uint8Array;
-  try {
-    signature = signWithScheme(scheme, signer, signed);
-  } catch {
-    // The label names a scheme this key cannot produce: sign with the key's own scheme under the foreign label.
-    signature = signWithScheme(natural, signer, signed);
+  if (alt?.label?.sign === 'natural') {
+    signature = signWithScheme(natural, signer, signed, departure);
+  } else {
+    try {
+      signature = signWithScheme(scheme, signer, signed, departure);
+    } catch {
+      // The label names a scheme this key cannot produce: sign with the key's own scheme under the foreign label.
+      signature = signWithScheme(natural, signer, signed, departure);
+    }
   }
   if (alt?.signature === 'bitflip') {
     signature = new Uint8Array(signature);
     signature[signature.length >> 1]! ^= 0x01;
   }
   if (alt?.signature === 'empty') signature = new Uint8Array(0);
+  if (alt?.signature === 'truncate') signature = signature.subarray(0, signature.length - 1);
+  if (alt?.signature === 'pad') signature = concat(signature, Uint8Array.of(0));
+  if (alt?.trailing)
+    return { body: concat(encodeCertificateVerify(scheme, signature), Uint8Array.from(alt.trailing)), scheme };
   return { body: encodeCertificateVerify(scheme, signature), scheme };
 }
 

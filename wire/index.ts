@@ -21,6 +21,7 @@ export {
   type WireRenegotiationResult,
 } from './probe.js';
 export type { TranscriptEntry, TranscriptPhase } from './session.js';
+export { schemeCode, schemeName } from './constants.js';
 export type { Tls13Ticket } from './tls13.js';
 export { isTls12Session, type Tls12Session, type Tls12ResumptionOffer } from './tls12.js';
 export { MUTATIONS, findMutation, conversationFor, type Mutation, type MutationFamily } from './mutations.js';

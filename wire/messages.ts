@@ -230,13 +230,23 @@ export function printDn(der: Uint8Array): string {
   }
 }
 
-function decodeCaList(data: Uint8Array, what: string): string[] {
+/** The names of a DistinguishedName list, and the bytes of the encoded names. */
+function decodeCaList(data: Uint8Array, what: string): { names: string[]; bytes: number } {
   const r = new Reader(data, what);
   const list = new Reader(r.vec(2), what);
   r.end();
-  const out: string[] = [];
-  while (list.remaining) out.push(printDn(list.vec(2)));
-  return out;
+  return namesOf(list);
+}
+
+function namesOf(list: Reader): { names: string[]; bytes: number } {
+  const names: string[] = [];
+  let bytes = 0;
+  while (list.remaining) {
+    const dn = list.vec(2);
+    bytes += dn.length;
+    names.push(printDn(dn));
+  }
+  return { names, bytes };
 }
 
 /** A decoded CertificateRequest of either version. */
@@ -245,6 +255,8 @@ export interface CertificateRequest {
   readonly context: Uint8Array;
   readonly signatureAlgorithms: readonly number[];
   readonly certificateAuthorities: readonly string[];
+  /** Bytes of the encoded distinguished names (0 when there are none). */
+  readonly certificateAuthoritiesBytes?: number;
   /** TLS 1.2 certificate_types. */
   readonly certificateTypes?: readonly number[];
   /** TLS 1.3 extension types present. */
@@ -261,10 +273,12 @@ export function decodeCertificateRequest13(body: Uint8Array): CertificateRequest
   // NOTE: RFC 8446 §4.3.2 — signature_algorithms MUST be present.
   if (!sa) throw new DecodeError('CertificateRequest: no signature_algorithms (missing_extension)');
   const ca = findExt(exts, ExtensionType.certificateAuthorities);
+  const cas = ca ? decodeCaList(ca, 'certificate_authorities') : { names: [], bytes: 0 };
   return {
     context,
     signatureAlgorithms: u16List(sa, 'signature_algorithms'),
-    certificateAuthorities: ca ? decodeCaList(ca, 'certificate_authorities') : [],
+    certificateAuthorities: cas.names,
+    certificateAuthoritiesBytes: cas.bytes,
     extensionTypes: exts.map((e) => e.type),
   };
 }
@@ -276,11 +290,16 @@ export function decodeCertificateRequest12(body: Uint8Array): CertificateRequest
   const algs = new Reader(r.vec(2), 'supported_signature_algorithms');
   const signatureAlgorithms: number[] = [];
   while (algs.remaining) signatureAlgorithms.push(algs.uint(2));
-  const cas = new Reader(r.vec(2), 'certificate_authorities');
+  const list = new Reader(r.vec(2), 'certificate_authorities');
   r.end();
-  const certificateAuthorities: string[] = [];
-  while (cas.remaining) certificateAuthorities.push(printDn(cas.vec(2)));
-  return { context: new Uint8Array(0), signatureAlgorithms, certificateAuthorities, certificateTypes: types };
+  const cas = namesOf(list);
+  return {
+    context: new Uint8Array(0),
+    signatureAlgorithms,
+    certificateAuthorities: cas.names,
+    certificateAuthoritiesBytes: cas.bytes,
+    certificateTypes: types,
+  };
 }
 
 /** A certificate entry. */

@@ -3,7 +3,7 @@
  * and names the handshake step at which it deviates (the step a strict server decides at).
  */
 import type { HandshakeStep, TlsVersion } from '../core/scenario.js';
-import { ExtensionType } from './constants.js';
+import { ExtensionType, HandshakeType, SignatureScheme } from './constants.js';
 import {
   defaultConversation,
   type CertificateAlteration,
@@ -92,6 +92,75 @@ export const MUTATIONS: readonly Mutation[] = [
     'CertificateVerify with rsa_pkcs1_sha256, which TLS 1.3 forbids there',
     { scheme: 'rsa-pkcs1' },
     ['1.3'],
+  ),
+  // NOTE: issue 13 — CertificateVerify binding: the label must fit the certified key's type and say how it was signed.
+  verifyMutation('cv-ecdsa-label-on-rsa-key', 'an RSA key’s own signature labelled ecdsa_secp256r1_sha256', {
+    label: { scheme: SignatureScheme.ecdsa_secp256r1_sha256, sign: 'natural' },
+  }),
+  verifyMutation('cv-ed25519-label-on-ecdsa-key', 'an ECDSA key’s own signature labelled ed25519', {
+    label: { scheme: SignatureScheme.ed25519, sign: 'natural' },
+  }),
+  verifyMutation(
+    'cv-pss-pss-label-on-rsae-key',
+    'an rsaEncryption key’s RSA-PSS signature labelled rsa_pss_pss_sha256, the label for RSASSA-PSS keys',
+    { label: { scheme: SignatureScheme.rsa_pss_pss_sha256, sign: 'natural' } },
+  ),
+  verifyMutation(
+    'cv-rsae-label-on-pss-key',
+    'an RSASSA-PSS key’s signature labelled rsa_pss_rsae_sha256, the label for rsaEncryption keys',
+    { label: { scheme: SignatureScheme.rsa_pss_rsae_sha256, sign: 'natural' } },
+  ),
+  verifyMutation('cv-hash-mismatch', 'the signature made over another hash than its label names', {
+    hash: 'other',
+  }),
+  verifyMutation('cv-pss-wrong-salt', 'an RSA-PSS signature with the largest salt instead of the digest length', {
+    pssSalt: 'max',
+  }),
+  verifyMutation('cv-ecdsa-sha1', 'a genuine ecdsa_sha1 signature (SHA-1)', {
+    label: { scheme: SignatureScheme.ecdsa_sha1, sign: 'label' },
+  }),
+  verifyMutation('cv-ecdsa-md5', 'a genuine ECDSA-with-MD5 signature (0x0103)', {
+    label: { scheme: SignatureScheme.ecdsa_md5, sign: 'label' },
+  }),
+  verifyMutation('cv-rsa-pkcs1-sha1', 'a genuine rsa_pkcs1_sha1 signature (SHA-1)', {
+    label: { scheme: SignatureScheme.rsa_pkcs1_sha1, sign: 'label' },
+  }),
+  verifyMutation('cv-rsa-pkcs1-md5', 'a genuine RSA PKCS#1 v1.5 signature with MD5 (0x0101)', {
+    label: { scheme: SignatureScheme.rsa_pkcs1_md5, sign: 'label' },
+  }),
+  // NOTE: issue 13 — CertificateVerify framing.
+  verifyMutation('cv-truncated-signature', 'the signature without its last byte (its length field agrees)', {
+    signature: 'truncate',
+  }),
+  verifyMutation('cv-padded-signature', 'the signature followed by a zero byte (its length field agrees)', {
+    signature: 'pad',
+  }),
+  verifyMutation('cv-trailing-bytes', 'three bytes after the signature, inside the CertificateVerify message', {
+    trailing: [0, 0, 0],
+  }),
+  verifyMutation('cv-wrong-handshake-type', 'CertificateVerify framed with the handshake type of Certificate (11)', {
+    handshakeType: HandshakeType.certificate,
+  }),
+  {
+    name: 'cv-twice',
+    description: 'the CertificateVerify sent twice',
+    tls: ['1.2', '1.3'],
+    step: 'certificate-verify',
+    family: 'certificate-verify',
+    apply: (steps) =>
+      steps.flatMap((s) =>
+        'send' in s && s.send === 'certificate-verify'
+          ? [
+              { ...s, mutation: 'cv-twice' },
+              { ...s, mutation: 'cv-twice' },
+            ]
+          : [s],
+      ),
+  },
+  certificateMutation(
+    'certificate-wrong-handshake-type',
+    'Certificate framed with the handshake type of CertificateVerify (15)',
+    { handshakeType: HandshakeType.certificateVerify },
   ),
   {
     name: 'omit-certificate-verify',

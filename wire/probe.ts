@@ -41,7 +41,7 @@ import { httpStatusOf, REJECTING_HTTP_STATUSES } from '../core/http.js';
 import type { Observation } from '../core/result.js';
 import type { HandshakeStep, TlsVersion } from '../core/scenario.js';
 import { concat, toHex } from './bytes.js';
-import { AlertLevel, schemeName as schemeNameOf } from './constants.js';
+import { AlertLevel, certificateTypeName, schemeName as schemeNameOf } from './constants.js';
 import { Connection, ConnectFailed, PeerClosed, WireTimeout } from './connection.js';
 import { postHandshakeAuthConversation, renegotiationConversation, type Step } from './conversation.js';
 import { pemCertificatesToDer } from './crypto.js';
@@ -156,6 +156,10 @@ export interface WireCertificateRequest {
   readonly signatureAlgorithms: string[];
   /** Distinguished names, e.g. `CN=root, O=Example`. */
   readonly certificateAuthorities: string[];
+  /** Total length in bytes of the encoded distinguished names (the CA list's size on the wire, length fields aside). */
+  readonly certificateAuthoritiesBytes: number;
+  /** TLS 1.2 certificate_types by name (RFC 5246 §7.4.4, RFC 8422 §5.5), e.g. `ecdsa_sign`; absent in TLS 1.3. */
+  readonly certificateTypes?: string[];
 }
 
 /** A TLS 1.3 post-handshake authentication exchange: the server's request and the client's answer. */
@@ -274,6 +278,8 @@ function describe(cr: CertificateRequest): WireCertificateRequest {
     context: toHex(cr.context),
     signatureAlgorithms: cr.signatureAlgorithms.map((s) => schemeNameOf(s)),
     certificateAuthorities: [...cr.certificateAuthorities],
+    certificateAuthoritiesBytes: cr.certificateAuthoritiesBytes ?? 0,
+    ...(cr.certificateTypes ? { certificateTypes: cr.certificateTypes.map(certificateTypeName) } : {}),
   };
 }
 

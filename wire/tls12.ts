@@ -267,7 +267,7 @@ export class Tls12Client implements ScriptedClient {
       case 'certificate': {
         const entries = certificateEntries(this.config.chain, step.certificate);
         const raw = handshakeMessage(
-          HandshakeType.certificate,
+          step.certificate?.handshakeType ?? HandshakeType.certificate,
           encodeCertificate12(entries, {
             ...(step.certificate?.listLengthDelta ? { listLengthDelta: step.certificate.listLengthDelta } : {}),
             ...(step.certificate?.trailing ? { trailing: Uint8Array.from(step.certificate.trailing) } : {}),
@@ -318,7 +318,7 @@ export class Tls12Client implements ScriptedClient {
           step.verify,
           this.config.fault,
         );
-        const raw = handshakeMessage(HandshakeType.certificateVerify, body);
+        const raw = handshakeMessage(step.verify?.handshakeType ?? HandshakeType.certificateVerify, body);
         this.messages.push(raw);
         this.session.sendHandshake(raw, step.mutation);
         this.state.sent.push({ message: 'certificate-verify', ...(step.mutation ? { mutation: step.mutation } : {}) });

@@ -205,7 +205,7 @@ export class Tls13Client implements ScriptedClient {
     const entries = certificateEntries(p.chain, step.certificate);
     const context = p.request?.context ?? new Uint8Array(0);
     const raw = handshakeMessage(
-      HandshakeType.certificate,
+      step.certificate?.handshakeType ?? HandshakeType.certificate,
       encodeCertificate13(context, entries, {
         ...(step.certificate?.listLengthDelta ? { listLengthDelta: step.certificate.listLengthDelta } : {}),
         ...(step.certificate?.trailing ? { trailing: Uint8Array.from(step.certificate.trailing) } : {}),
@@ -235,7 +235,7 @@ export class Tls13Client implements ScriptedClient {
       step.verify,
       this.config.fault,
     );
-    const raw = handshakeMessage(HandshakeType.certificateVerify, body);
+    const raw = handshakeMessage(step.verify?.handshakeType ?? HandshakeType.certificateVerify, body);
     p.messages.push(raw);
     this.session.sendHandshake(raw, step.mutation);
     p.sent.push({ message: 'certificate-verify', ...(step.mutation ? { mutation: step.mutation } : {}) });

@@ -56,6 +56,7 @@ describe('fixtures-gen judged by the openssl CLI', () => {
       'valid-rsa-2048',
       'valid-rsa-pss-2048',
       'valid-ed25519',
+      'valid-rsassa-pss',
       'expired',
       'expired-one-second',
       'valid-until-clock',
@@ -100,6 +101,17 @@ describe('fixtures-gen judged by the openssl CLI', () => {
         mismatches.push(`${f.id}: manifest ${f.expect.opensslVerifyError}, openssl ${got}`);
     }
     expect(mismatches).toEqual([]);
+  });
+
+  it('valid-rsassa-pss certifies an RSASSA-PSS key (openssl reads rsassaPss) and ships that very key (issue 13)', async () => {
+    const f = fx.fixture('valid-rsassa-pss');
+    const text = await openssl(['x509', '-in', fx.resolve(f.cert), '-noout', '-text']);
+    expect(text.out).toMatch(/Public Key Algorithm: rsassaPss/);
+    const fromCert = await openssl(['x509', '-in', fx.resolve(f.cert), '-noout', '-pubkey']);
+    const fromKey = await openssl(['pkey', '-in', fx.resolve(f.key), '-pubout']);
+    expect(fromKey.code).toBe(0);
+    expect(fromKey.out).toBe(fromCert.out);
+    expect(f.keyKind).toBe('rsassa-pss-2048');
   });
 
   it('null verify expectations are only used where openssl cannot judge, and say why', async () => {

@@ -30,6 +30,74 @@ const EXPECTED: Record<
     '1.2': { alert: 'handshake_failure', step: 'certificate-verify' },
   },
   'cv-rsa-pkcs1-in-tls13': { '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' } },
+  // Issue 13: a label that does not fit the key's type — OpenSSL checks it before verifying (illegal_parameter).
+  'cv-ecdsa-label-on-rsa-key': {
+    '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
+    '1.2': { alert: 'illegal_parameter', step: 'certificate-verify' },
+  },
+  'cv-ed25519-label-on-ecdsa-key': {
+    '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
+    '1.2': { alert: 'illegal_parameter', step: 'certificate-verify' },
+  },
+  'cv-rsae-label-on-pss-key': {
+    '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
+    '1.2': { alert: 'illegal_parameter', step: 'certificate-verify' },
+  },
+  'cv-pss-pss-label-on-rsae-key': {
+    '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
+    '1.2': { alert: 'illegal_parameter', step: 'certificate-verify' },
+  },
+  // A signature that does not verify as labelled: decrypt_error.
+  'cv-hash-mismatch': {
+    '1.3': { alert: 'decrypt_error', step: 'certificate-verify' },
+    '1.2': { alert: 'decrypt_error', step: 'certificate-verify' },
+  },
+  'cv-pss-wrong-salt': {
+    '1.3': { alert: 'decrypt_error', step: 'certificate-verify' },
+    '1.2': { alert: 'decrypt_error', step: 'certificate-verify' },
+  },
+  'cv-truncated-signature': {
+    '1.3': { alert: 'decrypt_error', step: 'certificate-verify' },
+    '1.2': { alert: 'decrypt_error', step: 'certificate-verify' },
+  },
+  'cv-padded-signature': {
+    '1.3': { alert: 'decrypt_error', step: 'certificate-verify' },
+    '1.2': { alert: 'decrypt_error', step: 'certificate-verify' },
+  },
+  // TLS 1.2: SHA-1 schemes are known to OpenSSL 3.0 but not offered (security level 1): handshake_failure, as for
+  // cv-scheme-not-offered; MD5 schemes it does not know at all: illegal_parameter. TLS 1.3: illegal_parameter.
+  'cv-ecdsa-sha1': {
+    '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
+    '1.2': { alert: 'handshake_failure', step: 'certificate-verify' },
+  },
+  'cv-rsa-pkcs1-sha1': {
+    '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
+    '1.2': { alert: 'handshake_failure', step: 'certificate-verify' },
+  },
+  'cv-ecdsa-md5': {
+    '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
+    '1.2': { alert: 'illegal_parameter', step: 'certificate-verify' },
+  },
+  'cv-rsa-pkcs1-md5': {
+    '1.3': { alert: 'illegal_parameter', step: 'certificate-verify' },
+    '1.2': { alert: 'illegal_parameter', step: 'certificate-verify' },
+  },
+  'cv-trailing-bytes': {
+    '1.3': { alert: 'decode_error', step: 'certificate-verify' },
+    '1.2': { alert: 'decode_error', step: 'certificate-verify' },
+  },
+  'cv-wrong-handshake-type': {
+    '1.3': { alert: 'unexpected_message', step: 'certificate-verify' },
+    '1.2': { alert: 'unexpected_message', step: 'certificate-verify' },
+  },
+  'cv-twice': {
+    '1.3': { alert: 'unexpected_message', step: 'certificate-verify' },
+    '1.2': { alert: 'unexpected_message', step: 'certificate-verify' },
+  },
+  'certificate-wrong-handshake-type': {
+    '1.3': { alert: 'unexpected_message', step: 'client-certificate' },
+    '1.2': { alert: 'unexpected_message', step: 'client-certificate' },
+  },
   'omit-certificate-verify': {
     '1.3': { alert: 'unexpected_message', step: 'certificate-verify' },
     '1.2': { alert: 'unexpected_message', step: 'certificate-verify' },
@@ -68,6 +136,32 @@ const EXPECTED: Record<
   'unrequested-cert-entry-extension': { '1.3': { alert: 'accepted', step: 'application-data' } },
 };
 
+/** The client identity a mutation is about, where it needs a key type (default `valid`, ECDSA P-256 here). */
+const FIXTURE_OF: Readonly<Record<string, string>> = {
+  'cv-ecdsa-label-on-rsa-key': 'valid-rsa-2048',
+  'cv-pss-pss-label-on-rsae-key': 'valid-rsa-2048',
+  'cv-rsae-label-on-pss-key': 'valid-rsassa-pss',
+  'cv-pss-wrong-salt': 'valid-rsa-2048',
+  'cv-rsa-pkcs1-sha1': 'valid-rsa-2048',
+  'cv-rsa-pkcs1-md5': 'valid-rsa-2048',
+  'cv-ed25519-label-on-ecdsa-key': 'valid-ecdsa-p256',
+  'cv-hash-mismatch': 'valid-ecdsa-p256',
+  'cv-ecdsa-sha1': 'valid-ecdsa-p256',
+  'cv-ecdsa-md5': 'valid-ecdsa-p256',
+};
+
+/** The scheme label a mutation puts on the wire, as the transcript decodes it. */
+const LABEL_OF: Readonly<Record<string, string>> = {
+  'cv-ecdsa-label-on-rsa-key': 'ecdsa_secp256r1_sha256',
+  'cv-ed25519-label-on-ecdsa-key': 'ed25519',
+  'cv-pss-pss-label-on-rsae-key': 'rsa_pss_pss_sha256',
+  'cv-rsae-label-on-pss-key': 'rsa_pss_rsae_sha256',
+  'cv-ecdsa-sha1': 'ecdsa_sha1',
+  'cv-ecdsa-md5': 'ecdsa_md5',
+  'cv-rsa-pkcs1-sha1': 'rsa_pkcs1_sha1',
+  'cv-rsa-pkcs1-md5': 'rsa_pkcs1_md5',
+};
+
 /**
  * NOTE: the node:tls server runs the OpenSSL inside Node, not the system's. To a TLS 1.2 CertificateVerify signed with
  * a scheme it did not offer (ecdsa_sha1), OpenSSL 3.0 (Node 20) answers handshake_failure and OpenSSL 3.5 (Node 22
@@ -75,7 +169,8 @@ const EXPECTED: Record<
  */
 function expectedOf(server: 'openssl' | 'node', name: string, tls: '1.2' | '1.3') {
   const nodeOpenssl30 = process.versions.openssl.startsWith('3.0.');
-  if (server === 'node' && name === 'cv-scheme-not-offered' && tls === '1.2' && !nodeOpenssl30)
+  const notOffered = ['cv-scheme-not-offered', 'cv-ecdsa-sha1', 'cv-rsa-pkcs1-sha1'];
+  if (server === 'node' && notOffered.includes(name) && tls === '1.2' && !nodeOpenssl30)
     return { alert: 'illegal_parameter', step: 'certificate-verify' } as const;
   return EXPECTED[name]![tls]!;
 }
@@ -86,7 +181,13 @@ let node: TestServer;
 let noRequest: TestServer;
 
 beforeAll(async () => {
-  pki = await makePki('ecdsa-p256', ['valid', 'mismatched-key']);
+  pki = await makePki('ecdsa-p256', [
+    'valid',
+    'mismatched-key',
+    'valid-rsa-2048',
+    'valid-ecdsa-p256',
+    'valid-rsassa-pss',
+  ]);
   openssl = await opensslServer(pki);
   node = await nodeServer(pki);
   noRequest = await nodeServer(pki, { requestCert: false });
@@ -141,7 +242,7 @@ for (const tls of ['1.3', '1.2'] as const) {
         // A Certificate the server did not ask for needs a server that does not request one.
         const port =
           name === 'unsolicited-certificate' ? noRequest.port : server === 'openssl' ? openssl.port : node.port;
-        const { observation, transcript } = await wireProbe(options(port, tls, name));
+        const { observation, transcript } = await wireProbe(options(port, tls, name, FIXTURE_OF[name]));
         if (expected.alert === 'accepted') {
           expect(observation.outcome).toBe('accepted');
         } else {
@@ -155,6 +256,13 @@ for (const tls of ['1.3', '1.2'] as const) {
         const mutated = transcript.filter((t) => t.mutation === name);
         if (!name.startsWith('omit-')) expect(mutated.length).toBeGreaterThan(0);
         if (name === 'double-certificate') expect(mutated.map((t) => t.type)).toEqual(['Certificate', 'Certificate']);
+        const label = LABEL_OF[name];
+        if (label) expect(mutated.map((t) => t.fields?.['scheme'])).toEqual([label]);
+        if (name === 'cv-twice') expect(mutated.map((t) => t.type)).toEqual(['CertificateVerify', 'CertificateVerify']);
+        // The wrong handshake types: the transcript names the type on the wire, not the message it carries.
+        if (name === 'cv-wrong-handshake-type') expect(mutated.map((t) => t.type)).toEqual(['Certificate']);
+        if (name === 'certificate-wrong-handshake-type')
+          expect(mutated.map((t) => t.type)).toEqual(['CertificateVerify']);
         if (name === 'omit-certificate-verify')
           expect(transcript.some((t) => t.dir === 'sent' && t.type === 'CertificateVerify')).toBe(false);
         if (name === 'unsolicited-certificate')
@@ -195,6 +303,9 @@ describe('CertificateVerify mutations across key profiles (openssl s_server)', (
           ['cv-foreign-key', ['decrypt_error']],
           ['cv-bitflip', ['decrypt_error']],
           ['cv-empty-signature', ['decrypt_error']],
+          ['cv-truncated-signature', ['decrypt_error']],
+          ['cv-padded-signature', ['decrypt_error']],
+          ['cv-trailing-bytes', ['decode_error']],
           // OpenSSL: illegal_parameter in TLS 1.3 and for Ed25519; handshake_failure for an RSA scheme it did not offer in 1.2.
           ['cv-scheme-not-offered', ['illegal_parameter', 'handshake_failure']],
           ...(tls === '1.3' ? [['cv-rsa-pkcs1-in-tls13', ['illegal_parameter']] as const] : []),
