@@ -172,7 +172,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
   const name = ctx.target.name;
   const unsupported = shape?.unsupported?.[mechanism];
   if (unsupported)
-    return { skip: { kind: 'capability', detail: `target '${name}' does not resume by ${mechanism}: ${unsupported}` } };
+    return { skip: { kind: 'capability', detail: `target '${name}' lacks ${mechanism} resumption: ${unsupported}` } };
 
   const here: Place = { endpoint: ctx.target.endpoint, servername: ctx.servername };
   let origin = here;
@@ -182,7 +182,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
       return {
         skip: {
           kind: 'capability',
-          detail: `target '${name}' names no server name without client authentication: ${HINT.sni}`,
+          detail: `target '${name}' lacks a server name without client authentication: ${HINT.sni}`,
         },
       };
     origin = shape.sniNoAuth;
@@ -192,7 +192,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
       return {
         skip: {
           kind: 'capability',
-          detail: `target '${name}' has no optional endpoint sharing its sessions: ${HINT.optional}`,
+          detail: `target '${name}' lacks an optional endpoint sharing its sessions: ${HINT.optional}`,
         },
       };
     origin = { endpoint: shape.optionalEndpoint, servername: ctx.servername };
@@ -200,7 +200,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
   }
   const control = shape?.ocspControl;
   if (which === 'resume-after-revocation' && !control)
-    return { skip: { kind: 'capability', detail: `target '${name}' has no OCSP control: ${HINT.ocsp}` } };
+    return { skip: { kind: 'capability', detail: `target '${name}' lacks an OCSP control: ${HINT.ocsp}` } };
 
   const request = (servername: string) =>
     ctx.mode === 'http'
@@ -274,7 +274,8 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
     return { observations: [setupFailure(why)], controls, finding: why };
   }
   const got = sessionOf(mechanism, made.result);
-  if ('none' in got) return { skip: { kind: got.kind, detail: `target '${name}': ${got.none}` } };
+  if ('none' in got)
+    return { skip: { kind: got.kind, detail: `target '${name}' lacks ${mechanism} resumption here: ${got.none}` } };
 
   // 2. Change what the identity is worth.
   if (which === 'resume-after-revocation') {
@@ -352,7 +353,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
       return {
         skip: {
           kind: 'capability',
-          detail: `target '${name}' did not resume the ${how} session it issued (a full handshake): nothing to judge`,
+          detail: `target '${name}' lacks ${mechanism} resumption here: it did not resume the ${how} session it issued (a full handshake), nothing to judge`,
         },
       };
     if (r.resumed && r.observation.outcome === 'accepted') {
