@@ -113,7 +113,7 @@ export interface LoadCounters {
   /** --scenario: probes whose certificate the server accepted (an application-data round trip came back). */
   readonly acceptances: number;
   /**
-   * Refusals by mechanism: `alert:<name>` (a TLS alert from the server), `http:<status>` (400, 401, 403, 495, 496),
+   * Refusals by mechanism: `alert:<name>` (a TLS alert from the server), `http:<status>` (400, 401, 403, 421, 495, 496),
    * `closed` (closed without an answer after the server spoke TLS), `reset`.
    */
   readonly rejections: Readonly<Record<string, number>>;
@@ -162,7 +162,7 @@ export interface LoadConfig {
   } | null;
   readonly http: { readonly path: string; readonly pipelining: number } | null;
   /**
-   * How acceptance was proven: `http` (a GET after the handshake; a 400/401/403/495/496 answer is a refusal) or
+   * How acceptance was proven: `http` (a GET after the handshake; a 400/401/403/421/495/496 answer is a refusal) or
    * `raw` (a line after the handshake; any data back proves acceptance).
    */
   readonly proof: 'http' | 'raw';
@@ -256,7 +256,7 @@ export interface LoadResult {
     readonly requests: number;
     /** Requests answered with a status that is not a refusal. */
     readonly succeeded: number;
-    /** Requests refused: answered with 400/401/403/495/496, or refused with a TLS alert. */
+    /** Requests refused: answered with 400/401/403/421/495/496, or refused with a TLS alert. */
     readonly rejected: number;
     /** Requests without an answer. */
     readonly failed: number;

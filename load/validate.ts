@@ -39,7 +39,7 @@ export interface LoadOptions {
   };
   /**
    * How every handshake (and the sanity and scenario probes) proves the server's acceptance after the handshake:
-   * `http` (default) sends a GET and a 400/401/403/495/496 answer is a refusal; `raw` sends a line and any data back
+   * `http` (default) sends a GET and a 400/401/403/421/495/496 answer is a refusal; `raw` sends a line and any data back
    * proves acceptance. Use the target's `probe`.
    */
   readonly probe?: 'raw' | 'http';

@@ -80,7 +80,7 @@ export interface WireProbeOptions {
   readonly mutation?: string;
   /** Bound on the whole probe (default 5000 ms). */
   readonly timeoutMs?: number;
-  /** Read the answer as HTTP: a rejecting status (400/401/403/495/496) is `rejected-http`, not acceptance. */
+  /** Read the answer as HTTP: a rejecting status (400/401/403/421/495/496) is `rejected-http`, not acceptance. */
   readonly http?: boolean;
   /** Application data sent after the handshake (default `GET / HTTP/1.0\r\n\r\n`). */
   readonly appData?: Uint8Array;

@@ -23,13 +23,14 @@
  * valid identity in a full handshake on the target's endpoint (shared per run). A refused control, or a failure to
  * set the scenario up (issuing the certificate, the OCSP control), makes the verdict an error, never a pass.
  */
+import type { AlertName } from '../../core/alerts.js';
 import type { ClientObservation, ControlResult, Observation } from '../../core/result.js';
 import type { TlsVersion } from '../../core/scenario.js';
 import { issueClientCertificate, type IssuedCertificate } from '../../fixtures-gen/issue.js';
 import { setOcspStatus } from '../../fixtures-gen/ocsp-control.js';
 import type { Endpoint, ResumptionMechanism } from '../../targets/target.js';
 import type { Tls12Session, WireProbeOptions, WireResult } from '../../wire/index.js';
-import { mechanism as describe } from '../classify.js';
+import { alertsFor, mechanism as describe } from '../classify.js';
 import { assess } from '../evidence.js';
 import { registerProcedure, type ProcedureContext, type ProcedureOutcome, type ProcedureSkip } from './index.js';
 
@@ -171,7 +172,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
   const name = ctx.target.name;
   const unsupported = shape?.unsupported?.[mechanism];
   if (unsupported)
-    return { skip: { kind: 'capability', detail: `target '${name}' does not resume by ${mechanism}: ${unsupported}` } };
+    return { skip: { kind: 'capability', detail: `target '${name}' lacks ${mechanism} resumption: ${unsupported}` } };
 
   const here: Place = { endpoint: ctx.target.endpoint, servername: ctx.servername };
   let origin = here;
@@ -181,7 +182,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
       return {
         skip: {
           kind: 'capability',
-          detail: `target '${name}' names no server name without client authentication: ${HINT.sni}`,
+          detail: `target '${name}' lacks a server name without client authentication: ${HINT.sni}`,
         },
       };
     origin = shape.sniNoAuth;
@@ -191,7 +192,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
       return {
         skip: {
           kind: 'capability',
-          detail: `target '${name}' has no optional endpoint sharing its sessions: ${HINT.optional}`,
+          detail: `target '${name}' lacks an optional endpoint sharing its sessions: ${HINT.optional}`,
         },
       };
     origin = { endpoint: shape.optionalEndpoint, servername: ctx.servername };
@@ -199,7 +200,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
   }
   const control = shape?.ocspControl;
   if (which === 'resume-after-revocation' && !control)
-    return { skip: { kind: 'capability', detail: `target '${name}' has no OCSP control: ${HINT.ocsp}` } };
+    return { skip: { kind: 'capability', detail: `target '${name}' lacks an OCSP control: ${HINT.ocsp}` } };
 
   const request = (servername: string) =>
     ctx.mode === 'http'
@@ -273,7 +274,8 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
     return { observations: [setupFailure(why)], controls, finding: why };
   }
   const got = sessionOf(mechanism, made.result);
-  if ('none' in got) return { skip: { kind: got.kind, detail: `target '${name}': ${got.none}` } };
+  if ('none' in got)
+    return { skip: { kind: got.kind, detail: `target '${name}' lacks ${mechanism} resumption here: ${got.none}` } };
 
   // 2. Change what the identity is worth.
   if (which === 'resume-after-revocation') {
@@ -302,6 +304,11 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
 
   const r = again.result;
   const serverHello = r.transcript.some((e) => e.dir === 'received' && e.type === 'ServerHello');
+  // NOTE: the session is offered in the ClientHello: an alert the scenario counts as a refusal, sent in answer to it,
+  // is the server refusing the session (Go's crypto/tls answers an expired session's PSK with bad_certificate).
+  const alert = r.observation.outcome === 'rejected-alert' ? r.observation.alert?.name : undefined;
+  const refusedHello =
+    !serverHello && alert !== undefined && alertsFor(scenario.expect, ctx.tls).includes(alert as AlertName);
   const how = mechanism === 'psk' ? 'TLS 1.3 PSK' : `TLS 1.2 ${mechanism === 'ticket' ? 'ticket' : 'session ID'}`;
   const decided = r.observation.outcome === 'accepted' ? 'served' : `refused: ${describe(r.observation)}`;
   let what: string;
@@ -310,14 +317,29 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
     what = `not resumed: the server ran a full handshake ${
       r.certificateRequest ? 'with a CertificateRequest' : 'without a CertificateRequest'
     }${identity ? ` (the client presented its certificate${afterWords(which)})` : ''}, and ${decided}`;
+  else if (refusedHello) what = `the ClientHello offering the session (${how}) was refused: ${describe(r.observation)}`;
   else what = `no ServerHello came back to the resumption (${describe(r.observation)}): whether it resumed is unknown`;
   let finding = `${makeWords}; ${what}`;
   const honours = HONOURS[which];
-  if (honours && serverHello)
-    finding += `; ${honours}: ${r.observation.outcome === 'accepted' ? 'no' : r.resumed ? 'yes (the resumed session was refused)' : 'yes (no resumption)'}`;
+  if (honours && (serverHello || refusedHello))
+    finding += `; ${honours}: ${
+      r.observation.outcome === 'accepted'
+        ? 'no'
+        : r.resumed
+          ? 'yes (the resumed session was refused)'
+          : refusedHello
+            ? 'yes (the session was refused)'
+            : 'yes (no resumption)'
+    }`;
 
   let observation = assess('wire', r.observation, 'client-hello', ctx.tls);
-  if (!serverHello && observation.evidence !== 'no-decision')
+  if (refusedHello)
+    observation = {
+      ...observation,
+      evidence: 'conclusive-rejection',
+      note: `${describe(r.observation)}: the server refused the ClientHello that offered the session`,
+    };
+  else if (!serverHello && observation.evidence !== 'no-decision')
     observation = {
       ...observation,
       evidence: 'early-rejection',
@@ -331,7 +353,7 @@ async function resume(ctx: ProcedureContext): Promise<ProcedureOutcome | Procedu
       return {
         skip: {
           kind: 'capability',
-          detail: `target '${name}' did not resume the ${how} session it issued (a full handshake): nothing to judge`,
+          detail: `target '${name}' lacks ${mechanism} resumption here: it did not resume the ${how} session it issued (a full handshake), nothing to judge`,
         },
       };
     if (r.resumed && r.observation.outcome === 'accepted') {

@@ -5,6 +5,7 @@ import { HarnessError } from '../../core/errors.js';
 import { makeTempDir, removeTempDir } from '../../core/fs.js';
 import type { FixtureSet } from '../../core/manifest.js';
 import type { Feature, ServerPolicy } from '../../core/scenario.js';
+import { PUBLIC_SERVER_NAME } from '../../fixtures-gen/generate.js';
 import { startOcspResponder, type OcspResponder } from '../../fixtures-gen/ocsp.js';
 import { PROXY_PATH } from '../proxy.js';
 import type { Endpoint, StartedTarget } from '../target.js';
@@ -73,6 +74,13 @@ export interface RenderInput {
    * Adapters without a {@link ServerAdapter.proxyIdentity} ignore it.
    */
   readonly proxy?: Endpoint;
+  /**
+   * Resumption shapes (issue 12), for an adapter with {@link ServerAdapter.resumptionShapes} under `require`: a second
+   * server name on the same port that asks for no client certificate (`sniNoAuth`), and an endpoint with the optional
+   * policy on `optionalPort`, both sharing the session cache and ticket keys of the endpoint under test.
+   */
+  readonly sniNoAuth?: string;
+  readonly optionalPort?: number;
 }
 
 /** A rendered configuration: files to write under the root, and the command line. */
@@ -136,6 +144,11 @@ export interface ServerAdapter {
    * the path that requires a certificate asked for after the handshake.
    */
   readonly protectedLocation?: { readonly path: string };
+  /**
+   * The resumption shapes the adapter renders from {@link RenderInput.sniNoAuth} and {@link RenderInput.optionalPort}
+   * (features `sni-no-auth`, `shared-sessions`); a shape it cannot express says why in `capabilities.lacking`.
+   */
+  readonly resumptionShapes?: { readonly sniNoAuth?: boolean; readonly optionalEndpoint?: boolean };
 }
 
 /**
@@ -309,6 +322,15 @@ export async function startProcessTarget(
       let protectedPort: number | undefined;
       while (adapter.protectedLocation && (protectedPort === undefined || protectedPort === port))
         protectedPort = await freePort(host);
+      // The resumption shapes, under require (the policy of the resumption scenarios).
+      const shapes = policy === 'require' ? adapter.resumptionShapes : undefined;
+      let optionalPort: number | undefined;
+      while (
+        shapes?.optionalEndpoint &&
+        (optionalPort === undefined || optionalPort === port || optionalPort === protectedPort)
+      )
+        optionalPort = await freePort(host);
+      const sniNoAuth = shapes?.sniNoAuth ? PUBLIC_SERVER_NAME : undefined;
       try {
         stagePki(fixtures, dir, 0o700);
         const rendered = adapter.render({
@@ -321,6 +343,8 @@ export async function startProcessTarget(
           ...(options.weaken ? { weaken: options.weaken } : {}),
           ...(protectedPort !== undefined ? { protectedPort } : {}),
           ...(proxy ? { proxy } : {}),
+          ...(sniNoAuth ? { sniNoAuth } : {}),
+          ...(optionalPort !== undefined ? { optionalPort } : {}),
         });
         writeRendered(rendered, dir);
         proc = await startServerProcess({
@@ -350,6 +374,10 @@ export async function startProcessTarget(
       const features = new Set<Feature>(adapter.capabilities.features);
       if (protectedPort !== undefined) features.add('per-location-auth');
       if (proxy) features.add('proxy-identity');
+      if (adapter.capabilities.resumption) features.add('resumption');
+      if (sniNoAuth) features.add('sni-no-auth');
+      if (optionalPort !== undefined) features.add('shared-sessions');
+      if (ocsp) features.add('ocsp-control');
       return {
         name: adapter.name,
         policy,
@@ -359,6 +387,15 @@ export async function startProcessTarget(
         ...(adapter.capabilities.lacking ? { lacking: adapter.capabilities.lacking } : {}),
         ...(adapter.protectedLocation && protectedPort !== undefined
           ? { protectedLocation: { endpoint: { host, port: protectedPort }, path: adapter.protectedLocation.path } }
+          : {}),
+        ...(sniNoAuth || optionalPort !== undefined || ocsp
+          ? {
+              resumption: {
+                ...(sniNoAuth ? { sniNoAuth: { endpoint: { host, port }, servername: sniNoAuth } } : {}),
+                ...(optionalPort !== undefined ? { optionalEndpoint: { host, port: optionalPort } } : {}),
+                ...(ocsp ? { ocspControl: ocsp.controlUrl } : {}),
+              },
+            }
           : {}),
         // NOTE: a product without CRL or OCSP checking gets the revocation scenarios all the same: an accepted
         // revoked certificate is a failure of the product (documented as xfail in its expectations), not a gap.

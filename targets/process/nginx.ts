@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PROXY_PATH } from '../proxy.js';
 import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
 import { PKI, PROXY_PASSTHROUGH } from './adapter.js';
@@ -19,6 +20,7 @@ const WEAKENINGS = {
 export function renderNginx(input: RenderInput): Rendered {
   const p = (rel: string) => `${input.root}/${rel}`;
   const verify = input.weaken === 'optional-no-ca' ? 'optional_no_ca' : input.policy === 'require' ? 'on' : 'optional';
+  const shapes = input.sniNoAuth !== undefined || input.optionalPort !== undefined;
   const lines = [
     '# rendered by mtls-harness: a private nginx in the foreground',
     'worker_processes 1;',
@@ -43,17 +45,19 @@ export function renderNginx(input: RenderInput): Rendered {
     ...(input.ocspUrl && input.weaken !== 'optional-no-ca'
       ? ['    ssl_ocsp leaf;', `    ssl_ocsp_responder ${input.ocspUrl};`]
       : []),
+    ...(shapes ? [`    ssl_session_ticket_key ${p(TICKET_KEY)};`] : []),
     ...nginxProxy(input),
     '    location / {',
     '      default_type text/plain;',
     '      return 200 "ok\\n";',
     '    }',
     '  }',
+    ...nginxSessionShapes(input),
     '}',
     '',
   ];
   return {
-    files: { 'nginx.conf': lines.join('\n') },
+    files: { 'nginx.conf': lines.join('\n'), ...(shapes ? { [TICKET_KEY]: ticketKey(input.root) } : {}) },
     args: ['-p', `${input.root}/`, '-c', p('nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'],
     logFiles: ['error.log', 'access.log'],
   };
@@ -89,6 +93,58 @@ function nginxProxy(input: RenderInput): string[] {
   return [`    location ${PROXY_PATH} {`, `      ${pass}`, ...identity.map((l) => `      ${l}`), '    }'];
 }
 
+/** The ticket key file every server block shares when the resumption shapes are rendered (80 bytes: AES-256). */
+const TICKET_KEY = 'ticket.key';
+
+/** 80 key bytes (ASCII hex digits), derived from the (per-run) root so that rendering stays pure. */
+function ticketKey(root: string): string {
+  return createHash('sha512').update(`mtls-harness ticket key|${root}`).digest('hex').slice(0, 80);
+}
+
+/**
+ * The resumption shapes (issue 12): `server_name` {@link RenderInput.sniNoAuth} on the same port without client
+ * authentication, and a server block with `ssl_verify_client optional` on {@link RenderInput.optionalPort}; both share
+ * the session cache (`shared:mtls`) and the ticket key file with the server under test. NOTE: nginx gives each server
+ * block its own session id context, hashed from its certificates and its client CA list (the fix of CVE-2014-3616),
+ * which decides whether OpenSSL resumes a session across them.
+ */
+function nginxSessionShapes(input: RenderInput): string[] {
+  const p = (rel: string) => `${input.root}/${rel}`;
+  const tls = [
+    `    ssl_certificate ${p(PKI.chain)};`,
+    `    ssl_certificate_key ${p(PKI.key)};`,
+    '    ssl_protocols TLSv1.2 TLSv1.3;',
+    '    ssl_session_cache shared:mtls:1m;',
+    `    ssl_session_ticket_key ${p(TICKET_KEY)};`,
+  ];
+  const ok = ['    location / {', '      default_type text/plain;', '      return 200 "ok\\n";', '    }', '  }'];
+  return [
+    ...(input.sniNoAuth
+      ? [
+          '  server {',
+          `    listen ${input.listenHost}:${input.port} ssl;`,
+          `    server_name ${input.sniNoAuth};`,
+          ...tls,
+          ...ok,
+        ]
+      : []),
+    ...(input.optionalPort !== undefined
+      ? [
+          '  server {',
+          `    listen ${input.listenHost}:${input.optionalPort} ssl;`,
+          '    server_name localhost;',
+          ...tls,
+          `    ssl_client_certificate ${p(PKI.trust)};`,
+          '    ssl_verify_client optional;',
+          '    ssl_verify_depth 5;',
+          `    ssl_crl ${p(PKI.crls)};`,
+          ...(input.ocspUrl ? ['    ssl_ocsp leaf;', `    ssl_ocsp_responder ${input.ocspUrl};`] : []),
+          ...ok,
+        ]
+      : []),
+  ];
+}
+
 /** nginx (Debian nginx-light / official image nginx). */
 export const nginxAdapter: ServerAdapter = {
   name: 'nginx',
@@ -116,4 +172,5 @@ export const nginxAdapter: ServerAdapter = {
   proxyIdentity:
     'X-SSL-Client-Verify $ssl_client_verify, X-SSL-Client-S-DN $ssl_client_s_dn, X-SSL-Client-Cert $ssl_client_escaped_cert (proxy_set_header)',
   render: renderNginx,
+  resumptionShapes: { sniNoAuth: true, optionalEndpoint: true },
 };

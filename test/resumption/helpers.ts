@@ -69,6 +69,8 @@ export function sClientSession(
     readonly tls: TlsVersion;
     readonly servername: string;
     readonly fixture?: string | null;
+    /** A certificate issued at run time, as files: leaf, key, and the intermediate after it. */
+    readonly files?: { readonly cert: string; readonly key: string; readonly chain: string };
     readonly sessOut?: string;
     readonly sessIn?: string;
     readonly noTicket?: boolean;
@@ -90,6 +92,8 @@ export function sClientSession(
     ...(options.sessOut ? ['-sess_out', options.sessOut] : []),
     ...(options.sessIn ? ['-sess_in', options.sessIn] : []),
   ];
+  if (options.files)
+    args.push('-cert', options.files.cert, '-key', options.files.key, '-cert_chain', options.files.chain);
   if (options.fixture) {
     const f = fx.fixture(options.fixture);
     const blocks =
