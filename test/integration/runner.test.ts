@@ -84,9 +84,11 @@ describe('the built-in reference server', () => {
       if (policy === 'require') expect(none.map((r) => r.observed.httpStatus)).toEqual([496, 496]);
       // Every rejection was seen by both clients and rests on accepted controls of the same path.
       const controls = new Map(run.controls.map((c) => [c.id, c]));
+      const scenarioOf = new Map(catalogue().map((s) => [s.id as string, s]));
       for (const r of run.results.filter((x) => x.verdict === 'pass' && x.expected.decision === 'reject')) {
         expect(r.observations.length, r.id).toBeGreaterThan(0);
-        if (!r.id.includes('::handshake::') && !r.id.includes('::possession::'))
+        // Scenarios that alter messages node:tls cannot send (handshake, possession, certificate-verify) are wire-only.
+        if (!scenarioOf.get(r.id)?.wire)
           expect(r.observations.map((o) => o.backend).sort(), r.id).toEqual(['node', 'wire']);
         expect(
           r.observations.every((o) => o.evidence === 'conclusive-rejection'),

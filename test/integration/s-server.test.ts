@@ -195,7 +195,10 @@ describe('CertificateVerify binding and framing against openssl s_server (issue 
 });
 
 /** The CertificateRequest as `openssl s_client` prints it: the independent reading of what the server asked for. */
-async function sClientView(port: number, tls: '1.2' | '1.3'): Promise<{ cas: string[]; sigalgs: string[] }> {
+async function sClientView(
+  port: number,
+  tls: '1.2' | '1.3',
+): Promise<{ cas: string[]; sigalgs: string[]; types: string[] }> {
   const valid = fx.fixture('valid');
   const { out } = await openssl(
     [
@@ -217,7 +220,9 @@ async function sClientView(port: number, tls: '1.2' | '1.3'): Promise<{ cas: str
   const cas: string[] = [];
   for (let i = at + 1; at >= 0 && i < lines.length && /^[A-Z]+ = /.test(lines[i]!); i++) cas.push(lines[i]!.trim());
   const sigalgs = /^Requested Signature Algorithms: (.*)$/m.exec(out)?.[1]?.split(':') ?? [];
-  return { cas, sigalgs };
+  // `Client Certificate Types: RSA sign, DSA sign, ECDSA sign` (TLS 1.2 only).
+  const types = /^Client Certificate Types: (.*)$/m.exec(out)?.[1]?.split(', ') ?? [];
+  return { cas, sigalgs, types };
 }
 
 describe('certificate-request findings against openssl s_server, read independently by s_client (issue 13)', () => {
@@ -260,7 +265,15 @@ describe('certificate-request findings against openssl s_server, read independen
     }
     const types = find(result, 'certificate-types', '1.2');
     expect(types.verdict).toBe('pass');
-    expect(types.finding).toContain('ecdsa_sign');
+    // s_client's names (RFC 5246 §7.4.4 rsa_sign(1), dss_sign(2), ecdsa_sign(64)) in our spelling.
+    const spelled: Record<string, string> = {
+      'RSA sign': 'rsa_sign',
+      'DSA sign': 'dss_sign',
+      'ECDSA sign': 'ecdsa_sign',
+    };
+    const seen12 = await sClientView(server.port, '1.2');
+    expect(seen12.types).toContain('ECDSA sign');
+    expect(types.finding).toContain(`certificate_types: ${seen12.types.map((t) => spelled[t] ?? t).join(', ')};`);
     expect(result.results.some((x) => x.id.endsWith('::certificate-types') && x.tls === '1.3')).toBe(false);
   });
 
