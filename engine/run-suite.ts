@@ -36,6 +36,7 @@ const ENABLE_HINT: Partial<Record<Feature, string>> = {
     'if the server asks for a client certificate after the handshake for one path, add per-location-auth to --capabilities and name the path with --protected-path',
   'proxy-identity':
     'if it is a reverse proxy, point it at the echo backend and pass --echo-backend PORT (or the HOST:PORT of your own mtls-harness echo-backend)',
+  'verify-depth': 'if the server limits client chains to 5 intermediate CAs, add verify-depth to --capabilities',
 };
 
 /** Features the harness itself provides (the wire client). */

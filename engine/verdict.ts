@@ -78,8 +78,35 @@ function refusedControls(controls: readonly ControlResult[]): string | undefined
     .join('; ');
 }
 
-/** Judges a scenario from its evidence. */
+/**
+ * Judges a scenario from its evidence. For a bounded-time scenario (`expect.boundedTime`) a client that saw no answer
+ * within the probe timeout fails it, provided the controls of the path were answered (they rule out a server that
+ * answers nobody); otherwise the decision is judged as for any scenario and a pass says the answer came in time.
+ */
 export function judge(
+  scenario: Pick<Scenario, 'expect'>,
+  tls: TlsVersion,
+  evidence: Evidence,
+  strictness: Strictness,
+): Judgement {
+  const judged = judgeDecision(scenario, tls, evidence, strictness);
+  if (!scenario.expect.boundedTime) return judged;
+  const late = evidence.observations.find((o) => o.observed.outcome === 'timeout');
+  if (late) {
+    const controlProblem = refusedControls(evidence.controls);
+    if (controlProblem) return { ...judged, verdict: 'error', reason: controlProblem };
+    return {
+      verdict: 'fail',
+      reason: `no answer within the probe timeout (bounded-time check): ${late.backend}: ${late.observed.detail ?? 'timeout'}, while the valid client on the same path was answered`,
+      observed: late.observed,
+      clients: judged.clients,
+    };
+  }
+  if (judged.verdict !== 'pass') return judged;
+  return { ...judged, reason: `${judged.reason}; answered within the probe timeout (bounded-time check)` };
+}
+
+function judgeDecision(
   scenario: Pick<Scenario, 'expect'>,
   tls: TlsVersion,
   evidence: Evidence,

@@ -5,6 +5,7 @@ import { instantiate, type ScenarioTemplate } from './define.js';
 import { extensions } from './extensions.js';
 import { handshake } from './handshake.js';
 import { identity } from './identity.js';
+import { keys } from './keys.js';
 import { possession } from './possession.js';
 import { postHandshake } from './post-handshake.js';
 import { presence } from './presence.js';
@@ -13,6 +14,7 @@ import { proxyIdentity } from './proxy-identity.js';
 import { purpose } from './purpose.js';
 import { revocation } from './revocation.js';
 import { sanity } from './sanity.js';
+import { structure } from './structure.js';
 import { trust } from './trust.js';
 import { validity } from './validity.js';
 
@@ -29,6 +31,8 @@ export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
   validity,
   trust,
   chain,
+  structure,
+  keys,
   revocation,
   purpose,
   crypto,

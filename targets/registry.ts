@@ -31,6 +31,7 @@ export const DECLARABLE_CAPABILITIES: readonly Feature[] = [
   'identity-policy',
   'pinned-clock',
   'per-location-auth',
+  'verify-depth',
 ];
 
 /** The protected path of an external server declared with `per-location-auth`, when `--protected-path` is not given. */
