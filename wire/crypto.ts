@@ -53,7 +53,13 @@ function x25519From(privateKey: KeyObject): KeyExchange {
 export function newKeyExchange(group: number): KeyExchange {
   if (group === NamedGroup.x25519) return x25519From(generateKeyPairSync('x25519').privateKey);
   const curve =
-    group === NamedGroup.secp256r1 ? 'prime256v1' : group === NamedGroup.secp384r1 ? 'secp384r1' : undefined;
+    group === NamedGroup.secp256r1
+      ? 'prime256v1'
+      : group === NamedGroup.secp384r1
+        ? 'secp384r1'
+        : group === NamedGroup.secp521r1
+          ? 'secp521r1'
+          : undefined;
   if (!curve) throw new DecodeError(`unsupported group 0x${group.toString(16)}`);
   const ecdh = createECDH(curve);
   const publicKey = new Uint8Array(ecdh.generateKeys());
