@@ -102,9 +102,34 @@ export function judge(
       clients: judged.clients,
     };
   }
+  if (judged.verdict === 'error' && scenario.expect.eitherDecision && !refusedControls(evidence.controls)) {
+    // NOTE: where the RFC leaves the decision open, what the check judges is that an answer came in time: an alert
+    // that is no decision about the certificate (internal_error) or a close is still an answer to the chain, once
+    // the client's certificate flight was sent.
+    const answered = evidence.observations.every(
+      (o) => o.evidence !== 'early-rejection' && ANSWERS.has(o.observed.outcome),
+    );
+    if (answered) {
+      const how = evidence.observations.map((o) => `${o.backend}: ${mechanism(o.observed)}`).join('; ');
+      return {
+        ...judged,
+        verdict: 'pass',
+        reason: `${how}; the RFC permits either decision; answered within the probe timeout (bounded-time check)`,
+      };
+    }
+  }
   if (judged.verdict !== 'pass') return judged;
   return { ...judged, reason: `${judged.reason}; answered within the probe timeout (bounded-time check)` };
 }
+
+/** Outcomes that are an answer from the server (whatever it decided), as opposed to silence or a harness failure. */
+const ANSWERS: ReadonlySet<Observation['outcome']> = new Set<Observation['outcome']>([
+  'accepted',
+  'rejected-alert',
+  'rejected-http',
+  'closed',
+  'reset',
+]);
 
 function judgeDecision(
   scenario: Pick<Scenario, 'expect'>,

@@ -47,7 +47,7 @@ export const opensslSServerAdapter: ServerAdapter = {
   versionArgs: ['version'],
   parseVersion: (out) => /^(OpenSSL \S+)/m.exec(out)?.[1]?.replace(' ', '/'),
   capabilities: {
-    features: ['crl', 'verify-depth'],
+    features: ['crl'],
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'alert',
