@@ -12,8 +12,13 @@ import { committedSchema, schemaErrors } from './json-schema.js';
 export const KEY_PROFILES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-pss-2048', 'ed25519'] as const;
 /** A selectable key profile. */
 export type KeyProfile = (typeof KEY_PROFILES)[number];
-/** Every key kind that can appear in a manifest. */
-export type KeyKind = KeyProfile | 'rsa-1024' | 'rsassa-pss-2048';
+/**
+ * Every key kind that can appear in a manifest: the profiles, `rsa-1024` (weak-key fixture), `rsassa-pss-2048` (an id-RSASSA-PSS key), the larger valid
+ * profiles of issue 13 that only leaves use (`rsa-3072`, `rsa-4096`, `ecdsa-p521`, `ed448`) and `ecdsa-secp256k1`
+ * (a curve TLS servers do not support; the unsupported-curve fixture).
+ */
+export type KeyKind =
+  KeyProfile | 'rsa-1024' | 'rsassa-pss-2048' | 'rsa-3072' | 'rsa-4096' | 'ecdsa-p521' | 'ed448' | 'ecdsa-secp256k1';
 
 /** The version of the manifest contract; bumped only on an incompatible change. */
 export const MANIFEST_SCHEMA_VERSION = 1;

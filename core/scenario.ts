@@ -42,7 +42,15 @@ export type Feature =
   /** The server asks for a client certificate only for one location, after the handshake (PHA, renegotiation). */
   | 'per-location-auth'
   /** The server is a reverse proxy in front of the harness's echo backend, forwarding the verified identity. */
-  | 'proxy-identity';
+  | 'proxy-identity'
+  /**
+   * The server limits a client chain to at most {@link DECLARED_VERIFY_DEPTH} intermediate CAs (OpenSSL's verify
+   * depth 5, as the harness configures nginx, Apache, lighttpd and openssl s_server).
+   */
+  | 'verify-depth';
+
+/** The verify depth a target with the `verify-depth` feature declares: at most 5 intermediate CAs above the leaf. */
+export const DECLARED_VERIFY_DEPTH = 5;
 
 /**
  * Where in the handshake a decision was made (or a message was sent). Names follow RFC 8446 §4 / RFC 5246 §7.4.
@@ -120,6 +128,12 @@ export interface Expectation {
    * as `pass` with a note.
    */
   readonly eitherDecision?: boolean;
+  /**
+   * A bounded-time check: the server must answer (either way) within the probe timeout. A client that saw no answer
+   * in time makes the verdict `fail` (not `error`) when the control on the same path was answered; a pass says the
+   * answer came in time.
+   */
+  readonly boundedTime?: boolean;
 }
 
 /** A typed conformance scenario record. */

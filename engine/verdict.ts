@@ -78,8 +78,60 @@ function refusedControls(controls: readonly ControlResult[]): string | undefined
     .join('; ');
 }
 
-/** Judges a scenario from its evidence. */
+/**
+ * Judges a scenario from its evidence. For a bounded-time scenario (`expect.boundedTime`) a client that saw no answer
+ * within the probe timeout fails it, provided the controls of the path were answered (they rule out a server that
+ * answers nobody); otherwise the decision is judged as for any scenario and a pass says the answer came in time.
+ */
 export function judge(
+  scenario: Pick<Scenario, 'expect'>,
+  tls: TlsVersion,
+  evidence: Evidence,
+  strictness: Strictness,
+): Judgement {
+  const judged = judgeDecision(scenario, tls, evidence, strictness);
+  if (!scenario.expect.boundedTime) return judged;
+  const late = evidence.observations.find((o) => o.observed.outcome === 'timeout');
+  if (late) {
+    const controlProblem = refusedControls(evidence.controls);
+    if (controlProblem) return { ...judged, verdict: 'error', reason: controlProblem };
+    return {
+      verdict: 'fail',
+      reason: `no answer within the probe timeout (bounded-time check): ${late.backend}: ${late.observed.detail ?? 'timeout'}, while the valid client on the same path was answered`,
+      observed: late.observed,
+      clients: judged.clients,
+    };
+  }
+  if (judged.verdict === 'error' && scenario.expect.eitherDecision && !refusedControls(evidence.controls)) {
+    // NOTE: where the RFC leaves the decision open, what the check judges is that an answer came in time: an alert
+    // that is no decision about the certificate (internal_error) or a close is still an answer to the chain, once
+    // the client's certificate flight was sent.
+    const answered = evidence.observations.every(
+      (o) => o.evidence !== 'early-rejection' && ANSWERS.has(o.observed.outcome),
+    );
+    if (answered) {
+      const how = evidence.observations.map((o) => `${o.backend}: ${mechanism(o.observed)}`).join('; ');
+      return {
+        ...judged,
+        verdict: 'pass',
+        reason: `${how}; the RFC permits either decision; answered within the probe timeout (bounded-time check)`,
+      };
+    }
+  }
+  if (judged.verdict !== 'pass') return judged;
+  return { ...judged, reason: `${judged.reason}; answered within the probe timeout (bounded-time check)` };
+}
+
+/** Outcomes that are an answer from the server (whatever it decided), as opposed to silence or a harness failure. */
+const ANSWERS: ReadonlySet<Observation['outcome']> = new Set<Observation['outcome']>([
+  'accepted',
+  'rejected-alert',
+  'rejected-http',
+  'closed',
+  'reset',
+]);
+
+function judgeDecision(
   scenario: Pick<Scenario, 'expect'>,
   tls: TlsVersion,
   evidence: Evidence,

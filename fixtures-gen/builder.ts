@@ -1,5 +1,5 @@
 import { constants, createHash, KeyObject, sign } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import type { KeyKind } from '../core/manifest.js';
 import { signingAlgorithm, type KeyPair } from './profiles.js';
@@ -20,6 +20,8 @@ export interface CaHandle {
   readonly inTrustedHierarchy: boolean;
   /** The certificate and key came from --ca-cert/--ca-key (written into the set as given, the key as PKCS#8). */
   readonly imported: boolean;
+  /** A second trust anchor beside the root (written into trust.pem after it), e.g. the expired root. */
+  readonly trustAnchor?: boolean;
 }
 
 /** Options for a CA certificate. Every option has a valid default, so a CA states only what is wrong with it. */
@@ -41,6 +43,11 @@ export interface CaOptions {
   readonly extensions?: readonly x509.Extension[];
   /** Default true for CAs chaining to the trusted root. */
   readonly inTrustedHierarchy?: boolean;
+  /**
+   * A self-signed CA servers are given as a trust anchor beside the root (trust.pem); default false. Implies
+   * `inTrustedHierarchy` (its CRL is published).
+   */
+  readonly trustAnchor?: boolean;
 }
 
 /** Options for a leaf certificate; defaults make a valid TLS client certificate. */
@@ -152,8 +159,10 @@ export class PkiBuilder {
       cert,
       key: options.key,
       parent,
-      inTrustedHierarchy: options.inTrustedHierarchy ?? (parent ? parent.inTrustedHierarchy : true),
+      inTrustedHierarchy:
+        options.trustAnchor === true || (options.inTrustedHierarchy ?? (parent ? parent.inTrustedHierarchy : true)),
       imported: false,
+      ...(options.trustAnchor && !parent ? { trustAnchor: true } : {}),
     };
   }
 
@@ -222,6 +231,38 @@ export class PkiBuilder {
     return this.resign(asn, issuer);
   }
 
+  /**
+   * `cert` with its TBSCertificate changed by `edit`, signed again by `issuer` (the outer signatureAlgorithm stays as
+   * the generator wrote it, so an edit of `tbs.signature` makes the two differ).
+   */
+  async reissue(
+    cert: x509.X509Certificate,
+    issuer: CaHandle,
+    edit: (tbs: asn1X509.TBSCertificate) => void,
+  ): Promise<x509.X509Certificate> {
+    const asn = AsnConvert.parse(cert.rawData, asn1X509.Certificate);
+    edit(asn.tbsCertificate);
+    return this.resign(asn, issuer);
+  }
+
+  /**
+   * `cert` certifying another public key (a DER SubjectPublicKeyInfo, which need not be one WebCrypto can import:
+   * Ed448, secp256k1, an EC point off its curve), with its subjectKeyIdentifier recomputed, signed again by `issuer`.
+   */
+  withSubjectKey(cert: x509.X509Certificate, spki: Uint8Array, issuer: CaHandle): Promise<x509.X509Certificate> {
+    const info = AsnConvert.parse(spki, asn1X509.SubjectPublicKeyInfo);
+    const keyId = createHash('sha1').update(new Uint8Array(info.subjectPublicKey)).digest();
+    return this.reissue(cert, issuer, (tbs) => {
+      tbs.subjectPublicKeyInfo = info;
+      for (const ext of tbs.extensions ?? []) {
+        if (ext.extnID === asn1X509.id_ce_subjectKeyIdentifier) {
+          const ski = new asn1X509.SubjectKeyIdentifier(new Uint8Array(keyId));
+          ext.extnValue = new OctetString(AsnConvert.serialize(ski));
+        }
+      }
+    });
+  }
+
   private async resign(asn: asn1X509.Certificate, issuer: CaHandle): Promise<x509.X509Certificate> {
     // The algorithm identifier stays as the generator wrote it; only the signature over the new TBS changes.
     const tbs = Buffer.from(AsnConvert.serialize(asn.tbsCertificate));
@@ -271,6 +312,8 @@ export function nodeSign(kind: KeyKind, data: Buffer, key: KeyObject): Buffer {
       return sign(null, data, key);
     case 'ecdsa-p384':
       return sign('sha384', data, { key, dsaEncoding: 'der' });
+    case 'ecdsa-p521':
+      return sign('sha512', data, { key, dsaEncoding: 'der' });
     case 'rsa-pss-2048':
       return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
     default:

@@ -2,16 +2,17 @@ import type { AlertName } from '../core/alerts.js';
 import type { FixtureRequirement, KeyKind, KeyProfile } from '../core/manifest.js';
 import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { DAY, nodeSign, type CaHandle, type CaOptions, type PkiBuilder } from './builder.js';
-import type { IssuingKind, KeyPair } from './profiles.js';
+import type { KeyPair, WebCryptoKind } from './profiles.js';
 import { x509 } from './x509.js';
+import { CHAIN_FIXTURES } from './fixtures-chain.js';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 
 /** What a fixture's build step hands back. */
 export interface BuiltFixture {
   readonly leaf: x509.X509Certificate;
-  /** The key the client presents (for `mismatched-key`, not the certificate's); only its PKCS#8 PEM is written. */
-  readonly key: Pick<KeyPair, 'privatePem'>;
+  /** The key the client presents (for `mismatched-key`, not the certificate's): its kind and PKCS#8 PEM. */
+  readonly key: { readonly kind: KeyKind; readonly privatePem: string };
   /** The key kind the certificate certifies. */
   readonly leafKind: KeyKind;
   /** Certificates sent after the leaf, in order. */
@@ -27,7 +28,7 @@ export interface BuildContext {
   readonly root: CaHandle;
   readonly intermediate: CaHandle;
   /** A fresh key of `kind` (default: the profile). */
-  key(kind?: IssuingKind): Promise<KeyPair>;
+  key(kind?: WebCryptoKind): Promise<KeyPair>;
   /** Issues and registers an extra CA. */
   ca(options: Omit<CaOptions, 'key'> & { key?: KeyPair }): Promise<CaHandle>;
   /** Replaces a registered CA's certificate (e.g. with a re-encoded one). */
@@ -60,10 +61,10 @@ const A = {
 } as const satisfies Record<string, readonly AlertName[]>;
 
 /** Issues a leaf with the standard defaults under the standard intermediate. */
-async function standard(
+export async function standard(
   ctx: BuildContext,
   id: string,
-  opts: { kind?: IssuingKind; issuer?: CaHandle } & Partial<Parameters<PkiBuilder['leaf']>[0]> = {},
+  opts: { kind?: WebCryptoKind; issuer?: CaHandle } & Partial<Parameters<PkiBuilder['leaf']>[0]> = {},
 ): Promise<BuiltFixture> {
   const issuer = opts.issuer ?? ctx.intermediate;
   const key = opts.key ?? (await ctx.key(opts.kind));
@@ -114,8 +115,11 @@ export const FIXTURES: readonly FixtureSpec[] = [
       return {
         ...placeholder,
         leaf: withSubjectKey(placeholder.leaf, pss.publicKey, ctx.intermediate),
-        key: { privatePem: pss.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
-        leafKind: 'rsassa-pss-2048',
+        key: {
+          kind: 'rsassa-pss-2048' as const,
+          privatePem: pss.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        },
+        leafKind: 'rsassa-pss-2048' as const,
       };
     },
   },
@@ -478,9 +482,9 @@ export const FIXTURES: readonly FixtureSpec[] = [
     opensslVerifyError: null,
     requires: ['foreign-key-signing'],
     async build(ctx) {
-      const certified = await ctx.key();
-      const built = await standard(ctx, 'mismatched-key', { key: certified });
-      return { ...built, key: await ctx.key(certified.kind) };
+      const key = await ctx.key();
+      const built = await standard(ctx, 'mismatched-key', { key });
+      return { ...built, key: await ctx.key(key.kind) };
     },
   },
   {
@@ -509,6 +513,8 @@ export const FIXTURES: readonly FixtureSpec[] = [
       return { ...built, leaf: withCommonName(built.leaf, DN_INJECTION_CN, ctx.intermediate) };
     },
   },
+  // Issue 13: chain structure and keys (fixtures-chain.ts).
+  ...CHAIN_FIXTURES,
 ];
 
 /**

@@ -495,7 +495,7 @@ function writeSet(pki: GeneratedPki, dir: string): Manifest {
       cert,
       key,
       issuer: ca.parent?.id ?? null,
-      trusted: ca.id === 'root',
+      trusted: ca.id === 'root' || ca.trustAnchor === true,
       serial: ca.cert.serialNumber,
       subject: ca.cert.subject,
       notBefore: ca.cert.notBefore.toISOString(),
@@ -503,7 +503,13 @@ function writeSet(pki: GeneratedPki, dir: string): Manifest {
       ...(crl ? { crl } : {}),
     };
   });
-  writeFile(path.join(dir, 'trust.pem'), pki.imported ? pki.imported.certFile : pem(pki.cas[0]!.cert));
+  // NOTE: further trust anchors (the expired-root fixture's) follow the root, or the imported CA file as given.
+  const anchors = pki.cas.filter((ca) => ca.trustAnchor).map((ca) => pem(ca.cert));
+  const rootPem = pki.imported ? pki.imported.certFile.toString('utf8') : pem(pki.cas[0]!.cert);
+  writeFile(
+    path.join(dir, 'trust.pem'),
+    anchors.length === 0 && pki.imported ? pki.imported.certFile : [rootPem.replace(/\n?$/, '\n'), ...anchors].join(''),
+  );
   writeFile(path.join(dir, 'crl/all.crl.pem'), [...pki.crls.values()].map((c) => crlPem(c.crl)).join(''));
 
   writeFile(path.join(dir, 'server/cert.pem'), pem(pki.server.cert));

@@ -96,3 +96,12 @@ export function instantiate(topic: string, templates: readonly ScenarioTemplate[
   }
   return out;
 }
+
+/**
+ * Either decision conforms under both policies (the RFC leaves it to the server); `alerts` are those a refusing
+ * server sends, shown by the observation.
+ */
+export function eitherBoth(alerts: readonly AlertName[]): { require: Expectation; optional: Expectation } {
+  const e: Expectation = { decision: 'reject', alerts, eitherDecision: true };
+  return { require: e, optional: e };
+}

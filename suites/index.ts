@@ -7,6 +7,7 @@ import { instantiate, type ScenarioTemplate } from './define.js';
 import { extensions } from './extensions.js';
 import { handshake } from './handshake.js';
 import { identity } from './identity.js';
+import { keys } from './keys.js';
 import { possession } from './possession.js';
 import { postHandshake } from './post-handshake.js';
 import { presence } from './presence.js';
@@ -16,6 +17,7 @@ import { purpose } from './purpose.js';
 import { resumption } from './resumption.js';
 import { revocation } from './revocation.js';
 import { sanity } from './sanity.js';
+import { structure } from './structure.js';
 import { trust } from './trust.js';
 import { validity } from './validity.js';
 
@@ -23,7 +25,7 @@ import { validity } from './validity.js';
  * Version of the catalogue, printed in every report. Bump it whenever a scenario is added, removed or its expectation
  * changes, and record the change in CHANGELOG.md under "Catalogue".
  */
-export const CATALOGUE_VERSION = 7;
+export const CATALOGUE_VERSION = 8;
 
 /** Topic name (the second id component, and the file under suites/) → its templates. */
 export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
@@ -32,6 +34,8 @@ export const TOPICS: Readonly<Record<string, readonly ScenarioTemplate[]>> = {
   validity,
   trust,
   chain,
+  structure,
+  keys,
   revocation,
   purpose,
   crypto,

@@ -42,6 +42,7 @@ export const DECLARABLE_CAPABILITIES: readonly Feature[] = [
   'pinned-clock',
   'per-location-auth',
   'resumption',
+  'verify-depth',
 ];
 
 /** The protected path of an external server declared with `per-location-auth`, when `--protected-path` is not given. */

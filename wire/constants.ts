@@ -77,6 +77,7 @@ export const ExtensionType = {
 export const NamedGroup = {
   secp256r1: 0x0017,
   secp384r1: 0x0018,
+  secp521r1: 0x0019,
   x25519: 0x001d,
 } as const;
 
@@ -91,7 +92,7 @@ export function groupName(group: number): string {
       return 'x25519';
     case 0x001e:
       return 'x448';
-    case 0x0019:
+    case NamedGroup.secp521r1:
       return 'secp521r1';
     default:
       return `0x${group.toString(16).padStart(4, '0')}`;

@@ -53,7 +53,13 @@ function x25519From(privateKey: KeyObject): KeyExchange {
 export function newKeyExchange(group: number): KeyExchange {
   if (group === NamedGroup.x25519) return x25519From(generateKeyPairSync('x25519').privateKey);
   const curve =
-    group === NamedGroup.secp256r1 ? 'prime256v1' : group === NamedGroup.secp384r1 ? 'secp384r1' : undefined;
+    group === NamedGroup.secp256r1
+      ? 'prime256v1'
+      : group === NamedGroup.secp384r1
+        ? 'secp384r1'
+        : group === NamedGroup.secp521r1
+          ? 'secp521r1'
+          : undefined;
   if (!curve) throw new DecodeError(`unsupported group 0x${group.toString(16)}`);
   const ecdh = createECDH(curve);
   const publicKey = new Uint8Array(ecdh.generateKeys());
@@ -82,7 +88,7 @@ export function x25519FromPrivate(raw: Uint8Array): KeyExchange {
 /** Hash and padding of a signature scheme; undefined for schemes we cannot produce. */
 interface SchemeSpec {
   readonly hash: 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512' | null;
-  readonly kind: 'ecdsa' | 'rsa-pkcs1' | 'rsa-pss' | 'ed25519';
+  readonly kind: 'ecdsa' | 'rsa-pkcs1' | 'rsa-pss' | 'ed25519' | 'ed448';
   /** TLS 1.3 binds ECDSA schemes to a curve. */
   readonly curve?: string;
 }
@@ -105,6 +111,7 @@ const SCHEMES: Record<number, SchemeSpec> = {
   [SignatureScheme.rsa_pss_pss_sha384]: { hash: 'sha384', kind: 'rsa-pss' },
   [SignatureScheme.rsa_pss_pss_sha512]: { hash: 'sha512', kind: 'rsa-pss' },
   [SignatureScheme.ed25519]: { hash: null, kind: 'ed25519' },
+  [SignatureScheme.ed448]: { hash: null, kind: 'ed448' },
 };
 
 /** Signature schemes we offer in ClientHello.signature_algorithms, preferred first. */
@@ -113,6 +120,7 @@ export const OFFERED_SCHEMES: readonly number[] = [
   SignatureScheme.ecdsa_secp384r1_sha384,
   SignatureScheme.ecdsa_secp521r1_sha512,
   SignatureScheme.ed25519,
+  SignatureScheme.ed448,
   SignatureScheme.rsa_pss_rsae_sha256,
   SignatureScheme.rsa_pss_rsae_sha384,
   SignatureScheme.rsa_pss_rsae_sha512,
@@ -151,6 +159,8 @@ export function schemeFitsKey(scheme: number, key: KeyObject, version: '1.2' | '
       return scheme >= SignatureScheme.rsa_pss_pss_sha256 ? type === 'rsa-pss' : type === 'rsa';
     case 'ed25519':
       return type === 'ed25519';
+    case 'ed448':
+      return type === 'ed448';
   }
 }
 
@@ -237,6 +247,7 @@ export function sameKindKey(key: KeyObject): KeyObject {
   if (type === 'rsa') return generateKeyPairSync('rsa', { modulusLength }).privateKey;
   if (type === 'rsa-pss') return generateKeyPairSync('rsa-pss', { modulusLength }).privateKey;
   if (type === 'ed25519') return generateKeyPairSync('ed25519').privateKey;
+  if (type === 'ed448') return generateKeyPairSync('ed448').privateKey;
   throw new Error(`cannot generate a key like ${String(type)}`);
 }
 

@@ -488,5 +488,14 @@ export function describeHandshake(type: number, body: Uint8Array, version: '1.2'
   }
 }
 
-/** Groups we offer, in preference order. */
-export const OFFERED_GROUPS: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
+/**
+ * Groups we offer, in preference order. NOTE: secp521r1 is offered so that a TLS 1.2 server accepts a P-521 client
+ * certificate: OpenSSL requires the curve of the client's ECDSA key to be among the client's supported_groups
+ * (RFC 8422 §5.1.1).
+ */
+export const OFFERED_GROUPS: readonly number[] = [
+  NamedGroup.x25519,
+  NamedGroup.secp256r1,
+  NamedGroup.secp384r1,
+  NamedGroup.secp521r1,
+];

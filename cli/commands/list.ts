@@ -1,5 +1,5 @@
 import { HarnessError } from '../../core/errors.js';
-import { ALL_POLICIES } from '../../core/scenario.js';
+import { ALL_POLICIES, type Scenario } from '../../core/scenario.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { globMatcher, selectScenarios } from '../../engine/select.js';
 import { FORMAT_FLAGS, formatFlag, formatHelp, helpRow, listFlag, parseFlags } from '../args.js';
@@ -69,5 +69,32 @@ export async function listCommand(argv: readonly string[]): Promise<number> {
     ];
     console.log(`${s.id.padEnd(width)}  ${expect.padEnd(32)}  ${extra.join(', ')}`);
   }
+  for (const line of topicCounts(rows)) console.log(line);
   return EXIT.OK;
+}
+
+/**
+ * The count per topic of the listed scenarios: distinct conditions (a template counted once, whatever the policies
+ * it is bound to) and scenarios (one per policy), then the total of distinct conditions.
+ */
+export function topicCounts(rows: readonly Scenario[]): string[] {
+  const topics = new Map<string, { conditions: Set<string>; scenarios: number }>();
+  for (const s of rows) {
+    const [, topic = '', ...name] = s.id.split('::');
+    const entry = topics.get(topic) ?? { conditions: new Set<string>(), scenarios: 0 };
+    entry.conditions.add(name.join('::'));
+    entry.scenarios += 1;
+    topics.set(topic, entry);
+  }
+  const width = Math.max(5, ...[...topics.keys()].map((t) => t.length));
+  const total = [...topics.values()].reduce((n, t) => n + t.conditions.size, 0);
+  return [
+    '',
+    `${'topic'.padEnd(width)}  conditions  scenarios`,
+    ...[...topics].map(
+      ([topic, t]) =>
+        `${topic.padEnd(width)}  ${String(t.conditions.size).padStart(10)}  ${String(t.scenarios).padStart(9)}`,
+    ),
+    `distinct conditions: ${total} (a scenario bound to several policies counts once)`,
+  ];
 }

@@ -81,9 +81,10 @@ Flags:
   --server-ca FILE             CA bundle the server certificate is checked against (default: the fixtures' root)
   --probe http|raw             http reads the status line (default http); raw: any data back means accepted
   --capabilities LIST|none     what an external server checks: crl,ocsp,identity-policy,pinned-clock,
-                               per-location-auth (default crl, or what --product checks; pinned-clock: its clock is
-                               the fixture clock; per-location-auth: it asks for a certificate after the handshake
-                               for one path, see --protected-path)
+                               per-location-auth,verify-depth (default crl, or what --product checks; pinned-clock: its
+                               clock is the fixture clock; per-location-auth: it asks for a certificate after the
+                               handshake for one path, see --protected-path; verify-depth: it limits client chains to
+                               5 intermediate CAs)
   --protected-path PATH        with per-location-auth: the path that requires a certificate (default /protected/;
                                / must be served without one)
   --product NAME               HOST:PORT is this product, configured as server-config renders it: its known

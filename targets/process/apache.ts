@@ -173,7 +173,7 @@ export const apacheAdapter: ServerAdapter = {
   versionArgs: ['-v'],
   parseVersion: (out) => /Server version: (\S+)/.exec(out)?.[1],
   capabilities: {
-    features: ['crl', 'ocsp'],
+    features: ['crl', 'ocsp', 'verify-depth'],
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'alert',

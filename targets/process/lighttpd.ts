@@ -94,7 +94,7 @@ export const lighttpdAdapter: ServerAdapter = {
   versionArgs: ['-v'],
   parseVersion: (out) => /^(lighttpd\/\S+)/m.exec(out)?.[1],
   capabilities: {
-    features: ['crl'],
+    features: ['crl', 'verify-depth'],
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'alert-or-http',

@@ -155,7 +155,7 @@ export const nginxAdapter: ServerAdapter = {
   versionArgs: ['-v'],
   parseVersion: (out) => /nginx version: (nginx\/\S+)/.exec(out)?.[1],
   capabilities: {
-    features: ['crl', 'ocsp'],
+    features: ['crl', 'ocsp', 'verify-depth'],
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'alert-or-http',

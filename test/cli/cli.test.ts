@@ -212,6 +212,41 @@ describe('commands', () => {
     }
   });
 
+  it('list counts the conditions per topic and in total, each counted once whatever its policies', async () => {
+    const [table, json] = await Promise.all([runCli(['list']), runCli(['list', '--json'])]);
+    expect(table.status).toBe(0);
+    // Counted here from the portable catalogue: a condition is an id without its policy.
+    const ids: string[] = JSON.parse(json.stdout).scenarios.map((s: { id: string }) => s.id);
+    const perTopic = new Map<string, Set<string>>();
+    for (const id of ids) {
+      const [, topic, ...name] = id.split('::');
+      perTopic.set(topic!, (perTopic.get(topic!) ?? new Set()).add(name.join('::')));
+    }
+    for (const [topic, names] of perTopic) {
+      const scenarios = ids.filter((id) => id.split('::')[1] === topic).length;
+      expect(table.stdout, topic).toMatch(new RegExp(`^${topic} +${names.size} +${scenarios}$`, 'm'));
+    }
+    const total = [...perTopic.values()].reduce((n, s) => n + s.size, 0);
+    expect(table.stdout).toMatch(new RegExp(`^distinct conditions: ${total} `, 'm'));
+    // Issue 13's topics are there, with the conditions the issue names.
+    expect(perTopic.get('structure')).toEqual(
+      new Set([
+        'leaf-ca-true',
+        'leaf-key-cert-sign',
+        'duplicate-extension',
+        'signature-algorithm-mismatch',
+        'serial-zero',
+        'serial-negative',
+        'serial-too-long',
+      ]),
+    );
+    expect(perTopic.get('keys')).toEqual(new Set(['ec-point-not-on-curve', 'unsupported-curve']));
+    const narrowed = await runCli(['list', '--suite', 'keys::*']);
+    expect(narrowed.stdout).toMatch(/^keys +2 +4$/m);
+    expect(narrowed.stdout).toMatch(/^sanity +1 +3$/m);
+    expect(narrowed.stdout).toMatch(/^distinct conditions: 3 /m);
+  });
+
   it('ocsp serves until Ctrl-C, then exits 0', async () => {
     const child = spawn(
       process.execPath,

@@ -192,6 +192,53 @@ describe('judge: acceptance and either decision', () => {
   });
 });
 
+describe('judge: a bounded-time scenario (issue 13)', () => {
+  const bounded: Expectation = { ...reject, boundedTime: true };
+  const boundedEither: Expectation = { ...either, boundedTime: true };
+  const late = (backend: Backend) =>
+    seen(backend, obs({ outcome: 'timeout', step: null, detail: 'no decision within 4000 ms' }));
+  const judged = (e: Expectation, observations: ClientObservation[], controls?: ControlResult[]) =>
+    judge(
+      { expect: e },
+      '1.3',
+      { observations, controls: controls ?? observations.map((o) => control(o.backend, true)) },
+      'any',
+    );
+
+  it('fails, and says so, when a client got no answer within the probe timeout while the control was answered', () => {
+    const j = judged(bounded, [late('node'), seen('wire', alert('unknown_ca', 48))]);
+    expect(j.verdict).toBe('fail');
+    expect(j.reason).toMatch(
+      /no answer within the probe timeout \(bounded-time check\): node: no decision within 4000 ms/,
+    );
+    expect(judged(boundedEither, [late('wire')]).verdict).toBe('fail');
+    // The same observations without the bounded-time mark are no verdict at all.
+    expect(verdictOf(reject, [late('node'), seen('wire', alert('unknown_ca', 48))])).toBe('error');
+  });
+
+  it('is an error when the control of the path was not answered either: a mute server proves nothing', () => {
+    expect(judged(bounded, [late('node')], [control('node', false)]).verdict).toBe('error');
+  });
+
+  it('says that the answer came in time when the decision passes, and judges the decision as usual', () => {
+    const pass = judged(bounded, [seen('node', alert('unknown_ca', 48)), seen('wire', alert('unknown_ca', 48))]);
+    expect(pass.verdict).toBe('pass');
+    expect(pass.reason).toMatch(/answered within the probe timeout/);
+    expect(judged(bounded, [seen('node', obs({}))]).verdict).toBe('fail');
+    expect(judged(boundedEither, [seen('node', obs({}))]).reason).toMatch(/answered within the probe timeout/);
+  });
+
+  it('where either decision conforms, any answer after the flight is in time, but not a refusal before it', () => {
+    const internal = judged(boundedEither, [seen('node', alert('internal_error', 80)), seen('wire', closed())]);
+    expect(internal.verdict).toBe('pass');
+    expect(internal.reason).toMatch(/internal_error.*answered within the probe timeout/);
+    const early = seen('node', closed({ transport: { ...afterFlight, clientFlightSent: false } }));
+    expect(judged(boundedEither, [early]).verdict).toBe('error');
+    // Without the bounded-time mark the same internal_error is no decision.
+    expect(verdictOf(either, [seen('node', alert('internal_error', 80))])).toBe('error');
+  });
+});
+
 describe('gate and deviations', () => {
   it('gates on security failures and unexpected passes; protocol failures only under --strict', () => {
     expect(isGating({ verdict: 'fail', severity: 'security' }, false)).toBe(true);
