@@ -1,11 +1,12 @@
 import type { AlertName } from '../core/alerts.js';
-import type { FixtureRequirement, KeyKind, KeyProfile } from '../core/manifest.js';
+import type { FixtureRequirement, KeyKind, KeyProfile, OcspFailureMode } from '../core/manifest.js';
 import { KeyObject } from 'node:crypto';
 import { DAY, nodeSign, type CaHandle, type CaOptions, type PkiBuilder } from './builder.js';
 import type { KeyPair } from './profiles.js';
 import { x509 } from './x509.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
+import { REVOCATION_FAILURE_FIXTURES } from './revocation-fixtures.js';
 
 /** What a fixture's build step hands back. */
 export interface BuiltFixture {
@@ -47,6 +48,8 @@ export interface FixtureSpec {
   readonly requires?: readonly FixtureRequirement[];
   /** OCSP answer for the leaf; default good. */
   readonly ocsp?: 'revoked';
+  /** The responder failure mode the leaf's OCSP URL names (fixtures-gen/ocsp-modes.ts). */
+  readonly ocspMode?: OcspFailureMode;
   build(ctx: BuildContext): Promise<BuiltFixture>;
 }
 
@@ -488,6 +491,7 @@ export const FIXTURES: readonly FixtureSpec[] = [
       return { ...built, leaf: withCommonName(built.leaf, DN_INJECTION_CN, ctx.intermediate) };
     },
   },
+  ...REVOCATION_FAILURE_FIXTURES,
 ];
 
 /**
