@@ -35,12 +35,23 @@ async function leafUnder(
   issuer: CaHandle,
   extra: { ocspUrl?: string } = {},
 ): Promise<BuiltFixture> {
-  const key = await ctx.key();
+  const key = await sharedKey(ctx);
   const leaf = await ctx.b.leaf({ id, issuer, key, ...extra });
   // The CA certificates below the root, leaf's issuer first (what chainAbove in fixtures.ts gives).
   const rest: x509.X509Certificate[] = [];
   for (let c: CaHandle | undefined = issuer; c?.parent; c = c.parent) rest.push(c.cert);
   return { leaf, key, leafKind: key.kind, rest, issuer: issuer.id };
+}
+
+/**
+ * One key for every leaf of this module (each certificate has its own serial and URL): twelve more RSA keys made a
+ * generation seconds slower, and none of these fixtures is about its key.
+ */
+const keys = new WeakMap<BuildContext, ReturnType<BuildContext['key']>>();
+function sharedKey(ctx: BuildContext): ReturnType<BuildContext['key']> {
+  let key = keys.get(ctx);
+  if (!key) keys.set(ctx, (key = ctx.key()));
+  return key;
 }
 
 /** The dedicated CAs are made once per generation, whichever of their fixtures builds first. */

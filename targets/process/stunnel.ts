@@ -40,7 +40,7 @@ export function renderStunnel(input: RenderInput): Rendered {
     // NOTE: stunnel 5.68 has no OCSP timeout of its own: TIMEOUTbusy (default 300 s) bounds the wait for a responder
     // that never answers, kept below the probe timeout.
     ...(input.ocspUrl && !input.weaken
-      ? [`OCSP = ${input.ocspUrl}`, 'OCSPaia = no', 'OCSPnonce = no', 'TIMEOUTbusy = 2']
+      ? [`OCSP = ${input.ocspUrl}`, 'OCSPaia = no', 'OCSPnonce = no', 'TIMEOUTbusy = 3']
       : []),
     'exec = /bin/sh',
     `execArgs = sh ${p('reply.sh')}`,

@@ -141,7 +141,7 @@ describe('an OCSP responder that stalls', () => {
         ],
         { timeoutMs: 170_000 },
       );
-      // NOTE: the claim is a bound: apache gives up on the responder after its SSLOCSPResponderTimeout (2 s) and
+      // NOTE: the claim is a bound: apache gives up on the responder after its SSLOCSPResponderTimeout (3 s) and
       // refuses; the harness's probes wait at most --timeout. Nothing hangs on the stalled responder.
       expect(Date.now() - t0).toBeLessThan(150_000);
       expect(r.status, r.stderr).toBe(2);
