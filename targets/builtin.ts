@@ -47,6 +47,9 @@ export interface BuiltinServerOptions {
   readonly proxy?: { readonly echo: Endpoint };
 }
 
+/** How long the built-in server waits for its OCSP responder before it refuses the client (hard-fail). */
+export const BUILTIN_OCSP_TIMEOUT_MS = 2000;
+
 /** The path of the built-in server's protected location (see {@link BuiltinServerOptions.protectedLocation}). */
 export const BUILTIN_PROTECTED_PATH = '/protected/';
 
@@ -159,7 +162,8 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
         peer.issuerCertificate && peer.issuerCertificate !== peer
           ? new X509Certificate(peer.issuerCertificate.raw).toString()
           : (caPems.get(new X509Certificate(peer.raw).issuer.replace(/\n/g, ', ')) ?? '');
-      pending = queryOcsp(ocsp!.ocspUrl, certPem, issuerPem, 3000).then(
+      // NOTE: a responder that never answers (issue 13, ocsp-no-answer) must not outlast a client's probe timeout.
+      pending = queryOcsp(ocsp!.ocspUrl, certPem, issuerPem, BUILTIN_OCSP_TIMEOUT_MS).then(
         (r) => r.status,
         (err: unknown) => {
           log(`OCSP query for ${serial} failed: ${err instanceof Error ? err.message : String(err)}`);
