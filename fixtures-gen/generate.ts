@@ -349,7 +349,10 @@ export async function buildPki(options: Omit<GenerateOptions, 'out'>): Promise<G
     [...crls].map(([caId, { crl }]) => ({ caId, crl })),
   );
   return {
-    crlVariants: CRL_VARIANTS.flatMap((id) => crlVariants.filter((v) => v.id === id)),
+    // NOTE: under --only, a bundle whose fixture was not generated has nothing to be judged on.
+    crlVariants: CRL_VARIANTS.flatMap((id) =>
+      crlVariants.filter((v) => v.id === id && specs.some((spec) => spec.id === v.verify.fixture)),
+    ),
     clock,
     profile,
     cas: orderedCas,
