@@ -23,6 +23,45 @@ export type KeyKind =
 /** The version of the manifest contract; bumped only on an incompatible change. */
 export const MANIFEST_SCHEMA_VERSION = 1;
 
+/**
+ * What the fixtures' OCSP responder does for a mode fixture (issue 13), named by the last path segment of the OCSP
+ * URL in its authorityInfoAccess (fixtures-gen/ocsp-modes.ts describes each).
+ */
+export const OCSP_FAILURE_MODES = [
+  'try-later',
+  'unknown',
+  'unauthorized',
+  'wrong-signer',
+  'other-serial',
+  'stale',
+  'future',
+  'no-answer',
+  'refused',
+] as const;
+/** One OCSP responder failure mode. */
+export type OcspFailureMode = (typeof OCSP_FAILURE_MODES)[number];
+
+/** The alternative CRL bundles a fixture set carries (issue 13), by `--crl-variant` name. */
+export const CRL_VARIANTS = ['expired', 'wrong-key', 'no-crl-sign', 'missing-level', 'delta'] as const;
+/** One alternative CRL bundle. */
+export type CrlVariantName = (typeof CRL_VARIANTS)[number];
+
+/**
+ * An alternative CRL bundle: the set's CRL bundle with the CRLs of one dedicated CA changed, so a server configured
+ * with it judges every other fixture as with the standard bundle.
+ */
+export interface ManifestCrlVariant {
+  readonly id: CrlVariantName;
+  readonly description: string;
+  /** PEM bundle (label `X509 CRL`), one CRL per CA level, relative to the manifest. */
+  readonly bundle: string;
+  /**
+   * The fixture whose verdict the bundle changes and the error number the manifest's `opensslVerify.command` reports
+   * for it with `-CRLfile` naming this bundle and `-use_deltas` added.
+   */
+  readonly verify: { readonly fixture: string; readonly opensslVerifyError: number };
+}
+
 /** What a strict server is expected to do with a client fixture. */
 export interface FixtureExpectation {
   /** accept: the handshake completes and the client is authenticated; reject: the server refuses it. */
@@ -90,9 +129,14 @@ export interface ManifestFixture {
   readonly notAfter: string;
   /** What the loopback OCSP responder answers for this serial. */
   readonly ocsp: {
+    /** The status a working responder answers (for a mode fixture, what the failure stands in front of). */
     readonly status: 'good' | 'revoked' | 'unknown';
     readonly reason?: string;
     readonly revokedAt?: string;
+    /** A responder failure mode: what the responder does instead of answering `status` (issue 13). */
+    readonly mode?: OcspFailureMode;
+    /** The OCSP URL in the certificate's authorityInfoAccess, when it is not `manifest.ocsp.url`. */
+    readonly url?: string;
   };
   /** Conditions the expectation depends on; a target lacking one cannot judge the fixture. */
   readonly requires: readonly FixtureRequirement[];
@@ -127,6 +171,8 @@ export interface Manifest {
   };
   /** Subject common names an identity-checking server should allow. */
   readonly identityAllowList: readonly string[];
+  /** Alternative CRL bundles (issue 13); absent in sets generated before them. */
+  readonly crlVariants?: readonly ManifestCrlVariant[];
   /** How `expect.opensslVerifyError` was computed, with `{cert}`, `{untrusted}` placeholders. */
   readonly opensslVerify: { readonly command: string };
   readonly fixtures: readonly ManifestFixture[];
@@ -206,6 +252,7 @@ export function manifestFiles(m: Manifest): [field: string, file: string][] {
   m.fixtures.forEach((f, i) => {
     files.push([`fixtures[${i}].cert`, f.cert], [`fixtures[${i}].key`, f.key], [`fixtures[${i}].chain`, f.chain]);
   });
+  (m.crlVariants ?? []).forEach((v, i) => files.push([`crlVariants[${i}].bundle`, v.bundle]));
   return files;
 }
 
@@ -256,6 +303,16 @@ function semanticProblem(m: Manifest): string | undefined {
     for (const key of ['notBefore', 'notAfter'] as const)
       if (!isInstant(f[key])) return `fixtures[${i}].${key}: '${f[key]}' is not an ISO-8601 UTC instant`;
     if (f.issuer !== 'self' && !caIds.has(f.issuer)) return `fixtures[${i}].issuer: no CA '${f.issuer}' in cas`;
+    if (f.ocsp.url !== undefined) {
+      const problem = httpUrlProblem(f.ocsp.url);
+      if (problem) return `fixtures[${i}].ocsp.url: '${f.ocsp.url}' ${problem}`;
+    }
+  }
+  const variantIds = new Set<string>();
+  for (const [i, v] of (m.crlVariants ?? []).entries()) {
+    if (variantIds.has(v.id)) return `crlVariants[${i}].id: '${v.id}' is used twice`;
+    variantIds.add(v.id);
+    if (!fixtureIds.has(v.verify.fixture)) return `crlVariants[${i}].verify.fixture: no fixture '${v.verify.fixture}'`;
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 import type { AlertName } from './alerts.js';
+import type { CrlVariantName } from './manifest.js';
 
 /**
  * How a server treats client certificates: `require` rejects a client without one, `optional` only asks, `none`
@@ -165,4 +166,14 @@ export interface Scenario {
   readonly sanity?: boolean;
   /** Runs a multi-connection or after-the-handshake procedure instead of one probe. */
   readonly procedure?: ProcedureRef;
+  /**
+   * Runs against the target configured with this alternative CRL bundle (manifest `crlVariants`): a server the
+   * harness starts is started again with it; an external one only when it was declared with `--crl-variant`.
+   */
+  readonly crlVariant?: CrlVariantName;
+  /**
+   * The server's policy in words for each decision (issue 13: `hard-fail` / `soft-fail`), reported as the result's
+   * finding: where the RFCs leave the choice to the server, what it chose is what the report says.
+   */
+  readonly policyFinding?: { readonly rejected: string; readonly accepted: string };
 }

@@ -1,5 +1,5 @@
 import type tls from 'node:tls';
-import type { FixtureSet } from '../core/manifest.js';
+import type { CrlVariantName, FixtureSet } from '../core/manifest.js';
 import {
   RESULTS_SCHEMA_VERSION,
   type Backend,
@@ -24,6 +24,7 @@ import { isGating, isWarning } from '../core/gate.js';
 import { clientContext, probeNode } from './probe-node.js';
 import { globMatcher } from './select.js';
 import { judge } from './verdict.js';
+import { policyFindingOf } from './policy-finding.js';
 import { findProcedure, type ProcedureContext } from './procedures/index.js';
 import './procedures/all.js';
 
@@ -235,11 +236,18 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     const family = backend === 'wire' && mutation ? mutation.family : 'none';
     // NOTE: the twin of a scenario that alters a valid identity's messages is that identity sent unaltered (same key
     // type, same signing path); every other scenario is paired with the fixtures' valid identity, and so is one whose
-    // decision the RFC leaves open (a valid 51-certificate chain cannot be the control of its own bounded-time check).
-    const fixture = validFixture(scenario.fixture) && !scenario.expect.eitherDecision ? scenario.fixture! : 'valid';
+    // decision the RFC leaves open (a valid 51-certificate chain cannot be the control of its own bounded-time check),
+    // and one on an alternative CRL bundle (`valid`, which no bundle changes: its own fixture is the one the bundle
+    // judges differently).
+    const fixture =
+      validFixture(scenario.fixture) && !scenario.expect.eitherDecision && !scenario.crlVariant
+        ? scenario.fixture!
+        : 'valid';
     const mode = modeOf(target);
     const servername = nameOf(target);
-    const id = `control:${scenario.policy}:${backend}:${version}:${mode}:${servername}:${family}:${fixture}`;
+    // NOTE: a server started with an alternative CRL bundle is a path of its own (issue 13).
+    const variant = target.crlVariant ? `:crl-variant-${target.crlVariant}` : '';
+    const id = `control:${scenario.policy}:${backend}:${version}:${mode}:${servername}:${family}:${fixture}${variant}`;
     let pending = controls.get(id);
     if (!pending) {
       pending = (async (): Promise<ControlResult> => {
@@ -352,10 +360,37 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     };
   };
 
+  /**
+   * The target configured with an alternative CRL bundle: a sibling the target starts (once per variant), or why
+   * there is none (`fixture: …` when the set lacks the variant, `capability: …` when the server cannot be given it).
+   */
+  const crlVariantTarget = async (
+    target: StartedTarget,
+    variant: CrlVariantName,
+  ): Promise<string | { target: StartedTarget } | { error: string }> => {
+    const described = fx.manifest.crlVariants?.find((v) => v.id === variant);
+    if (!described) return `fixture: the fixtures have no CRL variant '${variant}' (regenerate the fixtures)`;
+    if (!target.withCrlVariant) {
+      return (
+        `capability: needs the server configured with the '${variant}' CRL bundle (${described.bundle})` +
+        (target.declared
+          ? `: configure the server with that bundle in place of ${fx.manifest.crl.bundle} and pass --crl-variant ${variant}`
+          : `: target '${target.name}' cannot be started with another CRL bundle`)
+      );
+    }
+    try {
+      return { target: await target.withCrlVariant(variant) };
+    } catch (err) {
+      return {
+        error: `not run: target ${target.name} could not be started with the '${variant}' CRL bundle: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+  };
+
   const runOne = async (job: Job): Promise<ScenarioResult> => {
     const { scenario, tls: version } = job;
     const t0 = performance.now();
-    const target = options.targets[scenario.policy]!;
+    let target = options.targets[scenario.policy]!;
     const expectedDecision = scenario.expect.eitherDecision ? 'either' : scenario.expect.decision;
     const base = {
       id: scenario.id,
@@ -417,6 +452,16 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     }
     if (scenario.fixture && !fx.manifest.fixtures.some((f) => f.id === scenario.fixture)) {
       return skip('fixture', `fixture '${scenario.fixture}' is not in the manifest (regenerate the fixtures)`);
+    }
+    if (scenario.crlVariant && target.crlVariant !== scenario.crlVariant) {
+      const found = await crlVariantTarget(target, scenario.crlVariant);
+      if (typeof found === 'string')
+        return skip(found.startsWith('fixture:') ? 'fixture' : 'capability', found.replace(/^\w+: /, ''));
+      if ('error' in found) {
+        const { skip: _skip, ...notRun } = skip('client', found.error);
+        return { ...notRun, verdict: 'error', reason: found.error };
+      }
+      target = found.target;
     }
     const deviation = deviationMatchers.find(({ d, test }) => test(scenario.id) && (!d.tls || d.tls === version))?.d;
     if (deviation?.status === 'skip') return skip('deviation', `known deviation: ${deviation.reason}`);
@@ -485,12 +530,14 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
       (cannot.length ? `${judged.reason}; ${cannot.join('; ')}` : judged.reason) +
       (diedMeanwhile ? `; target ${target.name} (${scenario.policy}) ${diedMeanwhile} during the run` : '');
     const final = applyDeviation(judged.verdict, reason, deviation);
+    const finding = policyFindingOf(scenario, judged.verdict, observations, target, timeoutMs);
     return {
       ...base,
       observed: judged.observed,
       observations,
       controls: usedControls.map((c) => c.id),
       clients: judged.clients,
+      ...(finding ? { finding } : {}),
       verdict: final.verdict,
       reason: final.reason,
       duration: Math.round(performance.now() - t0),

@@ -73,6 +73,24 @@ export interface LeafOptions {
   readonly san?: readonly x509.JsonGeneralName[];
   /** Hash the issuer signs with; default the issuer's profile hash. */
   readonly hash?: 'SHA-1';
+  /** OCSP URL written into authorityInfoAccess; default the builder's (the fixtures' responder). */
+  readonly ocspUrl?: string;
+}
+
+/** Options of {@link PkiBuilder.crl}; the defaults give the CA's current, complete CRL. */
+export interface CrlOptions {
+  /** Default: clock − 1 day. */
+  readonly thisUpdate?: Date;
+  /** Default: clock + 365 days. */
+  readonly nextUpdate?: Date;
+  /** cRLNumber; default 1. */
+  readonly number?: number;
+  /** Makes it a delta CRL (RFC 5280 §5.2.4) of the complete CRL with this cRLNumber. */
+  readonly deltaOf?: number;
+  /** Signs with this key instead of the CA's (the authorityKeyIdentifier still names the CA's key). */
+  readonly signingKey?: KeyPair;
+  /** Extra CRL extensions (e.g. freshestCRL on a complete CRL that has deltas). */
+  readonly extensions?: readonly x509.Extension[];
 }
 
 /** Subject DN suffix shared by every generated certificate. */
@@ -119,12 +137,17 @@ export class PkiBuilder {
     return id;
   }
 
-  private async commonExtensions(issuerKey: KeyPair | undefined, subjectKey: KeyPair, issuerId: string | undefined) {
+  private async commonExtensions(
+    issuerKey: KeyPair | undefined,
+    subjectKey: KeyPair,
+    issuerId: string | undefined,
+    ocspUrl = this.ocspUrl,
+  ) {
     const ext: x509.Extension[] = [new x509.SubjectKeyIdentifierExtension(await this.keyId(subjectKey))];
     if (issuerKey) ext.push(new x509.AuthorityKeyIdentifierExtension(await this.keyId(issuerKey)));
     if (issuerId) {
       ext.push(new x509.CRLDistributionPointsExtension([`${this.crlUrl}/${issuerId}.crl`]));
-      ext.push(new x509.AuthorityInfoAccessExtension({ ocsp: [this.ocspUrl] }));
+      ext.push(new x509.AuthorityInfoAccessExtension({ ocsp: [ocspUrl] }));
     }
     return ext;
   }
@@ -184,7 +207,7 @@ export class PkiBuilder {
             ],
       ),
     );
-    ext.push(...(await this.commonExtensions(options.issuer.key, options.key, options.issuer.id)));
+    ext.push(...(await this.commonExtensions(options.issuer.key, options.key, options.issuer.id, options.ocspUrl)));
     ext.push(...(options.extensions ?? []));
     const signing = { ...signingAlgorithm(options.issuer.key.kind), ...(options.hash ? { hash: options.hash } : {}) };
     return x509.X509CertificateGenerator.create({
@@ -283,23 +306,36 @@ export class PkiBuilder {
     return new x509.X509Certificate(AsnConvert.serialize(asn));
   }
 
-  /** Issues `ca`'s CRL at the clock, listing `revoked` serials. */
+  /** Issues `ca`'s CRL at the clock, listing `revoked` serials (see {@link CrlOptions} for the other kinds). */
   async crl(
     ca: CaHandle,
     revoked: readonly { serial: string; reason: x509.X509CrlReason; at: Date }[],
+    options: CrlOptions = {},
   ): Promise<x509.X509Crl> {
-    const crlNumber = new asn1X509.CRLNumber(1);
+    const crlNumber = new asn1X509.CRLNumber(options.number ?? 1);
+    const signer = options.signingKey ?? ca.key;
     return x509.X509CrlGenerator.create({
       issuer: ca.cert.subject,
-      thisUpdate: this.at(-DAY),
+      thisUpdate: options.thisUpdate ?? this.at(-DAY),
       // NOTE: as long as the leaves, so a fixture set stays usable by live servers for the year it is valid.
-      nextUpdate: this.at(365 * DAY),
-      signingKey: ca.key.privateKey,
-      signingAlgorithm: signingAlgorithm(ca.key.kind),
+      nextUpdate: options.nextUpdate ?? this.at(365 * DAY),
+      signingKey: signer.privateKey,
+      signingAlgorithm: signingAlgorithm(signer.kind),
       entries: revoked.map((r) => ({ serialNumber: r.serial, revocationDate: r.at, reason: r.reason })),
       extensions: [
         new x509.AuthorityKeyIdentifierExtension(await this.keyId(ca.key)),
         new x509.Extension(asn1X509.id_ce_cRLNumber, false, AsnConvert.serialize(crlNumber)),
+        // NOTE: RFC 5280 §5.2.4: deltaCRLIndicator is critical and names the cRLNumber of the complete CRL it updates.
+        ...(options.deltaOf === undefined
+          ? []
+          : [
+              new x509.Extension(
+                asn1X509.id_ce_deltaCRLIndicator,
+                true,
+                AsnConvert.serialize(new asn1X509.BaseCRLNumber(options.deltaOf)),
+              ),
+            ]),
+        ...(options.extensions ?? []),
       ],
     });
   }

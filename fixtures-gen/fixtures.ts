@@ -1,5 +1,5 @@
 import type { AlertName } from '../core/alerts.js';
-import type { FixtureRequirement, KeyKind, KeyProfile } from '../core/manifest.js';
+import type { FixtureRequirement, KeyKind, KeyProfile, OcspFailureMode } from '../core/manifest.js';
 import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { DAY, nodeSign, type CaHandle, type CaOptions, type PkiBuilder } from './builder.js';
 import type { KeyPair, WebCryptoKind } from './profiles.js';
@@ -7,6 +7,7 @@ import { x509 } from './x509.js';
 import { CHAIN_FIXTURES } from './fixtures-chain.js';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
+import { REVOCATION_FAILURE_FIXTURES } from './revocation-fixtures.js';
 
 /** What a fixture's build step hands back. */
 export interface BuiltFixture {
@@ -48,6 +49,8 @@ export interface FixtureSpec {
   readonly requires?: readonly FixtureRequirement[];
   /** OCSP answer for the leaf; default good. */
   readonly ocsp?: 'revoked';
+  /** The responder failure mode the leaf's OCSP URL names (fixtures-gen/ocsp-modes.ts). */
+  readonly ocspMode?: OcspFailureMode;
   build(ctx: BuildContext): Promise<BuiltFixture>;
 }
 
@@ -515,6 +518,7 @@ export const FIXTURES: readonly FixtureSpec[] = [
   },
   // Issue 13: chain structure and keys (fixtures-chain.ts).
   ...CHAIN_FIXTURES,
+  ...REVOCATION_FAILURE_FIXTURES,
 ];
 
 /**

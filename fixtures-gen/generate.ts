@@ -5,16 +5,20 @@ import path from 'node:path';
 import { HarnessError } from '../core/errors.js';
 import { checkOutDir } from '../core/out-dir.js';
 import {
+  CRL_VARIANTS,
   KEY_PROFILES,
   MANIFEST_SCHEMA_VERSION,
   type KeyProfile,
   type Manifest,
   type ManifestCa,
+  type ManifestCrlVariant,
   type ManifestFixture,
 } from '../core/manifest.js';
 import { VERSION } from '../core/version.js';
 import { DAY, PkiBuilder, type CaHandle } from './builder.js';
 import { chainAbove, FIXTURES, type BuildContext, type BuiltFixture, type FixtureSpec } from './fixtures.js';
+import { ocspModeUrl } from './ocsp-modes.js';
+import { buildCrlVariants, type BuiltCrlVariant } from './revocation-fixtures.js';
 import { generateKey, importKeyPair, keyKindOf, type KeyPair } from './profiles.js';
 import { x509 } from './x509.js';
 
@@ -252,6 +256,8 @@ export interface GeneratedPki {
   readonly ocspUrl: string;
   readonly crlUrl: string;
   readonly imported?: ImportedCa;
+  /** The alternative CRL bundles (issue 13). */
+  readonly crlVariants: readonly BuiltCrlVariant[];
 }
 
 /** Builds the PKI in memory. */
@@ -343,7 +349,16 @@ export async function buildPki(options: Omit<GenerateOptions, 'out'>): Promise<G
         crls.set(ca.id, { crl: await b.crl(ca, entries), revoked: entries.map((e) => e.serial) });
       }),
   );
+  const crlVariants = await buildCrlVariants(
+    b,
+    orderedCas,
+    [...crls].map(([caId, { crl }]) => ({ caId, crl })),
+  );
   return {
+    // NOTE: under --only, a bundle whose fixture was not generated has nothing to be judged on.
+    crlVariants: CRL_VARIANTS.flatMap((id) =>
+      crlVariants.filter((v) => v.id === id && specs.some((spec) => spec.id === v.verify.fixture)),
+    ),
     clock,
     profile,
     cas: orderedCas,
@@ -511,6 +526,12 @@ function writeSet(pki: GeneratedPki, dir: string): Manifest {
     anchors.length === 0 && pki.imported ? pki.imported.certFile : [rootPem.replace(/\n?$/, '\n'), ...anchors].join(''),
   );
   writeFile(path.join(dir, 'crl/all.crl.pem'), [...pki.crls.values()].map((c) => crlPem(c.crl)).join(''));
+  if (pki.crlVariants.length > 0) makeDir(path.join(dir, 'crl/variants'), 0o755);
+  const crlVariants: ManifestCrlVariant[] = pki.crlVariants.map((v) => {
+    const bundle = `crl/variants/${v.id}.crl.pem`;
+    writeFile(path.join(dir, bundle), v.crls.map((c) => crlPem(c.crl)).join(''));
+    return { id: v.id, description: v.description, bundle, verify: v.verify };
+  });
 
   writeFile(path.join(dir, 'server/cert.pem'), pem(pki.server.cert));
   writeFile(path.join(dir, 'server/key.pem'), pki.server.key.privatePem, 0o600);
@@ -537,7 +558,9 @@ function writeSet(pki: GeneratedPki, dir: string): Manifest {
       notAfter: built.leaf.notAfter.toISOString(),
       ocsp: revoked
         ? { status: 'revoked', reason: 'keyCompromise', revokedAt: new Date(pki.clock.getTime() - DAY).toISOString() }
-        : { status: 'good' },
+        : spec.ocspMode
+          ? { status: 'good', mode: spec.ocspMode, url: ocspModeUrl(pki.ocspUrl, spec.ocspMode) }
+          : { status: 'good' },
       requires: spec.requires ?? [],
       expect: { decision: spec.decision, alerts: spec.alerts, opensslVerifyError: spec.opensslVerifyError },
     };
@@ -567,6 +590,7 @@ function writeSet(pki: GeneratedPki, dir: string): Manifest {
       names: ['localhost', PUBLIC_SERVER_NAME, '127.0.0.1', '::1'],
     },
     identityAllowList: allow,
+    ...(crlVariants.length > 0 ? { crlVariants } : {}),
     opensslVerify: { command: OPENSSL_VERIFY_COMMAND },
     fixtures,
   };

@@ -16,6 +16,7 @@ import * as asn1X509 from '@peculiar/asn1-x509';
 import { HarnessError } from '../core/errors.js';
 import type { FixtureSet, ManifestCa } from '../core/manifest.js';
 import { OCSP_CONTROL_PATH, OcspControl } from './ocsp-control.js';
+import { modeOfRequest, modesBySerial, serveMode, splitModePath, type OcspMode } from './ocsp-modes.js';
 
 const DAY = 86_400_000;
 /** NOTE: RFC 5019 §2.2.4 lets responders pre-date thisUpdate; one minute absorbs small clock differences. */
@@ -535,11 +536,18 @@ export async function startOcspResponder(
   options: OcspResponderOptions = {},
 ): Promise<OcspResponder> {
   const index = await buildOcspIndex(fixtures);
+  const modes = modesBySerial(fixtures.manifest);
   const host = options.host ?? '127.0.0.1';
   let answered = 0;
   const control = new OcspControl();
 
-  const answer = async (res: http.ServerResponse, der: Uint8Array | undefined): Promise<void> => {
+  const answer = async (res: http.ServerResponse, der: Uint8Array | undefined, mode?: OcspMode): Promise<void> => {
+    // Failure modes (issue 13): named by the URL path, else by the serial of a mode fixture (fixed-URL servers).
+    const failure = mode ?? modeOfRequest(modes, der);
+    if (failure && serveMode(index, der, failure, res)) {
+      answered += 1;
+      return;
+    }
     const body = der
       ? await answerOcspRequest(control.view(index), der)
       : statusResponse(ocsp.OCSPResponseStatus.malformedRequest);
@@ -549,7 +557,7 @@ export async function startOcspResponder(
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     // NOTE: the raw path, not a parsed URL: base64 may hold '/' and '+', which URL normalisation must not touch.
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const { mode, path: rawPath } = splitModePath((req.url ?? '/').split('?')[0] ?? '/');
     if (await control.handle(req, res)) return;
     if (rawPath === '/ocsp' || rawPath === '/' || rawPath === '/ocsp/') {
       if (req.method !== 'POST') {
@@ -565,11 +573,11 @@ export async function startOcspResponder(
         send(res, 413, 'text/plain', `OCSP requests are limited to ${MAX_REQUEST_BYTES} bytes\n`);
         return;
       }
-      await answer(res, new Uint8Array(body));
+      await answer(res, new Uint8Array(body), mode);
       return;
     }
     if (req.method === 'GET' && rawPath.startsWith('/ocsp/')) {
-      await answer(res, decodeGetRequest(rawPath.slice('/ocsp/'.length)));
+      await answer(res, decodeGetRequest(rawPath.slice('/ocsp/'.length)), mode);
       return;
     }
     const crl = /^\/crl\/([^/]+)\.crl$/.exec(rawPath);

@@ -39,6 +39,10 @@ export interface ScenarioTemplate {
   readonly wire?: Scenario['wire'];
   /** Runs a registered procedure (engine/procedures) instead of one probe. */
   readonly procedure?: ProcedureRef;
+  /** Runs against the target configured with this alternative CRL bundle (see Scenario.crlVariant). */
+  readonly crlVariant?: Scenario['crlVariant'];
+  /** The server's policy in words for each decision (see Scenario.policyFinding). */
+  readonly policyFinding?: Scenario['policyFinding'];
 }
 
 /** Maps a fixture's manifest requirements to the target/harness features a scenario needs. */
@@ -92,6 +96,8 @@ export function instantiate(topic: string, templates: readonly ScenarioTemplate[
       ...(t.sanity ? { sanity: true } : {}),
       ...(t.wire ? { wire: t.wire } : {}),
       ...(t.procedure ? { procedure: t.procedure } : {}),
+      ...(t.crlVariant ? { crlVariant: t.crlVariant } : {}),
+      ...(t.policyFinding ? { policyFinding: t.policyFinding } : {}),
     });
   }
   return out;

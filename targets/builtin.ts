@@ -3,7 +3,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import tls from 'node:tls';
 import { HarnessError } from '../core/errors.js';
-import type { FixtureSet } from '../core/manifest.js';
+import type { CrlVariantName, FixtureSet } from '../core/manifest.js';
 import type { Feature, ServerPolicy } from '../core/scenario.js';
 import { VERSION } from '../core/version.js';
 import { PUBLIC_SERVER_NAME } from '../fixtures-gen/generate.js';
@@ -23,6 +23,8 @@ export interface BuiltinServerOptions {
   readonly host?: string;
   /** Check CRLs of every CA level (default true). */
   readonly crl?: boolean;
+  /** Check them against this alternative CRL bundle of the fixtures (manifest `crlVariants`) instead. */
+  readonly crlVariant?: CrlVariantName;
   /** Check OCSP against a loopback responder it starts itself (default true). */
   readonly ocsp?: boolean;
   /** Enforce manifest.identityAllowList (default true). */
@@ -55,6 +57,9 @@ export interface BuiltinServerOptions {
    */
   readonly proxy?: { readonly echo: Endpoint };
 }
+
+/** How long the built-in server waits for its OCSP responder before it refuses the client (hard-fail). */
+export const BUILTIN_OCSP_TIMEOUT_MS = 2000;
 
 /** The path of the built-in server's protected location (see {@link BuiltinServerOptions.protectedLocation}). */
 export const BUILTIN_PROTECTED_PATH = '/protected/';
@@ -104,7 +109,7 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
 
   // NOTE: node:tls turns on CRL checking for the whole chain once `crl` is set, so every CA level needs its CRL,
   // and each CRL must be its own array entry (node reads only the first CRL of a PEM string).
-  const crls = useCrl ? m.cas.filter((c) => c.crl).map((c) => read(c.crl!.pem)) : undefined;
+  const crls = useCrl ? crlPems(fx, options.crlVariant) : undefined;
   const ocsp: OcspResponder | undefined = useOcsp ? await startOcspResponder(fx, { port: 0 }) : undefined;
   const ocspCache = new Map<string, Promise<'good' | 'revoked' | 'unknown' | 'error'>>();
   const caPems = new Map(m.cas.map((c) => [c.subject, read(c.cert)]));
@@ -174,7 +179,8 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
         peer.issuerCertificate && peer.issuerCertificate !== peer
           ? new X509Certificate(peer.issuerCertificate.raw).toString()
           : (caPems.get(new X509Certificate(peer.raw).issuer.replace(/\n/g, ', ')) ?? '');
-      pending = queryOcsp(ocsp!.ocspUrl, certPem, issuerPem, 3000).then(
+      // NOTE: a responder that never answers (issue 13, ocsp-no-answer) must not outlast a client's probe timeout.
+      pending = queryOcsp(ocsp!.ocspUrl, certPem, issuerPem, BUILTIN_OCSP_TIMEOUT_MS).then(
         (r) => r.status,
         (err: unknown) => {
           log(`OCSP query for ${serial} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -356,10 +362,20 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
     log(`protected location ${BUILTIN_PROTECTED_PATH} on ${host}:${location.port} (TLS 1.2 renegotiation)`);
   }
 
+  // Siblings started with an alternative CRL bundle (issue 13), once per variant, stopped with this server.
+  const variants = new Map<CrlVariantName, Promise<StartedTarget>>();
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await Promise.all(
+      [...variants.values()].map((v) =>
+        v.then(
+          (t) => t.stop(),
+          () => undefined,
+        ),
+      ),
+    );
     await Promise.all([
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -401,6 +417,20 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
         }
       : {}),
     probe: 'http',
+    ...(options.crlVariant ? { crlVariant: options.crlVariant } : {}),
+    ...(useCrl && !options.crlVariant
+      ? {
+          withCrlVariant: (variant: CrlVariantName): Promise<StartedTarget> => {
+            let sibling = variants.get(variant);
+            if (!sibling) {
+              const { port: _port, protectedLocation: _location, proxy: _proxy, ...same } = options;
+              sibling = startBuiltinServer({ ...same, crlVariant: variant });
+              variants.set(variant, sibling);
+            }
+            return sibling;
+          },
+        }
+      : {}),
     version: `mtls-harness ${VERSION} (node ${process.versions.node}, OpenSSL ${process.versions.openssl})`,
     ...(options.proxy ? { proxy: { echo: options.proxy.echo, path: PROXY_PATH } } : {}),
     logs: () => logs.join('\n'),
@@ -498,6 +528,20 @@ async function startProtectedLocation(
   });
   const address = server.address();
   return { server, app, port: typeof address === 'object' && address ? address.port : 0 };
+}
+
+/**
+ * The CRLs the server checks, one PEM string each (node reads only the first CRL of a string): one per CA level of
+ * the standard bundle, or those of an alternative bundle. Throws MTLS_ERR_USAGE for a variant the set lacks.
+ */
+function crlPems(fx: FixtureSet, variant: CrlVariantName | undefined): string[] {
+  const m = fx.manifest;
+  if (!variant) return m.cas.filter((c) => c.crl).map((c) => fx.read(c.crl!.pem));
+  const described = m.crlVariants?.find((v) => v.id === variant);
+  if (!described) {
+    throw new HarnessError('MTLS_ERR_USAGE', `the fixtures in '${fx.dir}' have no CRL variant '${variant}'`);
+  }
+  return fx.read(described.bundle).match(/-----BEGIN X509 CRL-----[\s\S]*?-----END X509 CRL-----\n?/g) ?? [];
 }
 
 /** The subject CN of a peer certificate ('' when absent; the first when repeated). */

@@ -1,5 +1,5 @@
 import { HarnessError } from '../core/errors.js';
-import type { FixtureSet } from '../core/manifest.js';
+import type { CrlVariantName, FixtureSet } from '../core/manifest.js';
 import type { Feature, ServerPolicy } from '../core/scenario.js';
 import { startBuiltinServer } from './builtin.js';
 import { containerFeatures, containerRuntime, startContainerTarget } from './container/container-target.js';
@@ -175,6 +175,8 @@ export interface StartTargetsOptions {
   readonly echoBackend?: Endpoint;
   /** For an external target: its resumption shapes, as the user names them. */
   readonly resumption?: ExternalResumption;
+  /** For an external target: the alternative CRL bundle it was configured with (`--crl-variant`). */
+  readonly crlVariant?: CrlVariantName;
 }
 
 /** Starts (or wraps) the target once per policy; on a failure, whatever already started is stopped. */
@@ -212,8 +214,8 @@ export async function startTargets(
             ...(echo ? { proxy: { echo } } : {}),
           });
           break;
-        case 'external':
-          out[policy] = externalTarget(
+        case 'external': {
+          const external = externalTarget(
             spec.host,
             spec.port,
             policy,
@@ -224,7 +226,9 @@ export async function startTargets(
             echo ? { echo, path: PROXY_PATH } : undefined,
             options.resumption,
           );
+          out[policy] = options.crlVariant ? { ...external, crlVariant: options.crlVariant } : external;
           break;
+        }
         case 'process':
           out[policy] = await startProcessTarget(ADAPTERS[spec.name], fixtures, policy, {
             ...(options.weaken ? { weaken: options.weaken } : {}),

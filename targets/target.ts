@@ -1,3 +1,4 @@
+import type { CrlVariantName } from '../core/manifest.js';
 import type { Feature, ServerPolicy, TlsVersion } from '../core/scenario.js';
 import type { ProxyMode } from './proxy.js';
 
@@ -78,6 +79,16 @@ export interface StartedTarget extends AsyncDisposable {
    * is, and which path the target forwards to it.
    */
   readonly proxy?: ProxyMode;
+  /**
+   * The alternative CRL bundle the server was configured with (manifest `crlVariants`): set on a sibling started by
+   * {@link StartedTarget.withCrlVariant}, and on an external server declared with `--crl-variant`.
+   */
+  readonly crlVariant?: CrlVariantName;
+  /**
+   * For a server the harness starts: the same server started again (once per variant, stopped with this one) with the
+   * alternative CRL bundle in place of the standard one.
+   */
+  withCrlVariant?(variant: CrlVariantName): Promise<StartedTarget>;
   /** Logs captured from the server, for reports and failures. */
   logs(): string;
   /**

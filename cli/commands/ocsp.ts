@@ -10,8 +10,9 @@ export const OCSP_USAGE = `Serve OCSP (RFC 6960 / RFC 5019, POST and GET) and th
   mtls-harness ocsp --fixtures ./fixtures               port from the manifest's OCSP URL (default 18888)
   mtls-harness ocsp --fixtures ./fixtures --port 0      any free port (printed)
 
-Routes: POST /ocsp, GET /ocsp/<base64 request>, GET /crl/<ca-id>.crl. Stops on Ctrl-C or SIGTERM
-(exit 0).`;
+Routes: POST /ocsp, GET /ocsp/<base64 request>, GET /crl/<ca-id>.crl. A failure mode as the last path segment
+(/ocsp/try-later, unknown, unauthorized, wrong-signer, other-serial, stale, future, no-answer, refused) answers as
+that mode, as does the serial of an ocsp-<mode> fixture. Stops on Ctrl-C or SIGTERM (exit 0).`;
 
 /** `mtls-harness ocsp`: runs the responder until interrupted. */
 export async function ocspCommand(argv: readonly string[]): Promise<number> {

@@ -17,7 +17,7 @@ import { FORMATTERS, writeReports, type ReportFormat } from '../../reports/index
 import { formatMarkdown } from '../../reports/markdown.js';
 import { catalogue, CATALOGUE_VERSION, TOPICS } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
-import type { FixtureSet } from '../../core/manifest.js';
+import { CRL_VARIANTS, type CrlVariantName, type FixtureSet } from '../../core/manifest.js';
 import { startOcspResponder, type OcspResponder } from '../../fixtures-gen/ocsp.js';
 import { checkControlUrl } from '../../fixtures-gen/ocsp-control.js';
 import { checkProduct } from '../../targets/server-config.js';
@@ -87,6 +87,9 @@ Flags:
                                5 intermediate CAs)
   --protected-path PATH        with per-location-auth: the path that requires a certificate (default /protected/;
                                / must be served without one)
+  --crl-variant NAME           HOST:PORT was configured with this alternative CRL bundle of the fixtures
+                               (crl/variants/NAME.crl.pem: expired, wrong-key, no-crl-sign, missing-level, delta):
+                               its crl-NAME scenario runs; the other variants' are skipped with this hint
   --product NAME               HOST:PORT is this product, configured as server-config renders it: its known
                                deviations and its checks apply (nginx, haproxy, apache, stunnel, lighttpd, caddy,
                                openssl-s-server, node)
@@ -146,6 +149,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     probe: { type: 'string' },
     capabilities: { type: 'string' },
     'protected-path': { type: 'string' },
+    'crl-variant': { type: 'string' },
     product: { type: 'string' },
     'ocsp-responder': { type: 'boolean' },
     'echo-backend': { type: 'string' },
@@ -246,6 +250,19 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         `bad --protected-path '${protectedPath}': expected a path other than / starting with /, printable without spaces`,
       );
   }
+  const crlVariant = values['crl-variant'];
+  if (crlVariant !== undefined) {
+    if (spec.kind !== 'external')
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        '--crl-variant names the CRL bundle a HOST:PORT target was configured with (the harness starts its own servers with each bundle)',
+      );
+    if (!(CRL_VARIANTS as readonly string[]).includes(crlVariant))
+      throw new HarnessError(
+        'MTLS_ERR_USAGE',
+        `bad --crl-variant '${crlVariant}': expected one of ${CRL_VARIANTS.join(', ')}`,
+      );
+  }
   const servername = servernameFlag(values.servername);
   if (values.clock !== undefined && values.fixtures !== undefined)
     throw new HarnessError('MTLS_ERR_USAGE', '--clock sets the clock of a fresh fixture set: it excludes --fixtures');
@@ -318,6 +335,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         ...resumption,
         ...(responder && !resumption.ocspControl ? { ocspControl: responder.controlUrl } : {}),
       },
+      ...(crlVariant ? { crlVariant: crlVariant as CrlVariantName } : {}),
     });
   } catch (err) {
     await responder?.close();

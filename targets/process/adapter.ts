@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import { makeTempDir, removeTempDir } from '../../core/fs.js';
-import type { FixtureSet } from '../../core/manifest.js';
+import type { CrlVariantName, FixtureSet } from '../../core/manifest.js';
 import type { Feature, ServerPolicy } from '../../core/scenario.js';
 import { PUBLIC_SERVER_NAME } from '../../fixtures-gen/generate.js';
 import { startOcspResponder, type OcspResponder } from '../../fixtures-gen/ocsp.js';
@@ -212,7 +212,7 @@ export async function probeAdapter(adapter: ServerAdapter): Promise<Availability
  * the umask: 0700 for a server process (it reads them as root, or as the harness's user, before dropping
  * privileges); the container form keeps 0755 for the image's own user.
  */
-export function stagePki(fixtures: FixtureSet, dir: string, pkiMode = 0o755): void {
+export function stagePki(fixtures: FixtureSet, dir: string, pkiMode = 0o755, crlVariant?: CrlVariantName): void {
   const m = fixtures.manifest;
   const read = (rel: string) => fixtures.read(rel);
   mkdirSync(path.join(dir, 'pki'), { recursive: true, mode: pkiMode });
@@ -227,10 +227,12 @@ export function stagePki(fixtures: FixtureSet, dir: string, pkiMode = 0o755): vo
   const trust = nl(read(m.trust));
   // NOTE: one CRL per CA level of the trusted hierarchy: with CRL checking on for the whole chain, OpenSSL-based
   // servers refuse a chain whose any CA lacks a CRL.
-  const crls = m.cas
-    .filter((c) => c.crl)
-    .map((c) => nl(read(c.crl!.pem)))
-    .join('');
+  const crls = crlVariant
+    ? nl(read(variantBundle(fixtures, crlVariant)))
+    : m.cas
+        .filter((c) => c.crl)
+        .map((c) => nl(read(c.crl!.pem)))
+        .join('');
   write(PKI.chain, chain);
   write(PKI.cert, nl(read(m.server.cert)));
   write(PKI.key, key, 0o600);
@@ -245,6 +247,14 @@ export function stagePki(fixtures: FixtureSet, dir: string, pkiMode = 0o755): vo
       .map((c) => nl(read(c.cert)))
       .join(''),
   );
+}
+
+/** The path of an alternative CRL bundle; throws MTLS_ERR_USAGE when the fixtures lack it. */
+function variantBundle(fixtures: FixtureSet, variant: CrlVariantName): string {
+  const found = fixtures.manifest.crlVariants?.find((v) => v.id === variant);
+  if (!found)
+    throw new HarnessError('MTLS_ERR_USAGE', `the fixtures in '${fixtures.dir}' have no CRL variant '${variant}'`);
+  return found.bundle;
 }
 
 /**
@@ -270,6 +280,8 @@ export interface ProcessStartOptions {
   /** Default 10 s. */
   readonly readyTimeoutMs?: number;
   readonly host?: string;
+  /** Stage this alternative CRL bundle (manifest `crlVariants`) in place of the standard CRLs. */
+  readonly crlVariant?: CrlVariantName;
 }
 
 /** A started process target, with its PID for tests that check it is gone afterwards. */
@@ -332,7 +344,7 @@ export async function startProcessTarget(
         optionalPort = await freePort(host);
       const sniNoAuth = shapes?.sniNoAuth ? PUBLIC_SERVER_NAME : undefined;
       try {
-        stagePki(fixtures, dir, 0o700);
+        stagePki(fixtures, dir, 0o700, options.crlVariant);
         const rendered = adapter.render({
           policy,
           root: dir,
@@ -367,9 +379,29 @@ export async function startProcessTarget(
         }
         throw err;
       }
+      // Siblings started with an alternative CRL bundle (issue 13), once per variant, stopped with this server.
+      const variants = new Map<CrlVariantName, Promise<StartedProcessTarget>>();
       const stop = async () => {
+        await Promise.all(
+          [...variants.values()].map((v) =>
+            v.then(
+              (t) => t.stop(),
+              () => undefined,
+            ),
+          ),
+        );
         await proc.stop();
         await ocsp?.close();
+      };
+      const withCrlVariant = (variant: CrlVariantName): Promise<StartedTarget> => {
+        let sibling = variants.get(variant);
+        if (!sibling) {
+          // NOTE: the sibling is the same server with another bundle: no proxy mode, no second location.
+          const { proxy: _proxy, ...same } = options;
+          sibling = startProcessTarget(adapter, fixtures, policy, { ...same, crlVariant: variant });
+          variants.set(variant, sibling);
+        }
+        return sibling;
       };
       const features = new Set<Feature>(adapter.capabilities.features);
       if (protectedPort !== undefined) features.add('per-location-auth');
@@ -402,6 +434,7 @@ export async function startProcessTarget(
         unchecked: new Set<Feature>((['crl', 'ocsp'] as const).filter((f) => !features.has(f))),
         probe: 'http',
         version: probe.version,
+        ...(options.crlVariant ? { crlVariant: options.crlVariant } : { withCrlVariant }),
         ...(proxy ? { proxy: { echo: proxy, path: PROXY_PATH } } : {}),
         pid: proc.pid,
         dir,

@@ -76,7 +76,7 @@ export function renderApache(input: RenderInput): Rendered {
           // NOTE: mod_ssl verifies an OCSP response against its CA store only, not the chain the client sent, so a
           // response signed by an intermediate needs the intermediates as untrusted helpers.
           `  SSLOCSPResponderCertificateFile ${p(PKI.intermediates)}`,
-          '  SSLOCSPResponderTimeout 5',
+          '  SSLOCSPResponderTimeout 3',
         ]
       : []),
     ...apacheProxy(input),
@@ -131,7 +131,7 @@ function protectedLocationVhost(input: RenderInput, verify: string): string[] {
           `  SSLOCSPDefaultResponder ${input.ocspUrl}`,
           '  SSLOCSPOverrideResponder on',
           `  SSLOCSPResponderCertificateFile ${p(PKI.intermediates)}`,
-          '  SSLOCSPResponderTimeout 5',
+          '  SSLOCSPResponderTimeout 3',
         ]
       : []),
     `  <Location ${APACHE_PROTECTED_PATH}>`,

@@ -37,7 +37,11 @@ export function renderStunnel(input: RenderInput): Rendered {
     `verifyChain = ${input.weaken === 'no-verify-chain' ? 'no' : 'yes'}`,
     `requireCert = ${input.policy === 'require' ? 'yes' : 'no'}`,
     ...(input.weaken === 'no-crl' || input.weaken === 'no-verify-chain' ? [] : [`CRLfile = ${p(PKI.crls)}`]),
-    ...(input.ocspUrl && !input.weaken ? [`OCSP = ${input.ocspUrl}`, 'OCSPaia = no', 'OCSPnonce = no'] : []),
+    // NOTE: stunnel 5.68 has no OCSP timeout of its own: TIMEOUTbusy (default 300 s) bounds the wait for a responder
+    // that never answers, kept below the probe timeout.
+    ...(input.ocspUrl && !input.weaken
+      ? [`OCSP = ${input.ocspUrl}`, 'OCSPaia = no', 'OCSPnonce = no', 'TIMEOUTbusy = 3']
+      : []),
     'exec = /bin/sh',
     `execArgs = sh ${p('reply.sh')}`,
     '',
