@@ -275,7 +275,7 @@ function sessionsSection(run: RunResult): string {
     .join('\n');
   return `<section id="sessions">
 <h2>Sessions and identity (${findings.length})</h2>
-<p class="muted">What resumed sessions, post-handshake authentication and proxies did. Advisory findings are behaviours the RFCs leave to the server; they never fail the gate.</p>
+<p class="muted">What resumed sessions, post-handshake authentication and proxies did, and what the server asked for in its CertificateRequest. Advisory findings are behaviours the RFCs leave to the server; they never fail the gate.</p>
 <table class="results"><thead><tr><th>Scenario</th><th>TLS</th><th>Verdict</th><th>Severity</th><th>What was seen</th></tr></thead>
 <tbody>
 ${rows}
