@@ -7,13 +7,55 @@ import { generateFixtures } from '../../fixtures-gen/generate.js';
 import { openssl } from '../helpers/openssl.js';
 
 const CLOCK = '2026-06-01T12:00:00Z';
+
+/** The fixtures of issue 13 (chain structure and keys), by the names the issue gives them. */
+const CHAIN_IDS = [
+  'leaf-ca-true',
+  'leaf-key-cert-sign',
+  'intermediate-no-key-cert-sign',
+  'intermediate-eku-server-auth-only',
+  'intermediate-unknown-critical-extension',
+  'expired-root',
+  'aki-mismatch',
+  'duplicate-extension',
+  'signature-algorithm-mismatch',
+  'serial-zero',
+  'serial-negative',
+  'serial-too-long',
+  'nc-excluded-dns',
+  'nc-email-violation',
+  'nc-directory-name-violation',
+  'nc-ip-violation',
+  'nc-uri-violation',
+  'nc-satisfied',
+  'require-explicit-policy',
+  'chain-five-levels',
+  'chain-over-depth-limit',
+  'chain-fifty-intermediates',
+  'chain-cycle',
+  'ec-point-not-on-curve',
+  'unsupported-curve',
+  'valid-rsa-3072',
+  'valid-rsa-4096',
+  'valid-ecdsa-p521',
+  'valid-ed448',
+] as const;
 const EPOCH = String(Date.parse(CLOCK) / 1000);
 
-/** Runs the manifest's openssl verify command for one fixture and returns the error number (0 = OK). */
-async function verifyError(fx: FixtureSet, chain: string, cert: string): Promise<number> {
+/**
+ * Runs the manifest's openssl verify command for one fixture and returns the error number (0 = OK); `extra` options
+ * (e.g. `-x509_strict`) come before the chain.
+ */
+async function verifyError(
+  fx: FixtureSet,
+  chain: string,
+  cert: string,
+  extra: readonly string[] = [],
+): Promise<number> {
   const { out } = await openssl(
     [
       'verify',
+      ...extra,
       '-purpose',
       'sslclient',
       '-auth_level',
@@ -56,6 +98,7 @@ describe('fixtures-gen judged by the openssl CLI', () => {
       'valid-rsa-2048',
       'valid-rsa-pss-2048',
       'valid-ed25519',
+      'valid-rsassa-pss',
       'expired',
       'expired-one-second',
       'valid-until-clock',
@@ -85,6 +128,8 @@ describe('fixtures-gen judged by the openssl CLI', () => {
       'mismatched-key',
       'identity-not-allowed',
       'dn-injection',
+      // Issue 13: chain structure and keys.
+      ...CHAIN_IDS,
     ]) {
       expect(ids).toContain(id);
     }
@@ -100,6 +145,17 @@ describe('fixtures-gen judged by the openssl CLI', () => {
         mismatches.push(`${f.id}: manifest ${f.expect.opensslVerifyError}, openssl ${got}`);
     }
     expect(mismatches).toEqual([]);
+  });
+
+  it('valid-rsassa-pss certifies an RSASSA-PSS key (openssl reads rsassaPss) and ships that very key (issue 13)', async () => {
+    const f = fx.fixture('valid-rsassa-pss');
+    const text = await openssl(['x509', '-in', fx.resolve(f.cert), '-noout', '-text']);
+    expect(text.out).toMatch(/Public Key Algorithm: rsassaPss/);
+    const fromCert = await openssl(['x509', '-in', fx.resolve(f.cert), '-noout', '-pubkey']);
+    const fromKey = await openssl(['pkey', '-in', fx.resolve(f.key), '-pubout']);
+    expect(fromKey.code).toBe(0);
+    expect(fromKey.out).toBe(fromCert.out);
+    expect(f.keyKind).toBe('rsassa-pss-2048');
   });
 
   it('null verify expectations are only used where openssl cannot judge, and say why', async () => {
@@ -169,7 +225,7 @@ describe('fixtures-gen judged by the openssl CLI', () => {
       'subject=O=mtls-harness test PKI,CN=dn-injection\\"\\,CN=admin\\+O=x/CN=admin/OU=\\0D\\0AX-Injected: yes',
     );
     const server = await openssl(['x509', '-in', fx.manifest.server.cert, '-noout', '-text'], { cwd: fx.dir });
-    // The second name is the virtual host without client authentication of the resumption scenarios (issue 12).
+    // The SNI front name without client authentication (resumption scenarios) is the server certificate's too.
     expect(server.out).toMatch(
       /DNS:localhost, DNS:public\.localhost, IP Address:127\.0\.0\.1, IP Address:0:0:0:0:0:0:0:1/,
     );
@@ -207,7 +263,8 @@ describe('fixtures-gen judged by the openssl CLI', () => {
     const root = await openssl(['crl', '-in', 'crl/root.crl.pem', '-noout', '-text'], { cwd: fx.dir });
     const revokedCa = fx.manifest.cas.find((c) => c.id === 'revoked-intermediate')!;
     expect(root.out.toLowerCase()).toContain(revokedCa.serial.toLowerCase());
-  });
+    // NOTE: two openssl runs per CA, and issue 13 put ~90 CAs in the set: a bound for a busy machine.
+  }, 180_000);
 
   it('writes private keys with mode 0600 and certificates world-readable', () => {
     const keys = [
@@ -217,6 +274,139 @@ describe('fixtures-gen judged by the openssl CLI', () => {
     ];
     for (const key of keys) expect(statSync(fx.resolve(key)).mode & 0o777, key).toBe(0o600);
     expect(statSync(fx.resolve(fx.manifest.trust)).mode & 0o777).toBe(0o644);
+  });
+});
+
+describe('issue 13 fixtures (chain structure and keys) judged by the openssl CLI', () => {
+  let dir: string;
+  let fx: FixtureSet;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'mtls-fx13-'));
+    await generateFixtures({ out: dir, clock: CLOCK, only: [...CHAIN_IDS] });
+    fx = loadManifest(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const text = async (file: string) => (await openssl(['x509', '-in', file, '-noout', '-text'], { cwd: fx.dir })).out;
+  const count = (id: string) =>
+    (readFileSync(fx.resolve(fx.fixture(id).chain), 'utf8').match(/BEGIN CERTIFICATE/g) ?? []).length;
+
+  it('openssl verify returns the manifest opensslVerifyError for each of them', async () => {
+    expect(fx.manifest.fixtures.map((f) => f.id)).toEqual([...CHAIN_IDS]);
+    const mismatches: string[] = [];
+    for (const f of fx.manifest.fixtures) {
+      const got = await verifyError(fx, f.chain, f.cert);
+      if (got !== f.expect.opensslVerifyError)
+        mismatches.push(`${f.id}: manifest ${f.expect.opensslVerifyError}, openssl ${got}`);
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('where openssl verify accepts a defective chain by default, the option that checks the defect reports it', async () => {
+    const f = (id: string) => fx.fixture(id);
+    const strict = (id: string, extra: string[]) => verifyError(fx, f(id).chain, f(id).cert, extra);
+    // RFC 5280 §4.2.1.9: keyCertSign without cA (X509_V_ERR_KU_KEY_CERT_SIGN_INVALID_FOR_NON_CA).
+    expect(await strict('leaf-key-cert-sign', ['-x509_strict'])).toBe(82);
+    // RFC 5280 §4.1.1.2: inner and outer algorithm identifiers differ (X509_V_ERR_SIGNATURE_ALGORITHM_MISMATCH).
+    expect(await strict('signature-algorithm-mismatch', ['-x509_strict'])).toBe(78);
+    // RFC 5280 §6.1.5 (g): requireExplicitPolicy with no policy (X509_V_ERR_NO_EXPLICIT_POLICY).
+    expect(await strict('require-explicit-policy', ['-policy_check'])).toBe(43);
+    // The declared depth: 6 intermediates exceed -verify_depth 5 (X509_V_ERR_CERT_CHAIN_TOO_LONG), 3 do not.
+    expect(await strict('chain-over-depth-limit', ['-verify_depth', '5'])).toBe(22);
+    expect(await strict('chain-fifty-intermediates', ['-verify_depth', '5'])).toBe(22);
+    expect(await strict('chain-five-levels', ['-verify_depth', '5'])).toBe(0);
+    // The twin of the name-constraint violations is valid under the strict flags as well.
+    expect(await strict('nc-satisfied', ['-x509_strict', '-policy_check'])).toBe(0);
+  });
+
+  it('openssl x509 shows each defect in the material', async () => {
+    const leaf = (id: string) => text(fx.fixture(id).cert);
+    expect(await leaf('leaf-ca-true')).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
+    expect(await leaf('leaf-key-cert-sign')).toMatch(/Key Usage: critical\s+Digital Signature, Certificate Sign/);
+    expect(await text('ca/no-key-cert-sign-intermediate.pem')).toMatch(
+      /Key Usage: critical\s+Digital Signature, CRL Sign\s/,
+    );
+    const ekuCa = await text('ca/server-auth-only-intermediate.pem');
+    expect(ekuCa).toMatch(/Extended Key Usage:\s+TLS Web Server Authentication\s/);
+    expect(await text('ca/unknown-critical-intermediate.pem')).toMatch(/1\.3\.6\.1\.4\.1\.59999\.2: critical/);
+    expect((await leaf('duplicate-extension')).match(/Subject Alternative Name/g)).toHaveLength(2);
+    expect(await leaf('signature-algorithm-mismatch')).toMatch(
+      /Signature Algorithm: ecdsa-with-SHA384[\s\S]*Signature Algorithm: ecdsa-with-SHA256/,
+    );
+    const serial = async (id: string) =>
+      (await openssl(['x509', '-in', fx.fixture(id).cert, '-noout', '-serial'], { cwd: fx.dir })).out.trim();
+    expect(await serial('serial-zero')).toBe('serial=00');
+    expect(await serial('serial-negative')).toMatch(/^serial=-[0-9A-F]{32}$/);
+    expect(await serial('serial-too-long')).toMatch(/^serial=[0-9A-F]{42}$/);
+    // The AKI names a key the intermediate does not have.
+    const aki = /Authority Key Identifier:\s+(?:keyid:)?([0-9A-F:]+)/.exec(await leaf('aki-mismatch'))?.[1];
+    const ski = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(await text('ca/intermediate.pem'))?.[1];
+    expect(aki).toBeDefined();
+    expect(ski).toBeDefined();
+    expect(aki).not.toBe(ski);
+    // Name constraints, one form per intermediate.
+    expect(await text('ca/nc-excluded-dns-intermediate.pem')).toMatch(/Excluded:\s+DNS:clients\.mtls-harness\.test/);
+    expect(await text('ca/nc-email-intermediate.pem')).toMatch(/Permitted:\s+email:permitted\.mtls-harness\.test/);
+    expect(await leaf('nc-email-violation')).toMatch(/email:client@clients\.mtls-harness\.test/);
+    expect(await text('ca/nc-directory-name-intermediate.pem')).toMatch(
+      /Permitted:\s+DirName:O = mtls-harness permitted/,
+    );
+    expect(await text('ca/nc-ip-intermediate.pem')).toMatch(/Permitted:\s+IP:10\.0\.0\.0\/255\.0\.0\.0/);
+    expect(await leaf('nc-ip-violation')).toMatch(/IP Address:192\.0\.2\.10/);
+    expect(await text('ca/nc-uri-intermediate.pem')).toMatch(/Permitted:\s+URI:permitted\.mtls-harness\.test/);
+    expect(await text('ca/require-explicit-policy-intermediate.pem')).toMatch(
+      /Policy Constraints: critical\s+Require Explicit Policy:0/,
+    );
+    // Keys.
+    expect(await leaf('unsupported-curve')).toMatch(/ASN1 OID: secp256k1/);
+    expect(await leaf('valid-ed448')).toMatch(/Public Key Algorithm: ED448/);
+    expect(await leaf('valid-ecdsa-p521')).toMatch(/NIST CURVE: P-521/);
+    expect(await leaf('valid-rsa-3072')).toMatch(/Public-Key: \(3072 bit\)/);
+    expect(await leaf('valid-rsa-4096')).toMatch(/Public-Key: \(4096 bit\)/);
+    const offCurve = await openssl(['x509', '-in', fx.fixture('ec-point-not-on-curve').cert, '-noout', '-pubkey'], {
+      cwd: fx.dir,
+    });
+    expect(`${offCurve.out}`).not.toMatch(/BEGIN PUBLIC KEY/);
+    // Each key file is the private half of the key its certificate certifies (except the off-curve point).
+    for (const id of ['unsupported-curve', 'valid-ed448', 'valid-ecdsa-p521']) {
+      const certPub = await openssl(['x509', '-in', fx.fixture(id).cert, '-noout', '-pubkey'], { cwd: fx.dir });
+      const keyPub = await openssl(['pkey', '-in', fx.fixture(id).key, '-pubout'], { cwd: fx.dir });
+      expect(certPub.out, id).toBe(keyPub.out);
+    }
+  });
+
+  it('the expired root is a second trust anchor of the set, and the cycle is a cycle', async () => {
+    const trust = readFileSync(fx.resolve(fx.manifest.trust), 'utf8');
+    expect(trust.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    const expired = fx.manifest.cas.find((c) => c.id === 'expired-root')!;
+    expect(expired.trusted).toBe(true);
+    expect(expired.issuer).toBeNull();
+    expect(Date.parse(expired.notAfter)).toBeLessThan(Date.parse(CLOCK));
+    expect(await text(expired.cert)).toMatch(/Not After : May {2}2 12:00:00 2026 GMT/);
+    const a = fx.manifest.cas.find((c) => c.id === 'cycle-a')!;
+    const b = fx.manifest.cas.find((c) => c.id === 'cycle-b')!;
+    expect([a.issuer, b.issuer, a.trusted, b.trusted]).toEqual(['cycle-b', 'cycle-a', false, false]);
+    const issuerOf = async (file: string) =>
+      (await openssl(['x509', '-in', file, '-noout', '-issuer', '-subject', '-nameopt', 'RFC2253'], { cwd: fx.dir }))
+        .out;
+    expect(await issuerOf(a.cert)).toMatch(/issuer=O=mtls-harness test PKI,CN=mtls-harness cycle-b CA/);
+    expect(await issuerOf(b.cert)).toMatch(/issuer=O=mtls-harness test PKI,CN=mtls-harness cycle-a CA/);
+    // cycle-a's key signed cycle-b and cycle-b's key signed cycle-a.
+    for (const [cert, signer] of [
+      [a.cert, b.cert],
+      [b.cert, a.cert],
+    ] as const) {
+      const r = await openssl(['verify', '-partial_chain', '-no_check_time', '-CAfile', signer, cert], { cwd: fx.dir });
+      expect(r.out, `${cert} by ${signer}`).toMatch(/: OK/);
+    }
+  });
+
+  it('the chain files carry what each fixture says it sends', () => {
+    expect(count('chain-five-levels')).toBe(4);
+    expect(count('chain-over-depth-limit')).toBe(7);
+    expect(count('chain-fifty-intermediates')).toBe(51);
+    expect(count('chain-cycle')).toBe(3);
+    expect(count('expired-root')).toBe(2);
   });
 });
 
