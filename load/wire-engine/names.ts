@@ -145,22 +145,23 @@ export function suitesOf(tls: '1.2' | '1.3'): readonly SuiteName[] {
 }
 
 /**
- * node:tls options for the lists: `ecdhCurve`, `ciphers` (TLS 1.2 suites, plus `@SECLEVEL=0` as the harness's
- * contexts use), `ciphersuites` (TLS 1.3), `sigalgs`. Lists not given are left out (OpenSSL's defaults).
+ * node:tls options for the lists: `ecdhCurve`, `ciphers` (TLS 1.3 and TLS 1.2 suites, at the harness's
+ * `@SECLEVEL=0`), `sigalgs`. Lists not given are left out (OpenSSL's defaults).
  */
 export function nodeTlsOptions(o: {
   readonly groups: readonly string[] | null;
   readonly ciphers: readonly string[] | null;
   readonly sigalgs: readonly string[] | null;
-}): { ecdhCurve?: string; ciphers?: string; ciphersuites?: string; sigalgs?: string } {
-  const out: { ecdhCurve?: string; ciphers?: string; ciphersuites?: string; sigalgs?: string } = {};
+}): { ecdhCurve?: string; ciphers?: string; sigalgs?: string } {
+  const out: { ecdhCurve?: string; ciphers?: string; sigalgs?: string } = {};
   if (o.groups) out.ecdhCurve = o.groups.map((g) => lookupGroup(g)!.openssl).join(':');
   if (o.ciphers) {
     const suites = o.ciphers.map((c) => lookupSuite(c)!);
     const v12 = suites.filter((s) => s.tls === '1.2').map((s) => s.openssl);
     const v13 = suites.filter((s) => s.tls === '1.3').map((s) => s.openssl);
-    if (v12.length) out.ciphers = `${v12.join(':')}:@SECLEVEL=0`;
-    if (v13.length) out.ciphersuites = v13.join(':');
+    // NOTE: node takes TLS 1.3 suites in `ciphers` too (the TLS_ names go to SSL_CTX_set_ciphersuites); without a
+    // TLS 1.2 name OpenSSL's DEFAULT stays, with the security level the harness's contexts use.
+    out.ciphers = [...v13, ...(v12.length ? v12 : ['DEFAULT']), '@SECLEVEL=0'].join(':');
   }
   if (o.sigalgs) out.sigalgs = o.sigalgs.map((s) => lookupSigalg(s)!.openssl).join(':');
   return out;
