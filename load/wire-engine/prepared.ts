@@ -76,7 +76,8 @@ export interface PreparedIdentity {
   readonly certificate13: Buffer;
   /** DER of each certificate (for a TLS 1.3 CertificateRequest with a non-empty context). */
   readonly ders: readonly Buffer[];
-  readonly key: KeyObject;
+  /** Undefined for an identity without a certificate (an empty Certificate message, no CertificateVerify). */
+  readonly key: KeyObject | undefined;
   /** Signing contexts the key can produce in this version, our preference first (restricted by `--sigalgs`). */
   readonly schemes: readonly SchemeContext[];
 }
@@ -129,10 +130,10 @@ export function prepareIdentity(
   allowed: readonly number[] | null,
 ): PreparedIdentity {
   const ders = pemCertificatesToDer(chainPem).map((d) => Buffer.from(d));
-  const key = createPrivateKey(keyPem);
-  const schemes = schemesForKey(key, version)
+  const key = ders.length && keyPem ? createPrivateKey(keyPem) : undefined;
+  const schemes = (key ? schemesForKey(key, version) : [])
     .filter((s) => !allowed || allowed.includes(s))
-    .map((s) => schemeContext(s, key))
+    .map((s) => schemeContext(s, key!))
     .filter((c): c is SchemeContext => c !== undefined);
   return {
     certificate12: certificate12(ders),
