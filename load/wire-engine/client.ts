@@ -70,6 +70,8 @@ export interface WireParams {
   /** The ClientHello's cipher_suites vector and the extensions that never change, encoded once. */
   readonly suitesVec: Buffer;
   readonly constExts: Buffer;
+  /** NSS key log lines (SSLKEYLOGFILE format), when a key log is kept; undefined on the measured hot path. */
+  readonly keylog: ((line: string) => void) | undefined;
 }
 
 function u16(v: number): Buffer {
@@ -99,6 +101,7 @@ export function wireParams(p: {
   proof: 'http' | 'raw';
   request: Buffer;
   lingering: Set<net.Socket>;
+  keylog?: ((line: string) => void) | undefined;
 }): WireParams {
   const exts: Buffer[] = [];
   if (p.servername) {
@@ -116,7 +119,12 @@ export function wireParams(p: {
     exts.push(ext(ExtensionType.extendedMasterSecret, Buffer.alloc(0)));
     exts.push(ext(ExtensionType.renegotiationInfo, vec(1, Buffer.alloc(0))));
   }
-  return { ...p, suitesVec: vec(2, Buffer.concat(p.suites.map(u16))), constExts: Buffer.concat(exts) };
+  return {
+    ...p,
+    suitesVec: vec(2, Buffer.concat(p.suites.map(u16))),
+    constExts: Buffer.concat(exts),
+    keylog: p.keylog,
+  };
 }
 
 const enum St {
@@ -296,6 +304,11 @@ class WireHandshake {
     off = out.writeUInt16BE(ticket?.length ?? 0, off);
     if (ticket) ticket.copy(out, off);
     return out;
+  }
+
+  /** One NSS key log line for this connection's client random. */
+  private log(label: string, secret: Buffer): void {
+    this.p.keylog!(`${label} ${this.ch.subarray(6, 38).toString('hex')} ${secret.toString('hex')}\n`);
   }
 
   // ---- records ----
@@ -507,6 +520,10 @@ class WireHandshake {
     this.hsSecret = hmac(this.hash, derived, shared);
     this.cHs = deriveSecret(this.hash, this.hsSecret, 'c hs traffic', helloHash);
     this.sHs = deriveSecret(this.hash, this.hsSecret, 's hs traffic', helloHash);
+    if (this.p.keylog) {
+      this.log('CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.cHs);
+      this.log('SERVER_HANDSHAKE_TRAFFIC_SECRET', this.sHs);
+    }
     this.rp = this.protection(this.sHs);
     this.st = St.EncryptedExtensions;
   }
@@ -590,6 +607,10 @@ class WireHandshake {
     const master = hmac(this.hash, derived2, Buffer.alloc(hl));
     const cAp = deriveSecret(this.hash, master, 'c ap traffic', finHash);
     const sAp = deriveSecret(this.hash, master, 's ap traffic', finHash);
+    if (this.p.keylog) {
+      this.log('CLIENT_TRAFFIC_SECRET_0', cAp);
+      this.log('SERVER_TRAFFIC_SECRET_0', sAp);
+    }
     // The client's second flight: [Certificate, CertificateVerify,] Finished in one record under the handshake keys,
     // then the proof request under the application keys — one write.
     const parts: Buffer[] = [];
@@ -662,6 +683,7 @@ class WireHandshake {
       this.reused = true;
       this.master = s.master;
       this.ticket12 = s.ticket;
+      if (this.p.keylog) this.log('CLIENT_RANDOM', this.master);
       const { server } = this.keys12();
       this.pendingRp = server;
       this.st = St.TicketOrCcs;
@@ -732,6 +754,7 @@ class WireHandshake {
     this.master = this.ems
       ? prf12(this.hash, pre, 'extended master secret', this.th.copy().digest(), 48)
       : prf12(this.hash, pre, 'master secret', Buffer.concat([this.ch.subarray(6, 38), this.serverRandom]), 48);
+    if (this.p.keylog) this.log('CLIENT_RANDOM', this.master);
     if (this.certReq) {
       const ctx = chooseScheme(id, this.certReq.schemes);
       if (ctx) {

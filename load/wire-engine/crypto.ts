@@ -1,7 +1,7 @@
 /**
  * The hot-path crypto of the wire engine: HKDF-Expand-Label and Derive-Secret (RFC 8446 §7.1) and the TLS 1.2 PRF
  * (RFC 5246 §5) on node:crypto HMACs, with label encodings built once; AEAD record protection (RFC 8446 §5.2,
- * RFC 5288, RFC 7905) writing each record into one buffer; ephemeral key shares (X25519, P-256).
+ * RFC 5288, RFC 7905) writing each record into one buffer; ephemeral key shares (X25519, P-256, P-384, P-521).
  */
 import {
   createCipheriv,
@@ -229,7 +229,7 @@ export interface Share {
 
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
-/** A fresh share of `group` (X25519 or P-256). */
+/** A fresh share of `group` (X25519, P-256, P-384 or P-521). */
 export function newShare(group: number): Share {
   if (group === NamedGroup.x25519) {
     const { publicKey, privateKey } = generateKeyPairSync('x25519', {
@@ -253,17 +253,26 @@ export function newShare(group: number): Share {
       },
     };
   }
-  if (group !== NamedGroup.secp256r1) throw new Error(`no key shares of group 0x${group.toString(16)}`);
-  const ecdh = createECDH('prime256v1');
+  const curve = EC_CURVES[group];
+  if (!curve) throw new Error(`no key shares of group 0x${group.toString(16)}`);
+  const ecdh = createECDH(curve.name);
   return {
     group,
     publicKey: ecdh.generateKeys(),
     secret(peer) {
       // NOTE: RFC 8446 §4.2.8.2 — only uncompressed points; OpenSSL checks the point is on the curve.
-      if (peer[0] !== 4 || peer.length !== 65) throw new Error('P-256 share is not an uncompressed point');
+      if (peer[0] !== 4 || peer.length !== curve.pointLength)
+        throw new Error(`${curve.name} share is not an uncompressed point`);
       return ecdh.computeSecret(peer);
     },
   };
 }
+
+/** The NIST curves we make shares of: OpenSSL's name and the length of an uncompressed point. */
+const EC_CURVES: Record<number, { name: string; pointLength: number }> = {
+  [NamedGroup.secp256r1]: { name: 'prime256v1', pointLength: 65 },
+  [NamedGroup.secp384r1]: { name: 'secp384r1', pointLength: 97 },
+  0x0019: { name: 'secp521r1', pointLength: 133 },
+};
 
 export { EMPTY };

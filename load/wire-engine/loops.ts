@@ -2,6 +2,7 @@
  * The wire engine's side of a load worker: the parameters of each connection loop, built once (identities prepared,
  * ClientHello constants encoded, one chain cache per worker), and the handshake entry point the worker calls.
  */
+import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import { CipherSuite, NamedGroup } from '../../wire/constants.js';
 import { OFFERED_SCHEMES } from '../../wire/crypto.js';
@@ -12,7 +13,9 @@ import { lookupGroup, lookupSigalg, lookupSuite } from './names.js';
 import { ChainCache, prepareIdentity, type PreparedIdentity } from './prepared.js';
 
 /** Default offers, in OpenSSL's default preference (so both engines negotiate the same by default). */
-const DEFAULT_GROUPS = [NamedGroup.x25519, NamedGroup.secp256r1];
+// NOTE: P-384 and P-521 are offered too: in TLS 1.2 a server checks that the curve of an ECDSA certificate (the
+// client's, the server's) is among the client's supported_groups (RFC 8422 §5.1), as OpenSSL's default list allows.
+const DEFAULT_GROUPS = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, 0x0019];
 const DEFAULT_SUITES: Record<'1.2' | '1.3', readonly number[]> = {
   '1.3': [
     CipherSuite.TLS_AES_256_GCM_SHA384,
@@ -59,6 +62,10 @@ export function wireLoops(s: WorkerSpec, request: Buffer): WireLoops {
   const sigalgs = s.sigalgs ? s.sigalgs.map((a) => lookupSigalg(a)!.code) : null;
   const cache = new ChainCache(s.trustPem, s.servername);
   const lingering = new Set<net.Socket>();
+  // NOTE: SSLKEYLOGFILE (NSS key log format), as curl and browsers honour it: Wireshark decrypts the load, and tests
+  // compare the secrets with the server's own key log. Read when the worker starts; unset, nothing is written.
+  const keylogFile = process.env.SSLKEYLOGFILE;
+  const keylog = keylogFile ? (line: string) => appendFileSync(keylogFile, line, { mode: 0o600 }) : undefined;
   const prepared = new Map<number, PreparedIdentity>();
   const params: WireParams[] = [];
   for (let j = 0; j < s.connections; j++) {
@@ -84,6 +91,7 @@ export function wireLoops(s: WorkerSpec, request: Buffer): WireLoops {
         proof: s.proof,
         request,
         lingering,
+        keylog,
       }),
     );
   }

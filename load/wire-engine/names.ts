@@ -17,10 +17,10 @@ const GROUPS: Record<string, GroupName> = {
   'p-256': { code: NamedGroup.secp256r1, openssl: 'P-256', wire: true },
   secp256r1: { code: NamedGroup.secp256r1, openssl: 'P-256', wire: true },
   prime256v1: { code: NamedGroup.secp256r1, openssl: 'P-256', wire: true },
-  'p-384': { code: NamedGroup.secp384r1, openssl: 'P-384', wire: false },
-  secp384r1: { code: NamedGroup.secp384r1, openssl: 'P-384', wire: false },
-  'p-521': { code: 0x0019, openssl: 'P-521', wire: false },
-  secp521r1: { code: 0x0019, openssl: 'P-521', wire: false },
+  'p-384': { code: NamedGroup.secp384r1, openssl: 'P-384', wire: true },
+  secp384r1: { code: NamedGroup.secp384r1, openssl: 'P-384', wire: true },
+  'p-521': { code: 0x0019, openssl: 'P-521', wire: true },
+  secp521r1: { code: 0x0019, openssl: 'P-521', wire: true },
   x448: { code: 0x001e, openssl: 'X448', wire: false },
 };
 

@@ -57,7 +57,7 @@ export function resolveEngine(
   const notWire =
     needsNode ??
     (groups?.some((g) => !lookupGroup(g)!.wire)
-      ? `group ${groups.find((g) => !lookupGroup(g)!.wire)} (the wire engine makes X25519 and P-256 key shares)`
+      ? `group ${groups.find((g) => !lookupGroup(g)!.wire)} (the wire engine makes X25519, P-256, P-384 and P-521 key shares)`
       : undefined);
   if (o.engine === 'wire' && notWire) return new Error(`Option 'engine' wire does not support ${notWire}`);
   const engine: LoadEngine = (o.engine as LoadEngine | undefined) ?? (notWire ? 'node' : 'wire');

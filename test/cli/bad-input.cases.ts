@@ -1247,9 +1247,9 @@ export const CASES: readonly BadInputCase[] = [
   {
     command: 'load',
     name: '--engine wire with a group it cannot make',
-    args: () => ['load', '--engine', 'wire', '--groups', 'P-384'],
+    args: () => ['load', '--engine', 'wire', '--groups', 'X448'],
     code: 'MTLS_ERR_USAGE',
-    names: /engine.*wire.*P-384/,
+    names: /engine.*wire.*X448/,
   },
   {
     command: 'load',
