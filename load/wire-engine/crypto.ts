@@ -13,7 +13,6 @@ import {
   diffieHellman,
   generateKeyPairSync,
   type CipherGCMTypes,
-  type KeyObject,
 } from 'node:crypto';
 import { NamedGroup } from '../../wire/constants.js';
 
@@ -227,26 +226,22 @@ export interface Share {
   secret(peer: Buffer): Buffer;
 }
 
-const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
-
 /** A fresh share of `group` (X25519, P-256, P-384 or P-521). */
 export function newShare(group: number): Share {
   if (group === NamedGroup.x25519) {
-    const { publicKey, privateKey } = generateKeyPairSync('x25519', {
-      publicKeyEncoding: { type: 'spki', format: 'der' },
-    } as Parameters<typeof generateKeyPairSync>[1]) as unknown as { publicKey: Buffer; privateKey: KeyObject };
+    // NOTE: through JWK, not DER: OpenSSL 3's DER encoder and decoder cost ~75 and ~90 µs a key here, the JWK path
+    // ~2 and ~11 µs (measured on the development VM, Node 20 / OpenSSL 3.0).
+    const { privateKey, publicKey } = generateKeyPairSync('x25519');
     return {
       group,
-      publicKey: publicKey.subarray(12),
+      publicKey: Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url'),
       secret(peer) {
         if (peer.length !== 32) throw new Error(`x25519 share of ${peer.length} bytes`);
-        const spki = Buffer.allocUnsafe(44);
-        X25519_SPKI_PREFIX.copy(spki, 0);
-        peer.copy(spki, 12);
-        const shared = diffieHellman({
-          privateKey,
-          publicKey: createPublicKey({ key: spki, format: 'der', type: 'spki' }),
+        const key = createPublicKey({
+          key: { kty: 'OKP', crv: 'X25519', x: peer.toString('base64url') },
+          format: 'jwk',
         });
+        const shared = diffieHellman({ privateKey, publicKey: key });
         // NOTE: RFC 8446 §7.4.2 — an all-zero X25519 output means a low-order point: abort.
         if (shared.every((b) => b === 0)) throw new Error('x25519 shared secret is all zero');
         return shared;
