@@ -156,6 +156,8 @@ class Protocol extends Error {
 const SERVER_CV_PREFIX = Buffer.concat([Buffer.alloc(64, 0x20), Buffer.from('TLS 1.3, server CertificateVerify\0')]);
 const CLIENT_CV_PREFIX = Buffer.concat([Buffer.alloc(64, 0x20), Buffer.from('TLS 1.3, client CertificateVerify\0')]);
 const CCS_RECORD = Buffer.from([20, 3, 3, 0, 1, 1]);
+/** ServerHello.random of a HelloRetryRequest: SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3). */
+const HRR_RANDOM = createHash('sha256').update('HelloRetryRequest').digest();
 const CLOSE_NOTIFY = Buffer.of(1, 0);
 const DEBUG = process.env.MTLS_WIRE_DEBUG === '1';
 
@@ -202,6 +204,9 @@ class WireHandshake {
   private cHs!: Buffer;
   private resMaster: Buffer | undefined;
   private psk: Buffer | undefined;
+  /** After a HelloRetryRequest: message_hash(ClientHello1) and the HelloRetryRequest, and its suite. */
+  private hrrPrefix: Buffer | undefined;
+  private hrrSuite = 0;
   // TLS 1.2
   private msgs: Buffer[] = [];
   private master!: Buffer;
@@ -226,7 +231,12 @@ class WireHandshake {
 
   // ---- ClientHello ----
 
-  private helloHead(total: number, sessionId: Buffer | undefined, extLen: number): { out: Buffer; off: number } {
+  private helloHead(
+    total: number,
+    sessionId: Buffer | undefined,
+    extLen: number,
+    random?: Buffer,
+  ): { out: Buffer; off: number } {
     // The record header goes in front of the message, in the same buffer: one write, no copy.
     const rec = Buffer.allocUnsafe(5 + total);
     rec[0] = 22;
@@ -237,7 +247,8 @@ class WireHandshake {
     out[1] = ((total - 4) >>> 16) & 0xff;
     out.writeUInt16BE((total - 4) & 0xffff, 2);
     out.writeUInt16BE(0x0303, 4);
-    randomFillSync(out, 6, 32);
+    if (random) random.copy(out, 6);
+    else randomFillSync(out, 6, 32);
     let off = 38;
     const sid = sessionId?.length ?? 0;
     out[off++] = sid;
@@ -251,16 +262,21 @@ class WireHandshake {
     return { out, off };
   }
 
-  private clientHello13(): Buffer {
+  /**
+   * The TLS 1.3 ClientHello; after a HelloRetryRequest (`retry`) the second one: the same random, a share of the
+   * group the server asked for, its cookie, and binders over the transcript so far (RFC 8446 §4.1.2, §4.2.11.2).
+   */
+  private clientHello13(retry?: { group: number; cookie: Buffer | undefined; prefix: Buffer; random: Buffer }): Buffer {
     const p = this.p;
-    const share = (this.share = newShare(p.groups[0]!));
+    const share = (this.share = newShare(retry?.group ?? p.groups[0]!));
+    const cookieLen = retry?.cookie ? 4 + 2 + retry.cookie.length : 0;
     const ksLen = 4 + 2 + 2 + 2 + share.publicKey.length;
     const s = this.offered?.v === '1.3' ? this.offered : undefined;
     const hl = s ? hashLen(s.hash) : 0;
     const pskLen = s ? 4 + 2 + 2 + s.ticket.length + 4 + 2 + 1 + hl : 0;
-    const extLen = p.constExts.length + ksLen + pskLen;
+    const extLen = p.constExts.length + ksLen + cookieLen + pskLen;
     const total = 4 + 2 + 32 + 1 + p.suitesVec.length + 2 + 2 + extLen;
-    const { out, off: o } = this.helloHead(total, undefined, extLen);
+    const { out, off: o } = this.helloHead(total, undefined, extLen, retry?.random);
     let off = o;
     off = out.writeUInt16BE(ExtensionType.keyShare, off);
     off = out.writeUInt16BE(ksLen - 4, off);
@@ -268,6 +284,12 @@ class WireHandshake {
     off = out.writeUInt16BE(share.group, off);
     off = out.writeUInt16BE(share.publicKey.length, off);
     off += share.publicKey.copy(out, off);
+    if (retry?.cookie) {
+      off = out.writeUInt16BE(ExtensionType.cookie, off);
+      off = out.writeUInt16BE(2 + retry.cookie.length, off);
+      off = out.writeUInt16BE(retry.cookie.length, off);
+      off += retry.cookie.copy(out, off);
+    }
     if (s) {
       // NOTE: RFC 8446 §4.2.11 — pre_shared_key is the last extension; its binder covers the ClientHello up to the
       // binders list (the truncated ClientHello, header length included).
@@ -283,7 +305,9 @@ class WireHandshake {
       const { early } = earlySecrets(s.hash, s.psk);
       const binderKey = deriveSecret(s.hash, early, 'res binder', emptyHash(s.hash));
       const fk = expandLabel(s.hash, binderKey, 'finished', Buffer.alloc(0), hl);
-      off += hmac(s.hash, fk, createHash(s.hash).update(truncated).digest()).copy(out, off);
+      const binderHash = createHash(s.hash);
+      if (retry) binderHash.update(retry.prefix);
+      off += hmac(s.hash, fk, binderHash.update(truncated).digest()).copy(out, off);
       this.psk = s.psk;
     }
     return out;
@@ -462,6 +486,7 @@ class WireHandshake {
     group: number;
     psk: boolean;
     ems: boolean;
+    cookie: Buffer | undefined;
   } {
     if (body.length < 38) throw new Protocol('other:wire-decode', 'short ServerHello');
     this.serverRandom = body.subarray(2, 34);
@@ -471,6 +496,7 @@ class WireHandshake {
     const suite = body.readUInt16BE(off);
     off += 3;
     const r = {
+      cookie: undefined as Buffer | undefined,
       sid,
       suite,
       version: 0x0303,
@@ -493,6 +519,7 @@ class WireHandshake {
         if (d.length >= 4) r.keyShare = d.subarray(4, 4 + d.readUInt16BE(2));
       } else if (t === ExtensionType.preSharedKey) r.psk = d.readUInt16BE(0) === 0;
       else if (t === ExtensionType.extendedMasterSecret) r.ems = true;
+      else if (t === ExtensionType.cookie) r.cookie = Buffer.from(d.subarray(2, 2 + d.readUInt16BE(0)));
     }
     return r;
   }
@@ -500,7 +527,10 @@ class WireHandshake {
   private serverHello13(body: Buffer, raw: Buffer): void {
     const sh = this.parseServerHello(body);
     if (sh.version !== 0x0304) throw new Protocol('protocol-version', 'the server did not choose TLS 1.3');
-    if (!sh.keyShare) throw new Protocol('other:wire-hrr', 'HelloRetryRequest or no key share (not implemented)');
+    if (this.serverRandom.equals(HRR_RANDOM)) return this.helloRetry(sh.group, sh.suite, sh.cookie, raw);
+    if (!sh.keyShare) throw new Protocol('other:wire-decode', 'ServerHello without a key share');
+    if (this.hrrPrefix && sh.suite !== this.hrrSuite)
+      throw new Protocol('other:wire-decode', 'ServerHello suite differs from the HelloRetryRequest');
     if (sh.group !== this.share!.group) throw new Protocol('other:wire-decode', 'key share of another group');
     this.suite(sh.suite);
     let shared: Buffer;
@@ -514,7 +544,9 @@ class WireHandshake {
       if (!s || s.hash !== this.hash) throw new Protocol('other:wire-decode', 'PSK accepted with another hash');
       this.reused = true;
     }
-    this.th = createHash(this.hash).update(this.ch).update(raw);
+    this.th = createHash(this.hash);
+    if (this.hrrPrefix) this.th.update(this.hrrPrefix);
+    this.th.update(this.ch).update(raw);
     const helloHash = this.th.copy().digest();
     const { derived } = earlySecrets(this.hash, this.reused ? this.psk : undefined);
     this.hsSecret = hmac(this.hash, derived, shared);
@@ -526,6 +558,24 @@ class WireHandshake {
     }
     this.rp = this.protection(this.sHs);
     this.st = St.EncryptedExtensions;
+  }
+
+  /**
+   * A HelloRetryRequest: the server wants a share of another group we offered. The first ClientHello becomes
+   * message_hash(Hash(ClientHello1)) in the transcript (RFC 8446 §4.4.1), and the second ClientHello goes out.
+   */
+  private helloRetry(group: number, suite: number, cookie: Buffer | undefined, raw: Buffer): void {
+    if (this.hrrPrefix) throw new Protocol('other:wire-decode', 'a second HelloRetryRequest');
+    if (!this.p.groups.includes(group) || group === this.share!.group)
+      throw new Protocol('other:wire-decode', `HelloRetryRequest for group 0x${group.toString(16)}`);
+    this.suite(suite);
+    this.hrrSuite = suite;
+    const digest = createHash(this.hash).update(this.ch).digest();
+    const prefix = Buffer.concat([Buffer.of(HandshakeType.messageHash, 0, 0, digest.length), digest, raw]);
+    this.hrrPrefix = prefix;
+    const random = Buffer.from(this.ch.subarray(6, 38));
+    this.ch = this.clientHello13({ group, cookie, prefix, random });
+    this.sock.write(Buffer.from(this.ch.buffer, this.ch.byteOffset - 5, this.ch.length + 5));
   }
 
   private protection(secret: Buffer): Protection {

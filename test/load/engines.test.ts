@@ -8,6 +8,7 @@ import type { TlsVersion } from '../../core/scenario.js';
 import { proofRequest } from '../../load/handshake.js';
 import { identityPems } from '../../load/identities.js';
 import type { WorkerSpec } from '../../load/protocol.js';
+import type { LoadOptions } from '../../load/validate.js';
 import { runLoad } from '../../load/run-load.js';
 import { wireLoops } from '../../load/wire-engine/loops.js';
 import { startSServer } from '../helpers/s-server.js';
@@ -146,6 +147,82 @@ async function switchingServer(
     });
   return { port: (server.address() as net.AddressInfo).port, stop, [Symbol.asyncDispose]: stop };
 }
+
+describe('--ciphers and --groups reach the wire for both engines', () => {
+  const read = (rel: string) => readFileSync(fx.resolve(rel), 'utf8');
+  it.each<[TlsVersion, string, string]>([
+    ['1.3', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256'],
+    ['1.2', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'],
+  ])('TLS %s: a server that takes only %s and P-256', async (version, only, other) => {
+    // The server's restriction decides: offering its suite and group succeeds, offering another suite or group
+    // fails, so a run can only pass if the engine offered what it was told.
+    const restricted = {
+      key: read(fx.manifest.server.key),
+      cert: read(fx.manifest.server.chain),
+      ciphers: version === '1.3' ? `${only}:DEFAULT` : 'ECDHE-ECDSA-CHACHA20-POLY1305',
+      ...(version === '1.3' ? {} : { ciphersuites: 'TLS_AES_256_GCM_SHA384' }),
+      ecdhCurve: 'P-256',
+    };
+    await using server = await switchingServer(restricted, restricted, 1_000_000);
+    for (const engine of ENGINES) {
+      const run = (extra: Partial<LoadOptions>) =>
+        runLoad({
+          host: '127.0.0.1',
+          port: server.port,
+          trustPem: read(fx.manifest.trust),
+          identities: identityPems(fx, ['valid']),
+          tls: version,
+          engine,
+          handshakes: 4,
+          connections: 1,
+          workerKind: 'inline',
+          sanity: false,
+          ...extra,
+        });
+      const good = await run({ ciphers: [only], groups: ['P-256'] });
+      expect(good.handshakes.succeeded).toBe(4);
+      const badSuite = await run({ ciphers: [other], groups: ['P-256'] });
+      expect(badSuite.handshakes.succeeded).toBe(0);
+      const badGroup = await run({ ciphers: [only], groups: ['X25519'] });
+      expect(badGroup.handshakes.succeeded).toBe(0);
+    }
+  });
+});
+
+describe('HelloRetryRequest: a TLS 1.3 server that wants a share of another group', () => {
+  const read = (rel: string) => readFileSync(fx.resolve(rel), 'utf8');
+  it.each(['full', 'resumed'] as const)('%s: both engines retry with P-256 and count the same', async (mode) => {
+    // The engines' first share is X25519 (their first group); this server takes P-256 alone, so every handshake
+    // goes through a HelloRetryRequest. Resumed: the binder covers the retried transcript (RFC 8446 §4.2.11.2).
+    const p256 = { key: read(fx.manifest.server.key), cert: read(fx.manifest.server.chain), ecdhCurve: 'P-256' };
+    const results: Record<string, unknown> = {};
+    for (const engine of ENGINES) {
+      await using server = await switchingServer(p256, p256, 1_000_000);
+      const r = await runLoad({
+        host: '127.0.0.1',
+        port: server.port,
+        trustPem: read(fx.manifest.trust),
+        identities: identityPems(fx, ['valid']),
+        tls: '1.3',
+        mode,
+        engine,
+        handshakes: 8,
+        connections: 1,
+        workerKind: 'inline',
+        sanity: false,
+      });
+      results[engine] = counts(r);
+    }
+    expect(results.wire).toEqual({
+      succeeded: 8,
+      full: mode === 'full' ? 8 : 0,
+      resumed: mode === 'full' ? 0 : 8,
+      rejected: 0,
+      failed: 0,
+    });
+    expect(results.node).toEqual(results.wire);
+  });
+});
 
 describe('a server certificate that changes mid-run', () => {
   const read = (rel: string) => readFileSync(fx.resolve(rel), 'utf8');
