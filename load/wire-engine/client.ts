@@ -178,6 +178,8 @@ class WireHandshake {
   private hbuf: Buffer | undefined;
   private rp: Protection | undefined;
   private pendingRp: Protection | undefined;
+  /** TLS 1.2 resumption: the client's write protection, derived with the server's at the ServerHello. */
+  private pendingWp: Protection | undefined;
   private wp: Protection | undefined;
   private th!: NodeHash;
   private hash!: Hash;
@@ -734,8 +736,9 @@ class WireHandshake {
       this.master = s.master;
       this.ticket12 = s.ticket;
       if (this.p.keylog) this.log('CLIENT_RANDOM', this.master);
-      const { server } = this.keys12();
+      const { client, server } = this.keys12();
       this.pendingRp = server;
+      this.pendingWp = client;
       this.st = St.TicketOrCcs;
       return;
     }
@@ -855,7 +858,7 @@ class WireHandshake {
       this.th.update(raw);
       const vd = prf12(this.hash, this.master, 'client finished', this.th.digest(), 12);
       const fin = handshakeMsg(HandshakeType.finished, vd);
-      const { client } = this.keys12();
+      const client = this.pendingWp!;
       this.wp = client;
       const out = Buffer.allocUnsafe(CCS_RECORD.length + client.sealedSize(fin.length) + client.sealedSize(req.length));
       let off = CCS_RECORD.copy(out, 0);
