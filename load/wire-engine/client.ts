@@ -340,7 +340,8 @@ class WireHandshake {
   // ---- records ----
 
   private onData(chunk: Buffer): void {
-    if (this.settled && !this.proven) return;
+    // Settled (accepted, refused, failed): what the server sends next (its close_notify) decides nothing.
+    if (this.settled) return;
     this.serverSpoke = true;
     let buf = this.rbuf ? Buffer.concat([this.rbuf, chunk]) : chunk;
     let off = 0;
