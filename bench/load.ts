@@ -107,7 +107,7 @@ function sTime(fx: FixtureSet, port: number, tls: TlsVersion, kind: '-new' | '-r
   });
 }
 
-async function ours(
+export async function ours(
   fx: FixtureSet,
   port: number,
   tls: TlsVersion,
@@ -133,7 +133,7 @@ async function ours(
 }
 
 /** nginx with `worker_processes 2`, client certificates required, answering 200 (no OCSP, no CRL: the TLS cost). */
-async function startNginx(fx: FixtureSet, dir: string): Promise<{ port: number; child: ChildProcess }> {
+export async function startNginx(fx: FixtureSet, dir: string): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
   const root = path.join(dir, 'nginx');
   mkdirSync(root, { recursive: true });
@@ -257,7 +257,7 @@ export async function benchLoad(): Promise<void> {
       for (const engine of ['wire', 'node'] as const) {
         const r = await ours(fx, ng.port, tls, mode, engine, { workers: 2, workerKind: 'process', connections: 8 });
         figures.push(
-          `${engine} ${r.handshakesPerSecond.total.toFixed(0)} (${r.clientCpuMsPerHandshake?.toFixed(3)} ms CPU/hs)`,
+          `${engine} ${r.handshakesPerSecond.total.toFixed(0)} (${r.clientCpuMsPerHandshake?.toFixed(3)} ms CPU/hs${mode === 'resumed' ? `, resumed ${r.resumedRatio?.toFixed(2)}` : ''})`,
         );
       }
       row(`${label}: handshakes/s`, figures.join(' · '));
