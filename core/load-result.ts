@@ -166,6 +166,15 @@ export interface LoadConfig {
    * `raw` (a line after the handshake; any data back proves acceptance).
    */
   readonly proof: 'http' | 'raw';
+  /**
+   * The client that made the handshakes: `wire` (our own TLS client, built for cost) or `node` (node:tls, the
+   * reference). Absent in results written before issue 14.
+   */
+  readonly engine?: 'wire' | 'node';
+  /** The groups, cipher suites and signature schemes offered as asked for (null: the engine's defaults). */
+  readonly groups?: readonly string[] | null;
+  readonly ciphers?: readonly string[] | null;
+  readonly sigalgs?: readonly string[] | null;
 }
 
 /** A load run (or several merged): the load results.json contract. */

@@ -221,6 +221,8 @@ export function clientContext(options: {
   readonly trustPem: string;
   readonly chainPem?: string;
   readonly keyPem?: string;
+  /** Groups (`ecdhCurve`), suites (`ciphers`, `ciphersuites`) and `sigalgs`, when asked for (load --groups …). */
+  readonly tlsOptions?: Pick<tls.SecureContextOptions, 'ecdhCurve' | 'ciphers' | 'sigalgs'>;
 }): tls.SecureContext {
   const version = options.tls === '1.3' ? 'TLSv1.3' : 'TLSv1.2';
   return tls.createSecureContext({
@@ -230,5 +232,6 @@ export function clientContext(options: {
     maxVersion: version,
     // NOTE: the client must be able to *send* RSA-1024 and SHA-1 fixtures; judging them is the server's job.
     ciphers: 'DEFAULT:@SECLEVEL=0',
+    ...options.tlsOptions,
   });
 }

@@ -14,6 +14,8 @@ import {
 import { createHistogram, encodeHistogram, type Histogram } from './histogram.js';
 import { runHttpLoops } from './http.js';
 import type { LoadEvent, LoadPart, Progress, WorkerSpec } from './protocol.js';
+import { nodeTlsOptions } from './wire-engine/names.js';
+import { wireLoops, type WireLoops } from './wire-engine/loops.js';
 
 /** Mutable counters of one worker. */
 export type MutableCounters = { -readonly [K in keyof LoadCounters]: LoadCounters[K] } & {
@@ -198,6 +200,8 @@ export class WorkerEngine {
   private readonly lingering = new Set<tls.TLSSocket>();
   private readonly params: HandshakeParams[] = [];
   private scenarioContext: tls.SecureContext | undefined;
+  /** The wire engine's loops (spec.engine wire), or undefined for node:tls. */
+  private wire: WireLoops | undefined;
   private stopping = false;
   private recorder: Recorder;
   private remaining: number | null = null;
@@ -227,7 +231,13 @@ export class WorkerEngine {
       if (ctxIndex === undefined) {
         const identity = s.identities[id]!;
         this.contexts.push(
-          clientContext({ tls: s.tls, trustPem: s.trustPem, chainPem: identity.chainPem, keyPem: identity.keyPem }),
+          clientContext({
+            tls: s.tls,
+            trustPem: s.trustPem,
+            chainPem: identity.chainPem,
+            keyPem: identity.keyPem,
+            tlsOptions: nodeTlsOptions(s),
+          }),
         );
         ctxIndex = this.contexts.length - 1;
         byIdentity.set(id, ctxIndex);
@@ -246,12 +256,14 @@ export class WorkerEngine {
         lingering: this.lingering,
       });
     }
+    if (s.engine === 'wire' && !s.scenario && !s.http) this.wire = wireLoops(s, request);
     if (s.scenario) {
       const id = s.scenario.identity;
       this.scenarioContext = clientContext({
         tls: s.tls,
         trustPem: s.trustPem,
         ...(id ? { chainPem: id.chainPem, keyPem: id.keyPem } : {}),
+        tlsOptions: nodeTlsOptions(s),
       });
     }
     // Session sources: reuse shares one per identity; fresh keeps one per loop (closed) or a pool per identity (open).
@@ -290,7 +302,7 @@ export class WorkerEngine {
       seen.add(src);
       jobs.push(
         new Promise<void>((resolve) =>
-          handshake(this.params[j]!, undefined, wait, (o) => {
+          this.handshake(j, undefined, wait, (o) => {
             if (o.result === 'accepted') src.give(o.session);
             resolve();
           }),
@@ -330,6 +342,7 @@ export class WorkerEngine {
     const cpu = cpu0 ? process.cpuUsage(cpu0) : undefined;
     for (const socket of this.lingering) socket.destroy();
     this.lingering.clear();
+    this.wire?.destroyLingering();
     const r = this.recorder;
     return {
       counters: r.counters,
@@ -468,6 +481,17 @@ export class WorkerEngine {
     });
   }
 
+  /** One handshake of loop `j` with the worker's engine: wire, or node:tls (load/handshake.ts). */
+  private handshake(
+    j: number,
+    offered: HeldSession | undefined,
+    wantSessionMs: number,
+    done: (o: HandshakeOutcome) => void,
+  ): void {
+    if (this.wire) this.wire.handshake(j, offered, wantSessionMs, done);
+    else handshake(this.params[j]!, offered?.data, wantSessionMs, done);
+  }
+
   /** One handshake (or probe) of loop `j`, started (or due) at `start`; the caller counts the attempt. */
   private one(j: number, start: number, state: { credit: number }): Promise<void> {
     if (this.spec.scenario) return this.probe(start);
@@ -483,7 +507,7 @@ export class WorkerEngine {
     const offered = wantResume ? src.take() : undefined;
     const keepSession = s.mode !== 'full' && s.ticketPolicy === 'fresh';
     return new Promise<void>((resolve) => {
-      handshake(this.params[j]!, offered?.data, keepSession ? s.ticketTimeoutMs : 0, (o: HandshakeOutcome) => {
+      this.handshake(j, offered, keepSession ? s.ticketTimeoutMs : 0, (o: HandshakeOutcome) => {
         this.record(o, start, wantResume, offered);
         if (o.result === 'accepted' && keepSession)
           src.give(o.session ?? (offered && !this.tls13 && o.reused ? offered : undefined));

@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { alertFromNodeError } from '../core/alerts.js';
 import { httpStatusOf, REJECTING_HTTP_STATUSES } from '../core/http.js';
 import { SERVER_UNTRUSTED_CODES } from '../core/node-tls-errors.js';
+import type { WireSession } from './wire-engine/client.js';
 
 /**
  * A resumable session as the client holds it. `kind` tells what the server handed out, which is what a refused
@@ -12,6 +13,8 @@ import { SERVER_UNTRUSTED_CODES } from '../core/node-tls-errors.js';
 export interface HeldSession {
   readonly data: Buffer;
   readonly kind: 'ticket' | 'id' | 'stateful-ticket';
+  /** The wire engine's session state (its secrets); absent for node:tls sessions. */
+  readonly wire?: WireSession;
 }
 
 /** Where and how to make one handshake. The context is prebuilt: never one per connection. */

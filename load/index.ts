@@ -14,3 +14,5 @@ export {
 } from './histogram.js';
 export { issueIdentities, identityPems, loadIdentityIds, identityId } from './identities.js';
 export type { IdentityPem, LoadEvent } from './protocol.js';
+export type { LoadEngine } from './wire-engine/options.js';
+export { GROUP_NAMES, SUITE_NAMES, SIGALG_NAMES } from './wire-engine/names.js';

@@ -40,6 +40,11 @@ export interface WorkerSpec {
   readonly reportEvents: boolean;
   /** Measure this process's CPU (child processes; threads share the parent's process figures). */
   readonly measureCpu: boolean;
+  /** The client that makes the handshakes, and the groups, suites and signature schemes it offers (null: default). */
+  readonly engine: 'wire' | 'node';
+  readonly groups: readonly string[] | null;
+  readonly ciphers: readonly string[] | null;
+  readonly sigalgs: readonly string[] | null;
 }
 
 /** One worker's measurements: raw counters, encoded histograms and its timeline. */

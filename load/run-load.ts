@@ -7,6 +7,7 @@ import { addMeasured, buildLoadResult } from './aggregate.js';
 import { DEFAULT_MULTI_WORKER_KIND } from './default-options.js';
 import type { LoadEvent, LoadPart, Progress, WorkerSpec } from './protocol.js';
 import { validate, type LoadOptions, type ResolvedLoadOptions } from './validate.js';
+import { nodeTlsOptions } from './wire-engine/names.js';
 import { startWorker, type WorkerChannel } from './workers.js';
 
 /** Events of a {@link LoadRun} (autocannon's shape). */
@@ -80,7 +81,13 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
       port: o.port,
       servername: o.servername,
       tls: o.tls,
-      secureContext: clientContext({ tls: o.tls, trustPem: o.trustPem, chainPem: id.chainPem, keyPem: id.keyPem }),
+      secureContext: clientContext({
+        tls: o.tls,
+        trustPem: o.trustPem,
+        chainPem: id.chainPem,
+        keyPem: id.keyPem,
+        tlsOptions: nodeTlsOptions(o),
+      }),
       mode: o.probe,
       timeoutMs: Math.min(o.timeoutMs, 10_000),
       ...(o.http ? { path: o.http.path } : {}),
@@ -252,6 +259,10 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
         scenario: o.scenario ? { id: o.scenario.id, fixture: o.scenario.fixture, expect: o.scenario.expect } : null,
         http: o.http,
         proof: o.probe,
+        engine: o.engine,
+        groups: o.groups,
+        ciphers: o.ciphers,
+        sigalgs: o.sigalgs,
       };
       if (o.http && measured.counters.connections >= measured.counters.requests && measured.counters.requests > 1)
         notes.push('the server closed the connection after every response: each request paid a handshake');
@@ -312,6 +323,10 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
         http: o.http,
         reportEvents,
         measureCpu: workerKind === 'process',
+        engine: o.engine,
+        groups: o.groups,
+        ciphers: o.ciphers,
+        sigalgs: o.sigalgs,
       });
       loopOffset += connections;
     }

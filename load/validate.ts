@@ -2,6 +2,7 @@ import type { LoadConfig, LoadMode, TicketPolicy, WorkerKind } from '../core/loa
 import type { TlsVersion } from '../core/scenario.js';
 import { DEFAULT_LOAD_OPTIONS } from './default-options.js';
 import type { IdentityPem } from './protocol.js';
+import { resolveEngine, type EngineSettings, type LoadEngine } from './wire-engine/options.js';
 
 /** Options of {@link runLoad}; everything optional has a default in {@link DEFAULT_LOAD_OPTIONS}. */
 export interface LoadOptions {
@@ -61,6 +62,17 @@ export interface LoadOptions {
    * generator's, so the workers run as child processes (with workerKind auto) and only their CPU is counted.
    */
   readonly targetInProcess?: boolean;
+  /**
+   * Which client makes the handshakes: `wire` (our own TLS client, built for cost) or `node` (node:tls, the
+   * reference). Default: the cheapest engine that supports the configuration (wire, unless --scenario or --http).
+   */
+  readonly engine?: LoadEngine;
+  /** Key exchange groups offered, preferred first (X25519, P-256, P-384, P-521, X448); default: the engine's. */
+  readonly groups?: readonly string[];
+  /** Cipher suites offered (IANA names of TLS 1.2 and TLS 1.3 suites), preferred first; default: the engine's. */
+  readonly ciphers?: readonly string[];
+  /** Signature schemes offered and signed with (TLS SignatureScheme names); default: the engine's. */
+  readonly sigalgs?: readonly string[];
 }
 
 /** The settings that go into results.json unchanged (LoadConfig), as validated. */
@@ -80,7 +92,7 @@ type ReportedSettings = Pick<
 >;
 
 /** Options after validation, with every default filled in. */
-export interface ResolvedLoadOptions extends ReportedSettings {
+export interface ResolvedLoadOptions extends ReportedSettings, EngineSettings {
   readonly host: string;
   readonly port: number;
   readonly servername: string;
@@ -194,7 +206,14 @@ export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
   const probe = o.probe ?? 'http';
   if (probe !== 'raw' && probe !== 'http') return err("Bad option 'probe': expected raw or http");
   const servername = o.servername ?? d.servername;
+  const engine = resolveEngine(
+    o,
+    [tls],
+    o.scenario ? 'scenario probes (node:tls)' : o.http ? 'HTTP mode (undici)' : undefined,
+  );
+  if (engine instanceof Error) return engine;
   return {
+    ...engine,
     host: o.host,
     port: o.port,
     servername,

@@ -63,7 +63,9 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
       `  handshakes      ${h.succeeded} ${r.config.scenario ? 'accepted' : 'ok'} of ${h.attempted} (full ${h.full}, resumed ${h.resumed}; rejected ${h.rejected}, failed ${h.failed})`,
     );
     if (r.resumedRatio !== null)
-      lines.push(`  resumed ratio   ${(r.resumedRatio * 100).toFixed(2)} % of accepted handshakes (isSessionReused)`);
+      lines.push(
+        `  resumed ratio   ${(r.resumedRatio * 100).toFixed(2)} % of accepted handshakes (${r.config.engine === 'wire' ? 'the ServerHello: session id echoed or PSK selected' : 'isSessionReused'})`,
+      );
     if (r.resumption.wanted > 0) {
       const rs = r.resumption;
       lines.push(

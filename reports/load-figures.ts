@@ -30,5 +30,16 @@ export function describeLoad(r: LoadResult): string {
   const model =
     c.rate !== null ? `open model at ${c.rate}/s, ≤ ${c.connections} in flight` : `${c.connections} connections`;
   const bound = c.handshakes !== null ? `${c.handshakes} handshakes` : `${c.durationS} s`;
-  return `TLS ${c.tls} · ${what} · ${model} · ${bound} · ${c.workers} ${c.workerKind} worker(s) · ${c.identities} identit${c.identities === 1 ? 'y' : 'ies'}`;
+  return `TLS ${c.tls} · ${what} · ${model} · ${bound} · ${c.workers} ${c.workerKind} worker(s) · ${c.identities} identit${c.identities === 1 ? 'y' : 'ies'}${engineTerm(c)}`;
+}
+
+/** ` · engine wire (groups …, ciphers …, sigalgs …)`: the client that made the handshakes and what it offered. */
+function engineTerm(c: LoadResult['config']): string {
+  if (!c.engine) return '';
+  const asked = [
+    c.groups ? `groups ${c.groups.join(',')}` : '',
+    c.ciphers ? `ciphers ${c.ciphers.join(',')}` : '',
+    c.sigalgs ? `sigalgs ${c.sigalgs.join(',')}` : '',
+  ].filter(Boolean);
+  return ` · engine ${c.engine === 'wire' ? 'wire (ours)' : 'node (node:tls)'}${asked.length ? ` (${asked.join('; ')})` : ''}`;
 }

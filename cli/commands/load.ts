@@ -12,6 +12,7 @@ import { undecidedReason } from '../../load/aggregate.js';
 import { identityPems, issueIdentities, loadIdentityIds } from '../../load/identities.js';
 import { runLoad } from '../../load/run-load.js';
 import { validate, type LoadOptions } from '../../load/validate.js';
+import { engineFlags } from '../../load/wire-engine/flags.js';
 import {
   formatLoadConsole,
   formatLoadMarkdown,
@@ -78,6 +79,11 @@ ${helpRow('--http', 'HTTP GET over kept-alive mTLS connections (undici Pool, ser
 ${helpRow('--path /P', 'HTTP path (default /)')}
 ${helpRow('--pipelining P', 'HTTP requests in flight per connection (default 1)')}
 ${helpRow('--servername NAME', 'SNI and expected server name (default localhost)')}
+${helpRow('--engine wire|node', 'handshake client: wire (ours, built for cost) | node (node:tls, the reference)')}
+${helpRow('', 'default: the cheapest that supports the run (wire; node with --scenario, --http)')}
+${helpRow('--groups LIST', 'key exchange groups, preferred first: X25519,P-256 (wire), P-384,P-521,X448 (node)')}
+${helpRow('--ciphers LIST', 'cipher suites (IANA names, TLS 1.2 and 1.3): TLS_AES_128_GCM_SHA256,…')}
+${helpRow('--sigalgs LIST', 'signature schemes: ecdsa_secp256r1_sha256,rsa_pss_rsae_sha256,ed25519,…')}
 ${timeoutHelp('per handshake')}
 ${helpRow('--out DIR', 'report directory (default ./mtls-load-report)')}
 ${formatHelp(LOAD_REPORT_FORMATS, 'all')}
@@ -155,6 +161,10 @@ const LOAD_FLAGS = {
   path: { type: 'string' },
   pipelining: { type: 'string' },
   servername: { type: 'string' },
+  engine: { type: 'string' },
+  groups: { type: 'string' },
+  ciphers: { type: 'string' },
+  sigalgs: { type: 'string' },
   timeout: { type: 'string' },
   out: { type: 'string' },
   ...FORMAT_FLAGS,
@@ -264,6 +274,7 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
       : {}),
     ...(values.http ? { http: { path: values.path ?? '/', ...(pipelining ? { pipelining } : {}) } } : {}),
     ...(servername ? { servername } : {}),
+    ...engineFlags(values),
     // NOTE: the library's own default is 10 s; the CLI uses the one default of every command (issue 11).
     timeoutMs: intFlag('timeout', values.timeout, DEFAULT_TIMEOUT_MS, 10, 600_000),
     ...(scenario
