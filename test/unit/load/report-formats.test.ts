@@ -109,7 +109,7 @@ describe('load junit.xml', () => {
     const out = suite.children.find((c) => c.name === 'system-out')!.text;
     expect(out).toMatch(/^handshakes\/s 100 \(full 100, resumed 0\.00\)$/m);
     expect(out).toMatch(/^handshakes 200 accepted of 200 /m);
-    expect(out).toMatch(/^latency p50 10\.0\d · p90 18\.\d+ · p99 19\.\d+ /m);
+    expect(out).toMatch(/^latency p50 10\.0\d · p90 18\.\d+ · p95 19\.\d+ · p99 19\.\d+ /m);
     expect(byName(root, 'p99 latency')!.children[0]!.text).toMatch(
       /^limit: ≤ 1000 ms \(--max-p99\)\nmeasured: 19\.\d+ ms$/,
     );
