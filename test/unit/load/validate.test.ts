@@ -35,7 +35,13 @@ describe('validate()', () => {
     const both = validate({ ...base, tls: 'both' });
     expect(both).not.toBeInstanceOf(Error);
     expect((both as { tlsShare: unknown }).tlsShare).toEqual({ '1.2': 0.5, '1.3': 0.5 });
-    const staged = validate({ ...base, stages: [{ durationS: 2, target: 10 }, { durationS: 3, target: 0 }] });
+    const staged = validate({
+      ...base,
+      stages: [
+        { durationS: 2, target: 10 },
+        { durationS: 3, target: 0 },
+      ],
+    });
     expect(staged).not.toBeInstanceOf(Error);
     // The plan sets how long the run lasts.
     expect((staged as { durationS: number }).durationS).toBe(5);
