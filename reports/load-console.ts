@@ -58,6 +58,12 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
     );
     lines.push(`  latency         ${latencyLine(r.http.latencyMs)}`);
     lines.push(`  status codes    ${counts(r.http.statusCodes)}`);
+    if (r.resumption.wanted > 0) {
+      const rs = r.resumption;
+      lines.push(
+        `  resumption      ${rs.resumed} of ${rs.wanted} asked for (no ticket ${rs.noTicketReceived}, ticket refused ${rs.ticketRefused}, server cache off ${rs.serverCacheOff})`,
+      );
+    }
   } else {
     lines.push(
       `  handshakes/s    ${bold(formatRate(r.handshakesPerSecond.total))}  (full ${formatRate(r.handshakesPerSecond.full)}, resumed ${formatRate(r.handshakesPerSecond.resumed)})`,
