@@ -145,7 +145,13 @@ describe('the per-second stream', () => {
   it('hands out a second once every worker reported it, with percentiles of the added histograms', () => {
     const c = new SecondsCollector(2, (s) => (s + 1) * 10);
     expect(c.add(0, [second(0, 2, [1, 2]), second(1, 1, [3])])).toEqual([]);
-    const released = c.add(1, [second(0, 98, Array.from({ length: 98 }, () => 100))]);
+    const released = c.add(1, [
+      second(
+        0,
+        98,
+        Array.from({ length: 98 }, () => 100),
+      ),
+    ]);
     expect(released).toHaveLength(1);
     const p = released[0]!;
     expect(p).toMatchObject({ second: 0, full: 100, offered: 10, dropped: 0 });
