@@ -307,7 +307,12 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
         http: o.http,
         proof: o.probe,
       };
-      if (o.http && !o.http.newHandshakePerRequest && measured.counters.connections >= measured.counters.requests && measured.counters.requests > 1)
+      if (
+        o.http &&
+        !o.http.newHandshakePerRequest &&
+        measured.counters.connections >= measured.counters.requests &&
+        measured.counters.requests > 1
+      )
         notes.push('the server closed the connection after every response: each request paid a handshake');
       const result = buildLoadResult(measured, {
         config,
