@@ -356,7 +356,9 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     if (identities > 1) {
       const dir = makeTempDir('identities-');
       temps.push(dir);
-      if (!values.quiet) console.log(`mtls-harness load: issuing ${identities} client identities…`);
+      // NOTE: with --json standard output carries the result alone.
+      if (!values.quiet)
+        (values.json ? console.error : console.log)(`mtls-harness load: issuing ${identities} client identities…`);
       fx = await issueIdentities(fx, identities, dir);
       identityIds = loadIdentityIds(fx);
     }
