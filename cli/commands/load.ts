@@ -68,14 +68,14 @@ ${helpRow('--tls 1.2|1.3|both', 'protocol version (default 1.3); both: each hand
 ${helpRow('--tls-share 1.2=P,1.3=P', 'with --tls both: percent of handshakes per version, summing to 100 (default 50/50)')}
 ${helpRow('--mode full|resumed|mixed', 'handshakes to make (default full)')}
 ${helpRow('--resume-ratio R', 'with --mode mixed: share of handshakes that try to resume (0 < R < 1)')}
-${helpRow('--ticket-policy POLICY', "resumed|mixed: reuse (default) one ticket per identity, fresh one from the loop's previous connection")}
-${helpRow('', 'full: ignore (default) tickets are not waited for, advertise each handshake waits for its ticket, never used')}
+${helpRow('--ticket-policy POLICY', "resumed|mixed: reuse (default): one ticket per identity; fresh: the loop's last one")}
+${helpRow('', 'full: ignore (default): not waited for; advertise: each waits for its ticket, never used')}
 ${helpRow('--ticket-timeout MS', 'how long a fresh or advertise TLS 1.3 connection waits for its ticket (default 250)')}
 ${helpRow('-c, --connections N', 'concurrent connection loops; with --rate the cap in flight (default 8)')}
 ${helpRow('-d, --duration S', 'seconds to measure (default 10)')}
 ${helpRow('-a, --handshakes N', "handshakes to make instead of a duration (autocannon's -a, --amount)")}
-${helpRow('-R, --rate R', 'open model: R handshakes (or --http requests) per second, latency from the intended start')}
-${helpRow('--stages D:R,…', "open model ramping (k6's ramping arrival rate): e.g. 10s:100,30s:500,10s:0; reports the knee")}
+${helpRow('-R, --rate R', 'open model: R handshakes (--http: requests) per second, latency from the intended start')}
+${helpRow('--stages D:R,…', "open model, k6's ramping arrival rate, e.g. 10s:100,30s:500,10s:0; reports the knee")}
 ${helpRow('--warmup S', 'unrecorded warm-up before measuring (default 0)')}
 ${helpRow('-w, --workers K', 'workers (default: half the cores for a local target, all for HOST:PORT)')}
 ${helpRow('--worker-kind auto|thread|process', 'how workers run (auto: the faster kind as measured, see README)')}
