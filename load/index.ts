@@ -14,3 +14,13 @@ export {
 } from './histogram.js';
 export { issueIdentities, identityPems, loadIdentityIds, identityId } from './identities.js';
 export type { IdentityPem, LoadEvent } from './protocol.js';
+export {
+  parseStages,
+  checkStages,
+  stagedSchedule,
+  constantSchedule,
+  offeredInSecond,
+  type ArrivalSchedule,
+} from './stages.js';
+export { findKnee, timelineLine, TimelineFile, SecondsCollector } from './timeline.js';
+export { parseVersionShare, VersionPicker, EVEN_SHARE, type VersionShare } from './versions.js';
