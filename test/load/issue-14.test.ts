@@ -240,6 +240,9 @@ describe('the CLI: --timeline, --json, the live line', () => {
         file,
         '--json',
         '--live',
+        // NOTE: the verdict is not what this test judges: a busy machine may drop an arrival.
+        '--max-error-rate',
+        '1',
         '--out',
         out,
       ],
