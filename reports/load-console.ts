@@ -197,7 +197,8 @@ export function loadStatusLine(r: LoadResult, opts: FormatterOptions = {}): stri
   const p99 = `p99 ${formatMs(r.http ? r.http.latencyMs.p99 : r.latencyMs.p99)} ms`;
   const errorRate = r.errorRate === null ? '' : ` · error rate ${(r.errorRate * 100).toFixed(2)} %`;
   const acceptances = r.acceptances === null ? '' : ` · acceptances ${r.acceptances}`;
-  const figures = `${rate} · ${p99}${errorRate}${acceptances}`;
+  const knee = r.knee ? ` · knee ${r.knee.heldRate === null ? 'none held' : `${formatRate(r.knee.heldRate)}/s`}` : '';
+  const figures = `${rate} · ${p99}${errorRate}${acceptances}${knee}`;
   const label = LOAD_STATUS_LABEL[status];
   switch (status) {
     case 'pass':

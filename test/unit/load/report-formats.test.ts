@@ -382,6 +382,7 @@ describe('issue 14 figures in every format', () => {
       /^ {2}knee +80\.0 handshakes\/s offered held at second 0 .* first breach at second 1, 120\/s offered: p99 9 ms > --max-p99 5 ms/m,
     );
     expect(consoleText).toMatch(/stages 2s:120/);
+    expect(loadStatusLine(staged)).toMatch(/ · knee 80\.0\/s$/);
     const md = formatLoadMarkdown(staged);
     expect(md).toMatch(/\| p50 \| p90 \| p95 \| p99 \| p99\.9 \| max \| mean \| stdev \|/);
     expect(md).toMatch(/^### By TLS version$/m);
