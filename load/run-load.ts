@@ -207,6 +207,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
             return;
           case 'done':
             parts[i] = m.part;
+            emitSeconds(collector.workerDone(i));
             if (++finished === specs.length) onAllDone();
             return;
           case 'failed':

@@ -66,6 +66,12 @@ export class SecondsCollector {
     return this.release(Math.min(...this.reported));
   }
 
+  /** Worker `w` finished (its last seconds came before): it holds no later second back. */
+  workerDone(w: number): LoadTimelinePoint[] {
+    this.reported[w] = Infinity;
+    return this.release(Math.min(...this.reported));
+  }
+
   /** The run ended: every second not handed out yet is final. */
   finish(): LoadTimelinePoint[] {
     return this.release(this.acc.length);

@@ -159,6 +159,11 @@ describe('the per-second stream', () => {
     expect(p.p50Ms).toBeCloseTo(100, 0);
     expect(p.maxMs).toBeCloseTo(100, 0);
     expect(c.lastP99()).toBeCloseTo(100, 0);
+    // A worker that finished early holds no later second back.
+    const early = new SecondsCollector(2, () => null);
+    early.add(0, [second(0, 1, [1]), second(1, 1, [1]), second(2, 1, [1])]);
+    expect(early.add(1, [second(0, 1, [1])]).map((x) => x.second)).toEqual([0]);
+    expect(early.workerDone(1).map((x) => x.second)).toEqual([1, 2]);
     // The end of the run releases what is left.
     expect(c.finish().map((x) => x.second)).toEqual([1]);
     const line = JSON.parse(timelineLine(c.points()[1]!, false)) as Record<string, unknown>;
