@@ -82,6 +82,23 @@ describe('--stages: the open model ramps as k6 does', () => {
     expect(validate(schema, JSON.parse(JSON.stringify(r)))).toEqual([]);
   }, 60_000);
 
+  it('split over two worker threads: each takes half of every rate, and the seconds add up', async () => {
+    const r = await runLoad(
+      loadOptions(fixtures.fx, builtin, {
+        handshakes: undefined,
+        stages,
+        connections: 16,
+        workers: 2,
+        workerKind: 'thread',
+      }),
+    );
+    expect(r.config.workers).toBe(2);
+    expect(r.handshakes.attempted + r.dropped).toBe(80);
+    expect(r.timeline.slice(0, 3).map((p) => p.offered)).toEqual([10, 30, 40]);
+    const completed = r.timeline.reduce((a, p) => a + p.full + p.resumed + p.errors + p.rejected + (p.dropped ?? 0), 0);
+    expect(completed).toBe(80);
+  }, 60_000);
+
   it('a --max-p99 no handshake can meet makes the first judged second the breach: no rate held', async () => {
     const r = await runLoad(
       loadOptions(fixtures.fx, builtin, { handshakes: undefined, stages, connections: 16, maxP99Ms: 0.001 }),
