@@ -13,11 +13,63 @@ export const LOAD_RESULTS_SCHEMA_VERSION = 2;
 export type LoadMode = 'full' | 'resumed' | 'mixed';
 
 /**
- * Where resumption tickets come from. `reuse`: one session per identity, obtained once and offered on every
- * resumption (a replayed TLS 1.3 ticket). `fresh`: each resumption offers a ticket received on the same connection
- * loop's previous connection, and a TLS 1.3 ticket is offered at most once.
+ * What the client does with session tickets. With `--mode resumed|mixed`: `reuse` (the default there): one session per
+ * identity, obtained once and offered on every resumption (a replayed TLS 1.3 ticket); `fresh`: each resumption offers
+ * a ticket received on the same connection loop's previous connection, and a TLS 1.3 ticket is offered at most once.
+ * With `--mode full`: `ignore` (the default there): tickets are left to the TLS library (a TLS 1.2 client advertises
+ * them, a TLS 1.3 server sends them after the handshake) and are neither waited for nor used; `advertise`: every
+ * handshake asks for a ticket and waits until it has arrived (bounded by the ticket timeout), never offering one, so
+ * each measured handshake includes the server's cost of issuing it (as tls-perf measures it).
  */
-export type TicketPolicy = 'reuse' | 'fresh';
+export type TicketPolicy = 'reuse' | 'fresh' | 'ignore' | 'advertise';
+
+/** The two TLS versions a load run can drive (`--tls both` splits the handshakes between them). */
+export type LoadTlsVersion = '1.2' | '1.3';
+
+/** One stage of `--stages`: ramp linearly from the previous target (0 at the start) to `target`/s over `durationS`. */
+export interface LoadStage {
+  readonly durationS: number;
+  readonly target: number;
+}
+
+/**
+ * `--stages` (open model): the highest offered rate the server held within the thresholds, with the per-second
+ * evidence of the timeline (see {@link LoadTimelinePoint.offered}, `p99Ms`, `errors`, `rejected`, `dropped`).
+ */
+export interface LoadKnee {
+  /** What a second must show to hold: its p99 at most `maxP99Ms` (when given) and its error share at most this. */
+  readonly maxP99Ms: number | null;
+  readonly maxErrorRate: number;
+  /** Seconds judged (whole seconds in which arrivals were due). */
+  readonly secondsJudged: number;
+  /** The highest offered rate (arrivals due per second) among the seconds that held before the first breach. */
+  readonly heldRate: number | null;
+  /** The second that held at `heldRate`, with what it achieved (accepted per second) and its p99. */
+  readonly heldSecond: number | null;
+  readonly heldAchieved: number | null;
+  readonly heldP99Ms: number | null;
+  /** The first second that did not hold, its offered rate and why; null when every judged second held. */
+  readonly firstBreach: {
+    readonly second: number;
+    readonly offered: number;
+    readonly reasons: readonly string[];
+  } | null;
+}
+
+/** Figures of one TLS version in a `--tls both` run. */
+export interface LoadVersionFigures {
+  /** The share of the arrivals (or of each loop's handshakes) asked for this version (0..1). */
+  readonly share: number;
+  readonly attempted: number;
+  readonly succeeded: number;
+  readonly full: number;
+  readonly resumed: number;
+  readonly rejected: number;
+  readonly failed: number;
+  /** Accepted handshakes of this version per second of the measured phase. */
+  readonly handshakesPerSecond: number;
+  readonly latencyMs: LatencyMs;
+}
 
 /** How the work was spread: in the calling thread, over worker threads, or over child processes. */
 export type WorkerKind = 'inline' | 'thread' | 'process';
@@ -35,10 +87,13 @@ export type ResumptionFailure = 'no-ticket-received' | 'ticket-refused' | 'serve
 export interface LatencyMs {
   readonly p50: number;
   readonly p90: number;
+  readonly p95: number;
   readonly p99: number;
   readonly p999: number;
   readonly max: number;
   readonly mean: number;
+  /** Standard deviation of the values recorded, in ms. */
+  readonly stdev: number;
   /** Number of values recorded. */
   readonly count: number;
 }
@@ -66,6 +121,18 @@ export interface LoadTimelinePoint {
   readonly rejected: number;
   /** Sum of the handshake (or request) latencies of this second, in microseconds (mean = sum / count). */
   readonly latencySumUs: number;
+  /** Open model: arrivals dropped this second (absent in results written before issue 14). */
+  readonly dropped?: number;
+  /** Open model: arrivals due this second by the schedule (`--rate`, `--stages`), whole or not. */
+  readonly offered?: number;
+  /**
+   * Latency of this second's accepted work (and dropped arrivals' waits) from the per-second HDR histograms of every
+   * worker, added: p50, p99 and max in ms. In a merge of several agents, each is the highest of the agents' values for
+   * that second (an upper bound: the per-second histograms are not kept in results.json).
+   */
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  readonly maxMs?: number;
 }
 
 /** A stretch of time during which a load agent measured, in epoch milliseconds. */
@@ -80,6 +147,9 @@ export interface LoadHistograms {
   readonly full: EncodedHistogram;
   readonly resumed: EncodedHistogram;
   readonly http: EncodedHistogram;
+  /** `--tls both`: accepted handshakes of each version (absent otherwise). */
+  readonly tls12?: EncodedHistogram;
+  readonly tls13?: EncodedHistogram;
 }
 
 /**
@@ -136,11 +206,28 @@ export interface LoadCounters {
    * the run ended (or for longer than the handshake timeout). Not attempts: attempted + dropped = arrivals.
    */
   readonly dropped: number;
+  /**
+   * By TLS version (`1.2`, `1.3`): handshakes attempted, accepted (and of those full and resumed), refused and failed.
+   * Filled with `--tls both` (absent in results written before issue 14).
+   */
+  readonly versionAttempted?: Readonly<Record<string, number>>;
+  readonly versionSucceeded?: Readonly<Record<string, number>>;
+  readonly versionFull?: Readonly<Record<string, number>>;
+  readonly versionResumed?: Readonly<Record<string, number>>;
+  readonly versionRejected?: Readonly<Record<string, number>>;
+  readonly versionFailed?: Readonly<Record<string, number>>;
+  /** `--ticket-policy advertise`: accepted handshakes whose ticket arrived (none was ever offered). */
+  readonly ticketsReceived?: number;
 }
 
 /** The run's settings, as validated. */
 export interface LoadConfig {
-  readonly tls: TlsVersion;
+  /** `both`: each handshake's version is drawn by `tlsShare` (issue 14). */
+  readonly tls: TlsVersion | 'both';
+  /** `--tls both`: the share of handshakes per version (sums to 1); null (or absent) for one version. */
+  readonly tlsShare?: Readonly<Record<LoadTlsVersion, number>> | null;
+  /** `--stages` (open model): the stage plan; null (or absent) otherwise. */
+  readonly stages?: readonly LoadStage[] | null;
   readonly mode: LoadMode;
   /** Share of handshakes that try to resume (1 for resumed, 0 for full). */
   readonly resumeRatio: number;
@@ -160,7 +247,15 @@ export interface LoadConfig {
     readonly fixture: string | null;
     readonly expect: 'accept' | 'reject';
   } | null;
-  readonly http: { readonly path: string; readonly pipelining: number } | null;
+  /**
+   * HTTP mode: the path, requests in flight per connection, and `newHandshakePerRequest` (each request on a new
+   * connection, whose handshake is full or resumed as `mode` says; absent before issue 14: kept-alive connections).
+   */
+  readonly http: {
+    readonly path: string;
+    readonly pipelining: number;
+    readonly newHandshakePerRequest?: boolean;
+  } | null;
   /**
    * How acceptance was proven: `http` (a GET after the handshake; a 400/401/403/421/495/496 answer is a refusal) or
    * `raw` (a line after the handshake; any data back proves acceptance).
@@ -277,6 +372,12 @@ export interface LoadResult {
     readonly resumedConnections: number;
   } | null;
   readonly timeline: readonly LoadTimelinePoint[];
+  /** `--tls both`: the figures of each version; null otherwise (absent before issue 14). */
+  readonly byVersion?: Readonly<Record<LoadTlsVersion, LoadVersionFigures>> | null;
+  /** `--stages`: the highest rate held within the thresholds, from the timeline; null otherwise. */
+  readonly knee?: LoadKnee | null;
+  /** `--ticket-policy advertise`: accepted handshakes whose ticket arrived; null otherwise. */
+  readonly ticketsReceived?: number | null;
   /** Latency at percentiles from p0 to the maximum, for plots (handshakes or probes; HTTP requests). */
   readonly distribution: {
     readonly handshake: readonly { readonly percentile: number; readonly ms: number }[];
@@ -321,4 +422,9 @@ export interface LoadTick {
   readonly meanMs: number;
   /** Open model: arrivals dropped so far (the `--connections` cap was in flight). */
   readonly droppedTotal: number;
+  /** p99 latency in ms of the last whole second the workers reported (null before the first). */
+  readonly p99Ms: number | null;
+  /** Seconds of the measured phase so far, and in all (null when bounded by a handshake count). */
+  readonly elapsedS: number;
+  readonly totalS: number | null;
 }

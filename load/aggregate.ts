@@ -1,10 +1,13 @@
 import {
   LOAD_RESULTS_SCHEMA_VERSION,
+  type LatencyMs,
   type LoadConfig,
   type LoadCounters,
   type LoadHistograms,
   type LoadResult,
   type LoadTimelinePoint,
+  type LoadTlsVersion,
+  type LoadVersionFigures,
   type LoadWindow,
   type ResumptionFailure,
 } from '../core/load-result.js';
@@ -12,6 +15,7 @@ import { REJECTING_HTTP_STATUSES } from '../core/http.js';
 import { VERSION } from '../core/version.js';
 import { zeroCounters } from './engine.js';
 import { addEncoded, encodeHistogram, latencySummary, percentileCurve } from './histogram.js';
+import { findKnee } from './timeline.js';
 
 /** Measurements to add up: one worker's, or one whole results.json's. */
 export interface Measured {
@@ -33,16 +37,22 @@ export function addCounters(list: readonly LoadCounters[]): LoadCounters {
     for (const key of Object.keys(sum) as (keyof LoadCounters)[]) {
       const v = c[key];
       if (typeof v === 'number') (sum[key] as number) += v;
-      else addRecord(sum[key] as Record<string, number>, v ?? {});
+      else if (typeof sum[key] === 'object') addRecord(sum[key] as Record<string, number>, v ?? {});
     }
   }
   return sum;
 }
 
-/** Adds timelines second by second, each shifted by its start relative to the earliest start. */
+/**
+ * Adds timelines second by second, each shifted by its start relative to the earliest start: counts (and arrivals
+ * offered) summed; a second's p50/p99/max is the highest of the parts' (an upper bound: the per-second histograms are
+ * not kept in results.json). Fields no part has stay absent.
+ */
 export function addTimelines(parts: readonly { timeline: readonly LoadTimelinePoint[]; startMs: number }[]) {
   const t0 = Math.min(...parts.map((p) => p.startMs));
   const out: { -readonly [K in keyof LoadTimelinePoint]: LoadTimelinePoint[K] }[] = [];
+  const add = (a: number | undefined, b: number | undefined) => (b === undefined ? a : (a ?? 0) + b);
+  const max = (a: number | undefined, b: number | undefined) => (b === undefined ? a : Math.max(a ?? 0, b));
   for (const p of parts) {
     const shift = Math.max(0, Math.round((p.startMs - t0) / 1000));
     for (const point of p.timeline) {
@@ -56,6 +66,14 @@ export function addTimelines(parts: readonly { timeline: readonly LoadTimelinePo
       o.requests += point.requests;
       o.rejected += point.rejected;
       o.latencySumUs += point.latencySumUs;
+      const optional = {
+        dropped: add(o.dropped, point.dropped),
+        offered: add(o.offered, point.offered),
+        p50Ms: max(o.p50Ms, point.p50Ms),
+        p99Ms: max(o.p99Ms, point.p99Ms),
+        maxMs: max(o.maxMs, point.maxMs),
+      };
+      for (const [k, v] of Object.entries(optional)) if (v !== undefined) o[k as keyof typeof optional] = v;
     }
   }
   return out;
@@ -64,10 +82,18 @@ export function addTimelines(parts: readonly { timeline: readonly LoadTimelinePo
 /** Adds parts: counters summed, histograms added exactly, timelines aligned. */
 export function addMeasured(parts: readonly Measured[]): Measured {
   if (parts.length === 0) throw new Error('nothing to add up');
-  const hist = (k: keyof Measured['histograms']) => encodeHistogram(addEncoded(parts.map((p) => p.histograms[k])));
+  const hist = (k: keyof Measured['histograms']) =>
+    encodeHistogram(addEncoded(parts.flatMap((p) => (p.histograms[k] ? [p.histograms[k]] : []))));
+  const byVersion = parts.some((p) => p.histograms.tls12 || p.histograms.tls13);
   return {
     counters: addCounters(parts.map((p) => p.counters)),
-    histograms: { handshake: hist('handshake'), full: hist('full'), resumed: hist('resumed'), http: hist('http') },
+    histograms: {
+      handshake: hist('handshake'),
+      full: hist('full'),
+      resumed: hist('resumed'),
+      http: hist('http'),
+      ...(byVersion ? { tls12: hist('tls12'), tls13: hist('tls13') } : {}),
+    },
     timeline: addTimelines(parts),
     startMs: Math.min(...parts.map((p) => p.startMs)),
   };
@@ -144,6 +170,32 @@ export function undecidedReason(r: LoadResult): string | undefined {
   return `no probe of ${r.config.scenario.id} was decided: ${r.handshakes.attempted} probe(s), none accepted or rejected by ${r.target.name}${errors ? ` (errors: ${errors})` : ''}; no verdict can be drawn`;
 }
 
+/** `--tls both`: each version's counts, rate and latency (from its own histogram); null for one version. */
+function versionFigures(
+  m: Measured,
+  config: LoadConfig,
+  durationMs: number,
+): Record<LoadTlsVersion, LoadVersionFigures> | null {
+  if (config.tls !== 'both' || !config.tlsShare) return null;
+  const c = m.counters;
+  const of = (record: Readonly<Record<string, number>> | undefined, v: LoadTlsVersion) => record?.[v] ?? 0;
+  const figures = (v: LoadTlsVersion, h: LoadHistograms['tls12']): LoadVersionFigures => {
+    const latencyMs: LatencyMs = latencySummary(addEncoded(h ? [h] : []));
+    return {
+      share: config.tlsShare![v],
+      attempted: of(c.versionAttempted, v),
+      succeeded: of(c.versionSucceeded, v),
+      full: of(c.versionFull, v),
+      resumed: of(c.versionResumed, v),
+      rejected: of(c.versionRejected, v),
+      failed: of(c.versionFailed, v),
+      handshakesPerSecond: round(of(c.versionSucceeded, v) / (durationMs / 1000), 2),
+      latencyMs,
+    };
+  };
+  return { '1.2': figures('1.2', m.histograms.tls12), '1.3': figures('1.3', m.histograms.tls13) };
+}
+
 /** Derives every headline figure, the verdict and its reasons from added-up measurements. */
 export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
   const c = m.counters;
@@ -216,7 +268,7 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
       `${errorsTotal} error${errorsTotal === 1 ? '' : 's'}${errorsTotal ? ` (${describeCounts(c.errors)})` : ''}`,
       ...(dropped > 0
         ? [
-            `${dropped} dropped (never issued: ${ctx.config.connections} in flight at --rate ${ctx.config.rate}, the server did not keep up)`,
+            `${dropped} dropped (never issued: ${ctx.config.connections} in flight at ${ctx.config.stages ? '--stages' : `--rate ${ctx.config.rate}`}, the server did not keep up)`,
           ]
         : []),
     ];
@@ -240,6 +292,15 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
   }
   failures.push(...(ctx.extraFailures ?? []));
 
+  const byVersion = versionFigures(m, ctx.config, durationMs);
+  const knee = ctx.config.stages
+    ? findKnee(m.timeline, {
+        maxP99Ms: ctx.thresholds.maxP99Ms,
+        maxErrorRate: ctx.thresholds.maxErrorRate,
+        http: isHttp,
+        durationMs,
+      })
+    : null;
   return {
     schemaVersion: LOAD_RESULTS_SCHEMA_VERSION,
     kind: 'load',
@@ -304,6 +365,9 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
         }
       : null,
     timeline: m.timeline,
+    byVersion,
+    knee,
+    ticketsReceived: ctx.config.ticketPolicy === 'advertise' ? (c.ticketsReceived ?? 0) : null,
     distribution: { handshake: percentileCurve(all), http: percentileCurve(httpHist) },
     counters: c,
     histograms: m.histograms,

@@ -11,6 +11,7 @@ export const DEFAULT_MULTI_WORKER_KIND: Exclude<WorkerKind, 'inline'> = 'process
 export const DEFAULT_LOAD_OPTIONS = {
   tls: '1.3' as TlsVersion,
   mode: 'full' as LoadMode,
+  /** With mode resumed or mixed; with mode full the default is `ignore` (issue 14: named, not implied). */
   ticketPolicy: 'reuse' as TicketPolicy,
   connections: 8,
   /** Used when neither a duration nor a handshake count is given. */

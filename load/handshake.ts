@@ -33,6 +33,11 @@ export interface HandshakeParams {
   readonly request: Buffer;
   /** Sockets closed gracefully but not gone yet; destroyed at teardown. */
   readonly lingering: Set<tls.TLSSocket>;
+  /**
+   * HTTP per request (`--new-handshake-per-request`): acceptance is proven by the whole response (its Content-Length
+   * read, or the server's close after `Connection: close`), not by its status line alone.
+   */
+  readonly wholeResponse?: boolean;
 }
 
 /**
@@ -69,6 +74,8 @@ export interface HandshakeOutcome {
   readonly session: HeldSession | undefined;
   /** The refusal mechanism or the error class (see above); absent when accepted. */
   readonly cls?: string;
+  /** The HTTP status of the answer, when the proof was an HTTP answer. */
+  readonly status?: number;
 }
 
 /**
@@ -118,6 +125,7 @@ export function handshake(
   let reused = false;
   let provenAt = 0;
   let received: Buffer | undefined;
+  let status: number | undefined;
   let held: HeldSession | undefined;
   let ticketTimer: NodeJS.Timeout | undefined;
   // NOTE: tls.connect does not pass `noDelay` on to the TCP socket it creates, so the socket is made here: without it
@@ -151,7 +159,14 @@ export function handshake(
     // Bounded linger after close_notify: a server that never closes does not keep the socket forever. (Set only now:
     // an idle timeout during the handshake would race the handshake timeout and pass a timeout off as a close.)
     socket.setTimeout(Math.max(1000, p.timeoutMs), () => socket.destroy());
-    done({ result: 'accepted', doneAt: provenAt, handshakeCompleted: true, reused, session: held });
+    done({
+      result: 'accepted',
+      doneAt: provenAt,
+      handshakeCompleted: true,
+      reused,
+      session: held,
+      ...(status !== undefined ? { status } : {}),
+    });
   }
   function settle(result: 'rejected' | 'error', cls: string): void {
     if (settled) return;
@@ -198,9 +213,10 @@ export function handshake(
     if (proven || settled) return;
     if (p.proof === 'raw') return prove();
     received = received ? Buffer.concat([received, chunk]) : chunk;
-    const status = httpStatusOf(received);
+    status = httpStatusOf(received);
     if (status !== undefined) {
       if (REJECTING_HTTP_STATUSES.has(status)) return settle('rejected', `http:${status}`);
+      if (p.wholeResponse && !responseComplete(received)) return;
       return prove();
     }
     // Not HTTP, but application data came back: the round trip proves acceptance all the same (as the engine probe).
@@ -209,6 +225,8 @@ export function handshake(
   socket.on('error', (err) => {
     if (settled) return;
     if (proven) return finish();
+    // A whole response cut short by a reset after its status line is still an answer (as at a close, below).
+    if (p.wholeResponse && status !== undefined) return prove(true);
     const cls = classifyError(err);
     if (cls.startsWith('alert:')) {
       if (alertFromNodeError(err)?.code === PROTOCOL_VERSION_ALERT) return settle('error', 'protocol-version');
@@ -224,12 +242,25 @@ export function handshake(
     if (proven) return finish();
     // A short answer cut by the close is still an answer (as the engine probe counts it).
     if (received && received.length > 0) {
-      const status = httpStatusOf(received);
+      status = httpStatusOf(received);
       if (status !== undefined && REJECTING_HTTP_STATUSES.has(status)) return settle('rejected', `http:${status}`);
       return prove(true);
     }
     settle(connected || serverSpoke() ? 'rejected' : 'error', 'closed');
   });
+}
+
+/**
+ * Whether an HTTP/1.1 response is complete by its Content-Length (head and body received). Without one (chunked, or
+ * a body to the close) it is complete only at the close, which the close handler sees.
+ */
+function responseComplete(received: Buffer): boolean {
+  const end = received.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  const head = received.subarray(0, end).toString('latin1');
+  const length = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head)?.[1];
+  if (length === undefined) return false;
+  return received.length >= end + 4 + Number(length);
 }
 
 /**

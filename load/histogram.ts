@@ -63,16 +63,18 @@ const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 
 /** Percentiles in milliseconds (three decimals); zeros for an empty histogram. */
 export function latencySummary(h: Histogram): LatencyMs {
-  if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0 };
+  if (h.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0, stdev: 0, count: 0 };
   const at = (p: number) => round3(h.getValueAtPercentile(p) / 1000);
   return {
     p50: at(50),
     p90: at(90),
+    p95: at(95),
     p99: at(99),
     p999: at(99.9),
     // NOTE: the top of the highest bucket, not the raw maximum: it is what an added (merged) histogram reports too.
     max: round3(h.getValueAtPercentile(100) / 1000),
     mean: round3(h.mean / 1000),
+    stdev: round3(h.stdDeviation / 1000),
     count: h.totalCount,
   };
 }

@@ -16,3 +16,13 @@ export { issueIdentities, identityPems, loadIdentityIds, identityId } from './id
 export type { IdentityPem, LoadEvent } from './protocol.js';
 export type { LoadEngine } from './wire-engine/options.js';
 export { GROUP_NAMES, SUITE_NAMES, SIGALG_NAMES } from './wire-engine/names.js';
+export {
+  parseStages,
+  checkStages,
+  stagedSchedule,
+  constantSchedule,
+  offeredInSecond,
+  type ArrivalSchedule,
+} from './stages.js';
+export { findKnee, timelineLine, TimelineFile, SecondsCollector } from './timeline.js';
+export { parseVersionShare, VersionPicker, EVEN_SHARE, type VersionShare } from './versions.js';

@@ -44,14 +44,28 @@ export function readLoadResult(file: string): LoadResult {
 
 /** What must be the same in every merged result, with how to show it. */
 const MUST_MATCH: readonly [what: string, show: (r: LoadResult) => string][] = [
-  ['TLS version', (r) => `TLS ${r.config.tls}`],
+  [
+    'TLS version',
+    (r) =>
+      `TLS ${r.config.tls}${r.config.tlsShare ? ` (1.2=${r.config.tlsShare['1.2'] * 100}%, 1.3=${r.config.tlsShare['1.3'] * 100}%)` : ''}`,
+  ],
+  [
+    'stage plan',
+    (r) =>
+      r.config.stages
+        ? `--stages ${r.config.stages.map((st) => `${st.durationS}s:${st.target}`).join(',')}`
+        : 'no stages',
+  ],
   [
     'handshake mode',
     (r) => (r.config.mode === 'mixed' ? `mixed (resume ratio ${r.config.resumeRatio})` : r.config.mode),
   ],
   [
     'kind of load (HTTP requests or handshakes)',
-    (r) => (r.config.http ? `HTTP GET ${r.config.http.path}` : 'handshakes'),
+    (r) =>
+      r.config.http
+        ? `HTTP GET ${r.config.http.path}${r.config.http.newHandshakePerRequest ? ' (a new handshake per request)' : ''}`
+        : 'handshakes',
   ],
   ['scenario', (r) => (r.config.scenario ? r.config.scenario.id : 'no scenario')],
   ['target endpoint', (r) => r.target.endpoint],

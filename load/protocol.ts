@@ -1,4 +1,12 @@
-import type { LoadCounters, LoadMode, LoadTimelinePoint, TicketPolicy, LoadHistograms } from '../core/load-result.js';
+import type {
+  LoadCounters,
+  LoadHistograms,
+  LoadMode,
+  LoadStage,
+  LoadTimelinePoint,
+  LoadTlsVersion,
+  TicketPolicy,
+} from '../core/load-result.js';
 import type { TlsVersion } from '../core/scenario.js';
 
 /** A client identity as PEM text: the chain the client sends (leaf first) and its private key. */
@@ -13,7 +21,9 @@ export interface WorkerSpec {
   readonly host: string;
   readonly port: number;
   readonly servername: string;
-  readonly tls: TlsVersion;
+  readonly tls: TlsVersion | 'both';
+  /** With tls `both`: the share of handshakes per version. */
+  readonly tlsShare: Readonly<Record<LoadTlsVersion, number>> | null;
   readonly mode: LoadMode;
   readonly resumeRatio: number;
   readonly ticketPolicy: TicketPolicy;
@@ -26,6 +36,9 @@ export interface WorkerSpec {
   readonly durationMs: number | null;
   /** This worker's share of --rate (handshakes/s), or null for the closed model. */
   readonly rate: number | null;
+  /** --stages: the whole plan; this worker takes `stageScale` of every rate (1 / workers). */
+  readonly stages: readonly LoadStage[] | null;
+  readonly stageScale: number;
   readonly warmupMs: number;
   readonly timeoutMs: number;
   readonly ticketTimeoutMs: number;
@@ -35,7 +48,11 @@ export interface WorkerSpec {
   readonly proof: 'raw' | 'http';
   /** --scenario: probe with this certificate (or none) and count acceptances. */
   readonly scenario: { readonly identity: IdentityPem | null } | null;
-  readonly http: { readonly path: string; readonly pipelining: number } | null;
+  readonly http: {
+    readonly path: string;
+    readonly pipelining: number;
+    readonly newHandshakePerRequest?: boolean;
+  } | null;
   /** Send per-handshake records to the parent (someone listens to 'handshake' or 'error'). */
   readonly reportEvents: boolean;
   /** Measure this process's CPU (child processes; threads share the parent's process figures). */
@@ -45,6 +62,20 @@ export interface WorkerSpec {
   readonly groups: readonly string[] | null;
   readonly ciphers: readonly string[] | null;
   readonly sigalgs: readonly string[] | null;
+}
+
+/** One second of one worker, handed to the parent once it is over (for the live line and `--timeline`). */
+export interface SecondReport {
+  readonly second: number;
+  readonly full: number;
+  readonly resumed: number;
+  readonly errors: number;
+  readonly requests: number;
+  readonly rejected: number;
+  readonly latencySumUs: number;
+  readonly dropped: number;
+  /** The second's latencies as an encoded HDR histogram (base64), or null when none was recorded. */
+  readonly hdr: string | null;
 }
 
 /** One worker's measurements: raw counters, encoded histograms and its timeline. */
@@ -90,7 +121,7 @@ export type ParentMessage =
 /** Worker → parent. */
 export type WorkerMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'progress'; readonly progress: Progress }
+  | { readonly type: 'progress'; readonly progress: Progress; readonly seconds?: readonly SecondReport[] }
   | { readonly type: 'events'; readonly events: readonly LoadEvent[] }
   | { readonly type: 'done'; readonly part: LoadPart }
   | { readonly type: 'failed'; readonly message: string };

@@ -1,11 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { HarnessError, type ErrorCode } from '../core/errors.js';
-import type { LoadConfig, LoadResult, LoadTick, WorkerKind } from '../core/load-result.js';
+import type {
+  LoadConfig,
+  LoadResult,
+  LoadTick,
+  LoadTimelinePoint,
+  LoadTlsVersion,
+  WorkerKind,
+} from '../core/load-result.js';
 import type { Observation } from '../core/result.js';
 import { clientContext, probeNode } from '../engine/probe-node.js';
 import { addMeasured, buildLoadResult } from './aggregate.js';
 import { DEFAULT_MULTI_WORKER_KIND } from './default-options.js';
 import type { LoadEvent, LoadPart, Progress, WorkerSpec } from './protocol.js';
+import { constantSchedule, offeredInSecond, stagedSchedule } from './stages.js';
+import { SecondsCollector } from './timeline.js';
 import { validate, type LoadOptions, type ResolvedLoadOptions } from './validate.js';
 import { nodeTlsOptions } from './wire-engine/names.js';
 import { startWorker, type WorkerChannel } from './workers.js';
@@ -16,6 +25,11 @@ export interface LoadRunEvents {
   start: [info: { workers: number; workerKind: WorkerKind }];
   /** Once a second: the figures of the last second and totals. */
   tick: [tick: LoadTick];
+  /**
+   * A second of the measured phase, once every worker reported it: its counts, its latency percentiles (from the
+   * workers' per-second histograms, added) and, in the open model, the arrivals due in it (`--timeline`).
+   */
+  second: [point: LoadTimelinePoint];
   /** One completed handshake, probe or request (only sent when someone listens when the run starts). */
   handshake: [event: LoadEvent];
   /** One failed handshake, probe or request (same condition; never emitted without a listener). */
@@ -74,15 +88,26 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
     if (this.measuring) for (const ch of this.channels) ch.send({ type: 'stop' });
   }
 
-  private async sanity(o: ResolvedLoadOptions): Promise<Observation> {
+  /** The valid identity's probe over each version the run drives; the first that is not accepted, or an acceptance. */
+  private async sanity(o: ResolvedLoadOptions): Promise<{ obs: Observation; version: LoadTlsVersion }> {
+    const versions: LoadTlsVersion[] = o.tls === 'both' ? ['1.2', '1.3'] : [o.tls];
+    let last: { obs: Observation; version: LoadTlsVersion } | undefined;
+    for (const version of versions) {
+      last = { obs: await this.probeOnce(o, version), version };
+      if (last.obs.outcome !== 'accepted') return last;
+    }
+    return last!;
+  }
+
+  private async probeOnce(o: ResolvedLoadOptions, version: LoadTlsVersion): Promise<Observation> {
     const id = o.identities[0]!;
     return probeNode({
       host: o.host,
       port: o.port,
       servername: o.servername,
-      tls: o.tls,
+      tls: version,
       secureContext: clientContext({
-        tls: o.tls,
+        tls: version,
         trustPem: o.trustPem,
         chainPem: id.chainPem,
         keyPem: id.keyPem,
@@ -99,12 +124,12 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
     if (o instanceof Error) throw new HarnessError('MTLS_ERR_USAGE', o.message, { cause: o });
     const notes: string[] = [];
     if (o.sanity) {
-      const before = await this.sanity(o);
+      const { obs: before, version } = await this.sanity(o);
       if (before.outcome !== 'accepted') {
         const code = (before.error && TARGET_ERRORS[before.error.kind]) || 'MTLS_ERR_SANITY';
         throw new HarnessError(
           code,
-          `sanity probe before the load: a valid client certificate was not accepted by ${o.target.name} over TLS ${o.tls} (${describe(before)})`,
+          `sanity probe before the load: a valid client certificate was not accepted by ${o.target.name} over TLS ${version} (${describe(before)})`,
         );
       }
     }
@@ -142,6 +167,22 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
       dropped: 0,
     }));
 
+    // The schedule as a whole (every worker's share added): what each second offered.
+    const schedule = o.stages ? stagedSchedule(o.stages) : o.rate !== null ? constantSchedule(o.rate) : undefined;
+    const endMs = o.durationS !== null ? o.durationS * 1000 : null;
+    const collector = new SecondsCollector(specs.length, (second) =>
+      schedule
+        ? endMs !== null && second * 1000 >= endMs
+          ? 0
+          : endMs !== null && (second + 1) * 1000 > endMs
+            ? schedule.arrivals(endMs) - schedule.arrivals(second * 1000)
+            : offeredInSecond(schedule, second)
+        : null,
+    );
+    const emitSeconds = (points: readonly LoadTimelinePoint[]) => {
+      for (const p of points) this.emit('second', p);
+    };
+
     let ready = 0;
     let finished = 0;
     let onAllReady!: () => void;
@@ -161,6 +202,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
             return;
           case 'progress':
             progress[i] = m.progress;
+            if (m.seconds) emitSeconds(collector.add(i, m.seconds));
             return;
           case 'events':
             for (const e of m.events) {
@@ -172,6 +214,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
             return;
           case 'done':
             parts[i] = m.part;
+            emitSeconds(collector.workerDone(i));
             if (++finished === specs.length) onAllDone();
             return;
           case 'failed':
@@ -213,11 +256,15 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
           acceptances: sum(now, 'acceptances'),
           meanMs: count > 0 ? Math.round(d('latencySumUs') / count) / 1000 : 0,
           droppedTotal: sum(now, 'dropped'),
+          p99Ms: collector.lastP99(),
+          elapsedS: second,
+          totalS: o.durationS,
         });
         last = now;
       }, 1000);
       await Promise.race([allDone, failed]);
       clearInterval(ticker);
+      emitSeconds(collector.finish());
       const endMs = Date.now();
       const parentCpu = process.cpuUsage(cpu0);
       const done = parts as LoadPart[];
@@ -238,13 +285,21 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
 
       const extraFailures: string[] = [];
       if (o.sanity && !this.stopped) {
-        const after = await this.sanity(o);
+        const { obs: after, version } = await this.sanity(o);
         if (after.outcome !== 'accepted')
-          extraFailures.push(`sanity probe after the load: a valid client was not accepted (${describe(after)})`);
+          extraFailures.push(
+            `sanity probe after the load: a valid client was not accepted${o.tls === 'both' ? ` over TLS ${version}` : ''} (${describe(after)})`,
+          );
       }
-      const measured = addMeasured(done.map((p) => ({ ...p, startMs: p.startMs })));
+      // NOTE: the seconds the workers streamed are their timelines, added, with each second's percentiles.
+      const measured = {
+        ...addMeasured(done.map((p) => ({ ...p, startMs: p.startMs }))),
+        timeline: collector.points(),
+      };
       const config: LoadConfig = {
         tls: o.tls,
+        tlsShare: o.tlsShare ?? null,
+        stages: o.stages ?? null,
         mode: o.mode,
         resumeRatio: o.resumeRatio,
         ticketPolicy: o.ticketPolicy,
@@ -264,7 +319,12 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
         ciphers: o.ciphers,
         sigalgs: o.sigalgs,
       };
-      if (o.http && measured.counters.connections >= measured.counters.requests && measured.counters.requests > 1)
+      if (
+        o.http &&
+        !o.http.newHandshakePerRequest &&
+        measured.counters.connections >= measured.counters.requests &&
+        measured.counters.requests > 1
+      )
         notes.push('the server closed the connection after every response: each request paid a handshake');
       const result = buildLoadResult(measured, {
         config,
@@ -305,6 +365,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
         port: o.port,
         servername: o.servername,
         tls: o.tls,
+        tlsShare: o.tlsShare ?? null,
         mode: o.mode,
         resumeRatio: o.resumeRatio,
         ticketPolicy: o.ticketPolicy,
@@ -313,6 +374,8 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
         handshakes: o.handshakes === null ? null : share(o.handshakes, i),
         durationMs: o.durationS === null ? null : o.durationS * 1000,
         rate: o.rate === null ? null : o.rate / k,
+        stages: o.stages ?? null,
+        stageScale: 1 / k,
         warmupMs: o.warmupS * 1000,
         timeoutMs: o.timeoutMs,
         ticketTimeoutMs: o.ticketTimeoutMs,

@@ -1,8 +1,10 @@
-import type { LoadConfig, LoadMode, TicketPolicy, WorkerKind } from '../core/load-result.js';
+import type { LoadConfig, LoadMode, LoadStage, TicketPolicy, WorkerKind } from '../core/load-result.js';
 import type { TlsVersion } from '../core/scenario.js';
 import { DEFAULT_LOAD_OPTIONS } from './default-options.js';
 import type { IdentityPem } from './protocol.js';
 import { resolveEngine, type EngineSettings, type LoadEngine } from './wire-engine/options.js';
+import { checkStages, stagesDurationS } from './stages.js';
+import { EVEN_SHARE, type VersionShare } from './versions.js';
 
 /** Options of {@link runLoad}; everything optional has a default in {@link DEFAULT_LOAD_OPTIONS}. */
 export interface LoadOptions {
@@ -12,7 +14,10 @@ export interface LoadOptions {
   readonly servername?: string;
   /** For the report: the target's name and version. */
   readonly target?: { readonly name: string; readonly version?: string };
-  readonly tls?: TlsVersion;
+  /** `both`: each handshake's version is drawn by `tlsShare` (default half and half). */
+  readonly tls?: TlsVersion | 'both';
+  /** With tls `both`: the share of handshakes per version (summing to 1). */
+  readonly tlsShare?: VersionShare;
   readonly mode?: LoadMode;
   /** Share of handshakes that try to resume, with mode `mixed` (0 < R < 1). */
   readonly resumeRatio?: number;
@@ -24,6 +29,11 @@ export interface LoadOptions {
   readonly handshakes?: number;
   /** Open model: constant arrival rate in handshakes per second. */
   readonly rate?: number;
+  /**
+   * Open model: k6's ramping arrival rate, each stage ramping linearly from the previous target (0 at the start) to its
+   * own; excludes `rate`, `durationS` and `handshakes` (the plan sets how long the run lasts).
+   */
+  readonly stages?: readonly LoadStage[];
   readonly warmupS?: number;
   readonly workers?: number;
   readonly workerKind?: WorkerKind | 'auto';
@@ -44,8 +54,11 @@ export interface LoadOptions {
    * proves acceptance. Use the target's `probe`.
    */
   readonly probe?: 'raw' | 'http';
-  /** --http: requests over kept-alive mTLS connections. */
-  readonly http?: { readonly path?: string; readonly pipelining?: number };
+  /**
+   * --http: requests over kept-alive mTLS connections; with `newHandshakePerRequest` each request goes on a new
+   * connection whose handshake is full or resumed as `mode` says (k6's noConnectionReuse).
+   */
+  readonly http?: { readonly path?: string; readonly pipelining?: number; readonly newHandshakePerRequest?: boolean };
   readonly maxP99Ms?: number;
   readonly minRate?: number;
   /**
@@ -79,6 +92,8 @@ export interface LoadOptions {
 type ReportedSettings = Pick<
   LoadConfig,
   | 'tls'
+  | 'tlsShare'
+  | 'stages'
   | 'mode'
   | 'resumeRatio'
   | 'ticketPolicy'
@@ -127,7 +142,16 @@ export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
   if (typeof o.host !== 'string' || o.host === '') return err("Bad option 'host': expected a host name or address");
   if (!isInt(o.port, 1, 65535)) return err("Bad option 'port': expected an integer from 1 to 65535");
   const tls = o.tls ?? d.tls;
-  if (tls !== '1.2' && tls !== '1.3') return err("Bad option 'tls': expected 1.2 or 1.3");
+  if (tls !== '1.2' && tls !== '1.3' && tls !== 'both') return err("Bad option 'tls': expected 1.2, 1.3 or both");
+  let tlsShare: VersionShare | null = null;
+  if (tls === 'both') {
+    const share = o.tlsShare ?? EVEN_SHARE;
+    const a = share?.['1.2'];
+    const b = share?.['1.3'];
+    if (!isNum(a, 0, 1) || !isNum(b, 0, 1) || a <= 0 || b <= 0 || Math.abs(a + b - 1) > 1e-9)
+      return err("Bad option 'tlsShare': expected a share above 0 for 1.2 and 1.3, summing to 1");
+    tlsShare = { '1.2': a, '1.3': b };
+  } else if (o.tlsShare !== undefined) return err("Option 'tlsShare' needs tls both");
   const mode = o.mode ?? d.mode;
   if (!['full', 'resumed', 'mixed'].includes(mode)) return err("Bad option 'mode': expected full, resumed or mixed");
   if (mode === 'mixed') {
@@ -138,10 +162,15 @@ export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
     return err("Option 'resumeRatio' needs mode mixed");
   }
   const resumeRatio = mode === 'mixed' ? o.resumeRatio! : mode === 'resumed' ? 1 : 0;
-  if (o.ticketPolicy !== undefined && !['reuse', 'fresh'].includes(o.ticketPolicy))
-    return err("Bad option 'ticketPolicy': expected reuse or fresh");
-  if (o.ticketPolicy !== undefined && mode === 'full')
-    return err("Option 'ticketPolicy' needs mode resumed or mixed (full handshakes use no ticket)");
+  if (o.ticketPolicy !== undefined && !['reuse', 'fresh', 'ignore', 'advertise'].includes(o.ticketPolicy))
+    return err("Bad option 'ticketPolicy': expected reuse, fresh (resumption), ignore or advertise (full)");
+  if ((o.ticketPolicy === 'reuse' || o.ticketPolicy === 'fresh') && mode === 'full')
+    return err(
+      `Option 'ticketPolicy' ${o.ticketPolicy} needs mode resumed or mixed (full handshakes use no ticket; with mode full: ignore or advertise)`,
+    );
+  if ((o.ticketPolicy === 'ignore' || o.ticketPolicy === 'advertise') && mode !== 'full')
+    return err(`Option 'ticketPolicy' ${o.ticketPolicy} needs mode full (it never uses a ticket)`);
+  const ticketPolicy: TicketPolicy = o.ticketPolicy ?? (mode === 'full' ? 'ignore' : d.ticketPolicy);
   const connections = o.connections ?? d.connections;
   if (!isInt(connections, 1, 100_000)) return err("Bad option 'connections': expected an integer from 1 to 100000");
   if (o.durationS !== undefined && o.handshakes !== undefined)
@@ -152,6 +181,15 @@ export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
     return err("Bad option 'handshakes': expected a positive integer");
   if (o.rate !== undefined && !(isNum(o.rate, 0) && o.rate > 0 && o.rate <= 1_000_000))
     return err("Bad option 'rate': expected handshakes per second, more than 0");
+  let stages: LoadStage[] | null = null;
+  if (o.stages !== undefined) {
+    if (o.rate !== undefined) return err("Options 'stages' and 'rate' exclude each other: the stages set the rate");
+    if (o.durationS !== undefined || o.handshakes !== undefined)
+      return err("Option 'stages' sets how long the run lasts: it excludes 'durationS' and 'handshakes'");
+    const checked = checkStages(o.stages);
+    if (checked instanceof Error) return err(`Bad option 'stages': ${checked.message}`);
+    stages = checked;
+  }
   const warmupS = o.warmupS ?? d.warmupS;
   if (!isNum(warmupS, 0, 3600)) return err("Bad option 'warmupS': expected seconds from 0 to 3600");
   const workers = o.workers ?? d.workers;
@@ -175,20 +213,29 @@ export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
   if (o.scenario) {
     if (mode !== 'full') return err("Option 'scenario' probes with full handshakes: it excludes mode resumed/mixed");
     if (o.http) return err("Options 'scenario' and 'http' exclude each other");
+    if (tls === 'both') return err("Option 'scenario' probes over one TLS version: it excludes tls both");
+    if (o.ticketPolicy === 'advertise') return err("Option 'scenario' excludes ticketPolicy advertise");
   }
   let http: ResolvedLoadOptions['http'] = null;
   if (o.http) {
-    if (mode !== 'full' || o.ticketPolicy)
-      return err("Option 'http' keeps connections alive (undici resumes on its own): it excludes mode/ticketPolicy");
-    if (o.rate !== undefined) return err("Option 'http' runs the closed model: it excludes 'rate'");
-    if (o.handshakes !== undefined) return err("Option 'http' is bounded by time: use 'durationS', not 'handshakes'");
+    const perRequest = o.http.newHandshakePerRequest === true;
+    if (!perRequest && (mode !== 'full' || o.ticketPolicy))
+      return err(
+        "Option 'http' keeps connections alive (undici resumes on its own): it excludes mode/ticketPolicy unless 'newHandshakePerRequest'",
+      );
+    if (!perRequest && tls === 'both')
+      return err("Option 'http' keeps a few connections alive: tls both needs 'newHandshakePerRequest'");
+    if (!perRequest && o.handshakes !== undefined)
+      return err("Option 'http' is bounded by time: use 'durationS', not 'handshakes'");
+    if (perRequest && o.http.pipelining !== undefined && o.http.pipelining !== 1)
+      return err("Option 'newHandshakePerRequest' sends one request per connection: it excludes 'pipelining'");
     const pipelining = o.http.pipelining ?? d.pipelining;
     if (!isInt(pipelining, 1, 256)) return err("Bad field 'pipelining' in 'http': expected an integer from 1 to 256");
     const path = o.http.path ?? d.httpPath;
     // NOTE: the path goes into the request line as it is: a space or a line break would write another request.
     if (typeof path !== 'string' || !/^\/[\x21-\x7e]*$/.test(path))
       return err("Bad field 'path' in 'http': expected /PATH of printable characters, without spaces");
-    http = { path, pipelining };
+    http = perRequest ? { path, pipelining, newHandshakePerRequest: true } : { path, pipelining };
   }
   if (o.maxP99Ms !== undefined && !(isNum(o.maxP99Ms, 0) && o.maxP99Ms > 0))
     return err("Bad option 'maxP99Ms': expected milliseconds, more than 0");
@@ -208,7 +255,7 @@ export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
   const servername = o.servername ?? d.servername;
   const engine = resolveEngine(
     o,
-    [tls],
+    tls === 'both' ? ['1.2', '1.3'] : [tls],
     o.scenario ? 'scenario probes (node:tls)' : o.http ? 'HTTP mode (undici)' : undefined,
   );
   if (engine instanceof Error) return engine;
@@ -219,11 +266,13 @@ export function validate(o: LoadOptions): ResolvedLoadOptions | Error {
     servername,
     target: o.target ?? { name: `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}` },
     tls,
+    tlsShare,
+    stages,
     mode,
     resumeRatio,
-    ticketPolicy: o.ticketPolicy ?? d.ticketPolicy,
+    ticketPolicy,
     connections,
-    durationS: o.durationS ?? (handshakes === null ? d.durationS : null),
+    durationS: stages ? stagesDurationS(stages) : (o.durationS ?? (handshakes === null ? d.durationS : null)),
     handshakes,
     rate: o.rate ?? null,
     warmupS,

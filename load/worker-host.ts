@@ -29,7 +29,7 @@ export function createWorkerHost(
       case 'go':
         engine!
           .run(
-            (progress) => send({ type: 'progress', progress }),
+            (progress, seconds) => send({ type: 'progress', progress, ...(seconds.length ? { seconds } : {}) }),
             (events) => send({ type: 'events', events }),
           )
           .then((part) => {

@@ -1,6 +1,6 @@
 import type { LoadResult, LoadTick } from '../core/load-result.js';
 import { visible } from './common.js';
-import { describeLoad, formatMs, formatRate, latencyLine } from './load-figures.js';
+import { describeLoad, describeStages, formatMs, formatRate, kneeLine, latencyLine } from './load-figures.js';
 import { LOAD_STATUS_LABEL, loadStatus } from './load-gates.js';
 import type { FormatterOptions } from './types.js';
 
@@ -11,8 +11,9 @@ const ESC = '\u001b[';
 const paint = (on: boolean, code: string) => (text: string) => (on ? `${ESC}${code}m${text}${ESC}0m` : text);
 
 /**
- * The live line printed once a second, e.g.
- * `  3 s   812 hs/s (full 812, resumed 0)  mean 9.81 ms  errors 0`.
+ * The live line printed once a second: elapsed of total seconds, the last second's rate, the p99 of the last whole
+ * second every worker reported, its mean, and errors, e.g.
+ * `    3/10 s  812 hs/s (full 812, resumed 0)  p99 12.5 ms  mean 9.81 ms  errors 0 (total 0)`.
  */
 export function formatLoadTick(
   t: LoadTick,
@@ -27,7 +28,9 @@ export function formatLoadTick(
       ? `  rejected ${t.rejected > 0 ? red(String(t.rejected)) : '0'} (total ${t.rejectedTotal})`
       : '';
   const dropped = t.droppedTotal > 0 ? `  dropped ${red(String(t.droppedTotal))}` : '';
-  return `  ${String(t.second).padStart(3)} s  ${rate}  mean ${formatMs(t.meanMs)} ms  errors ${errors} (total ${t.errorsTotal})${refused}${acc}${dropped}`;
+  const elapsed = `${t.elapsedS}${t.totalS !== null ? `/${t.totalS}` : ''} s`;
+  const p99 = t.p99Ms === null ? 'p99 –' : `p99 ${formatMs(t.p99Ms)} ms`;
+  return `  ${elapsed.padStart(8)}  ${rate}  ${p99}  mean ${formatMs(t.meanMs)} ms  errors ${errors} (total ${t.errorsTotal})${refused}${acc}${dropped}`;
 }
 
 const counts = (record: Readonly<Record<string, number>>): string =>
@@ -55,6 +58,12 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
     );
     lines.push(`  latency         ${latencyLine(r.http.latencyMs)}`);
     lines.push(`  status codes    ${counts(r.http.statusCodes)}`);
+    if (r.resumption.wanted > 0) {
+      const rs = r.resumption;
+      lines.push(
+        `  resumption      ${rs.resumed} of ${rs.wanted} asked for (no ticket ${rs.noTicketReceived}, ticket refused ${rs.ticketRefused}, server cache off ${rs.serverCacheOff})`,
+      );
+    }
   } else {
     lines.push(
       `  handshakes/s    ${bold(formatRate(r.handshakesPerSecond.total))}  (full ${formatRate(r.handshakesPerSecond.full)}, resumed ${formatRate(r.handshakesPerSecond.resumed)})`,
@@ -83,6 +92,21 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
       lines.push(`    resumed       ${latencyLine(r.latencyByKind.resumed)}`);
     }
   }
+  if (r.byVersion) {
+    for (const v of ['1.2', '1.3'] as const) {
+      const f = r.byVersion[v];
+      lines.push(
+        `  TLS ${v}         ${formatRate(f.handshakesPerSecond)} hs/s · ${f.succeeded} ok of ${f.attempted} (${(f.share * 100).toFixed(1)} % asked; full ${f.full}, resumed ${f.resumed}; rejected ${f.rejected}, failed ${f.failed})`,
+      );
+      lines.push(`    latency       ${latencyLine(f.latencyMs)}`);
+    }
+  }
+  if (r.ticketsReceived !== null && r.ticketsReceived !== undefined)
+    lines.push(
+      `  tickets         ${r.ticketsReceived} of ${r.handshakes.succeeded} accepted handshakes received a ticket (asked for, never used)`,
+    );
+  const knee = kneeLine(r);
+  if (knee) lines.push(`  knee            ${visible(knee)}`);
   if (r.acceptances !== null) {
     const bad = r.config.scenario?.expect === 'reject' && r.acceptances > 0;
     lines.push(
@@ -96,9 +120,9 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
   }
   lines.push(`  errors          ${r.errorsTotal}${r.errorsTotal ? ` (${counts(r.errors)})` : ''}`);
   if (opts.verbose) lines.push(...verboseDetails(r));
-  if (r.config.rate !== null)
+  if (r.config.rate !== null || !!r.config.stages)
     lines.push(
-      `  dropped         ${r.dropped > 0 ? red(String(r.dropped)) : '0'} arrivals never issued (${r.config.connections} in flight at --rate ${r.config.rate}; their wait is in the latency)`,
+      `  dropped         ${r.dropped > 0 ? red(String(r.dropped)) : '0'} arrivals never issued (${r.config.connections} in flight at ${r.config.stages ? `--stages ${describeStages(r.config.stages)}` : `--rate ${r.config.rate}`}; their wait is in the latency)`,
     );
   if (r.errorRate !== null)
     lines.push(
@@ -148,11 +172,16 @@ function verboseDetails(r: LoadResult): string[] {
     `  thresholds      --max-p99 ${t.maxP99Ms ?? 'none'} · --min-rate ${t.minRate ?? 'none'} · --max-error-rate ${t.maxErrorRate}`,
   );
   if (r.timeline.length > 0) {
-    lines.push(`  timeline        second: ${r.http ? 'requests' : 'full + resumed'} accepted, refused, errors`);
-    for (const p of r.timeline)
+    lines.push(
+      `  timeline        second: ${r.http ? 'requests' : 'full + resumed'} accepted, refused, errors (, dropped, offered), p99`,
+    );
+    for (const p of r.timeline) {
+      const open = p.offered !== undefined ? `, ${p.dropped ?? 0} dropped, ${formatRate(p.offered)} offered` : '';
+      const p99 = p.p99Ms !== undefined ? `, p99 ${formatMs(p.p99Ms)} ms` : '';
       lines.push(
-        `    ${String(p.second).padStart(4)} s  ${r.http ? p.requests : `${p.full} + ${p.resumed}`}, ${p.rejected} refused, ${p.errors} errors`,
+        `    ${String(p.second).padStart(4)} s  ${r.http ? p.requests : `${p.full} + ${p.resumed}`}, ${p.rejected} refused, ${p.errors} errors${open}${p99}`,
       );
+    }
   }
   return lines;
 }
@@ -170,7 +199,8 @@ export function loadStatusLine(r: LoadResult, opts: FormatterOptions = {}): stri
   const p99 = `p99 ${formatMs(r.http ? r.http.latencyMs.p99 : r.latencyMs.p99)} ms`;
   const errorRate = r.errorRate === null ? '' : ` · error rate ${(r.errorRate * 100).toFixed(2)} %`;
   const acceptances = r.acceptances === null ? '' : ` · acceptances ${r.acceptances}`;
-  const figures = `${rate} · ${p99}${errorRate}${acceptances}`;
+  const knee = r.knee ? ` · knee ${r.knee.heldRate === null ? 'none held' : `${formatRate(r.knee.heldRate)}/s`}` : '';
+  const figures = `${rate} · ${p99}${errorRate}${acceptances}${knee}`;
   const label = LOAD_STATUS_LABEL[status];
   switch (status) {
     case 'pass':

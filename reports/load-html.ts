@@ -1,6 +1,7 @@
 import type { LoadResult, LoadTimelinePoint } from '../core/load-result.js';
 import { htmlEscape as h, htmlPage } from './html-page.js';
 import { describeLoad, formatMs, formatRate, latencyLine } from './load-console.js';
+import { kneeLine } from './load-figures.js';
 
 /** Two decimals at most: SVG coordinates stay short and stable. */
 const n = (v: number): string => String(Math.round(v * 100) / 100);
@@ -135,7 +136,8 @@ export function timelineSvg(
     const partial = i === timeline.length - 1 && lastFill < 0.999;
     const tip =
       `second ${p.second}${partial ? ` (partial: ${(lastFill * 1000).toFixed(0)} ms of it measured)` : ''}: ` +
-      `${http ? `${p.requests} requests` : `${p.full} full, ${p.resumed} resumed`}, ${p.rejected} rejected, ${p.errors} errors, mean ${formatMs(mean)} ms`;
+      `${http ? `${p.requests} requests` : `${p.full} full, ${p.resumed} resumed`}, ${p.rejected} rejected, ${p.errors} errors, mean ${formatMs(mean)} ms` +
+      `${p.p99Ms !== undefined ? `, p99 ${formatMs(p.p99Ms)} ms` : ''}${p.offered !== undefined ? `, ${formatRate(p.offered)} offered, ${p.dropped ?? 0} dropped` : ''}`;
     for (const [v, color] of segs) {
       if (v <= 0) continue;
       const hgt = (v / max) * plotH;
@@ -290,6 +292,25 @@ export function formatLoadHtml(r: LoadResult): string {
     ? `<table><thead><tr><th>class</th><th>count</th></tr></thead><tbody>${rows(r.errors)}</tbody></table>`
     : '<p class="muted">No errors.</p>';
   const rejections = `<h2>Rejections by mechanism</h2>${r.rejectionsTotal ? `<table><thead><tr><th>mechanism</th><th>count</th></tr></thead><tbody>${rows(r.rejections)}</tbody></table>` : '<p class="muted">None: the server refused nothing.</p>'}`;
+  const latencyHead =
+    '<th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th><th>stdev</th>';
+  const latencyTds = (l: LoadResult['latencyMs']) =>
+    [l.p50, l.p90, l.p95, l.p99, l.p999, l.max, l.mean, l.stdev]
+      .map((v) => `<td class="num">${v === undefined ? '–' : h(formatMs(v))}</td>`)
+      .join('');
+  const byVersion = r.byVersion
+    ? `<h2>By TLS version</h2><table><thead><tr><th>version</th><th>share asked</th><th>handshakes/s</th><th>accepted</th><th>refused</th><th>failed</th>${latencyHead}</tr></thead><tbody>${(
+        ['1.2', '1.3'] as const
+      )
+        .map((v) => {
+          const f = r.byVersion![v];
+          return `<tr><td>TLS ${v}</td><td class="num">${h((f.share * 100).toFixed(1))} %</td><td class="num">${h(formatRate(f.handshakesPerSecond))}</td><td class="num">${f.succeeded} of ${f.attempted}</td><td class="num">${f.rejected}</td><td class="num">${f.failed}</td>${latencyTds(f.latencyMs)}</tr>`;
+        })
+        .join('')}</tbody></table>`
+    : '';
+  const knee = kneeLine(r);
+  const kneeSection = knee ? `<h2>Knee (--stages)</h2><p id="knee">${h(knee)}</p>` : '';
+  const latencyTable = `<h2>Latency (ms)</h2><table><thead><tr><th>${http ? 'requests' : 'handshakes'}</th>${latencyHead}</tr></thead><tbody><tr><td>all</td>${latencyTds(http ? r.http!.latencyMs : r.latencyMs)}</tr></tbody></table>`;
   const body = `<main>
 <header class="meta">
 <h1>mTLS load report</h1>
@@ -306,11 +327,14 @@ ${cards.map(([v, k]) => `<div class="card"><b>${h(v)}</b><span>${h(k)}</span></d
 <h2>Failures</h2>
 ${failures}
 ${notes}
+${latencyTable}
+${byVersion}
+${kneeSection}
 </section>
 <section id="charts">
 <h2>Plots</h2>
 <div class="charts">
-<figure><figcaption>${http ? 'Request' : 'Handshake'} latency distribution (HDR histogram${r.config.rate !== null ? ', from the intended start: coordinated omission corrected' : ''})</figcaption>${distributionSvg(
+<figure><figcaption>${http ? 'Request' : 'Handshake'} latency distribution (HDR histogram${r.config.rate !== null || !!r.config.stages ? ', from the intended start: coordinated omission corrected' : ''})</figcaption>${distributionSvg(
     http ? r.distribution.http : r.distribution.handshake,
     http ? 'request' : 'handshake',
   )}</figure>

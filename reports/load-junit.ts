@@ -1,6 +1,6 @@
-import type { LoadResult } from '../core/load-result.js';
+import type { LatencyMs, LoadResult } from '../core/load-result.js';
 import { xmlAttr, xmlText } from './junit.js';
-import { describeLoad, formatRate, latencyLine } from './load-figures.js';
+import { describeLoad, formatRate, kneeLine, latencyLine } from './load-figures.js';
 import { loadGates, type LoadGate } from './load-gates.js';
 
 function attrs(values: Readonly<Record<string, string | number | undefined>>): string {
@@ -38,16 +38,41 @@ function figures(r: LoadResult): string {
     );
     if (r.resumedRatio !== null) lines.push(`resumed ratio ${(r.resumedRatio * 100).toFixed(2)} %`);
   }
+  if (r.byVersion)
+    for (const v of ['1.2', '1.3'] as const) {
+      const f = r.byVersion[v];
+      lines.push(
+        `TLS ${v}: ${formatRate(f.handshakesPerSecond)} handshakes/s, ${f.succeeded} accepted of ${f.attempted}, latency ${latencyLine(f.latencyMs)}`,
+      );
+    }
+  const knee = kneeLine(r);
+  if (knee) lines.push(`knee ${knee}`);
+  if (r.ticketsReceived !== null && r.ticketsReceived !== undefined)
+    lines.push(`tickets received ${r.ticketsReceived}`);
   if (r.acceptances !== null) lines.push(`acceptances ${r.acceptances}`);
   lines.push(
     `refusals ${r.rejectionsTotal} (${counts(r.rejections)})`,
     `errors ${r.errorsTotal} (${counts(r.errors)})`,
   );
-  if (r.config.rate !== null) lines.push(`dropped arrivals ${r.dropped}`);
+  if (r.config.rate !== null || !!r.config.stages) lines.push(`dropped arrivals ${r.dropped}`);
   if (r.errorRate !== null) lines.push(`error rate ${(r.errorRate * 100).toFixed(2)} %`);
   if (r.clientCpuMsPerHandshake !== null) lines.push(`generator CPU ${r.clientCpuMsPerHandshake} ms per unit of work`);
   for (const note of r.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
+}
+
+/** `latency.p50` … `latency.stdev` (ms), for the suite's properties. */
+function latencyProps(prefix: string, l: LatencyMs): Record<string, number | undefined> {
+  return {
+    [`${prefix}.p50`]: l.p50,
+    [`${prefix}.p90`]: l.p90,
+    [`${prefix}.p95`]: l.p95,
+    [`${prefix}.p99`]: l.p99,
+    [`${prefix}.p999`]: l.p999,
+    [`${prefix}.max`]: l.max,
+    [`${prefix}.mean`]: l.mean,
+    [`${prefix}.stdev`]: l.stdev,
+  };
 }
 
 interface Counts {
@@ -106,6 +131,22 @@ export function formatLoadJunit(r: LoadResult): string {
     mode: r.config.mode,
     scenario: r.config.scenario?.id,
     agents: r.agents,
+    ...latencyProps('latency', r.http ? r.http.latencyMs : r.latencyMs),
+    ...(r.byVersion
+      ? {
+          ...latencyProps('tls1.2.latency', r.byVersion['1.2'].latencyMs),
+          'tls1.2.handshakesPerSecond': r.byVersion['1.2'].handshakesPerSecond,
+          ...latencyProps('tls1.3.latency', r.byVersion['1.3'].latencyMs),
+          'tls1.3.handshakesPerSecond': r.byVersion['1.3'].handshakesPerSecond,
+        }
+      : {}),
+    ...(r.knee
+      ? {
+          'knee.heldRate': r.knee.heldRate ?? undefined,
+          'knee.heldSecond': r.knee.heldSecond ?? undefined,
+          'knee.firstBreachSecond': r.knee.firstBreach?.second,
+        }
+      : {}),
   };
   const properties = Object.entries(props)
     .filter((entry): entry is [string, string | number] => entry[1] !== undefined)

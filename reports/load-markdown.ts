@@ -1,5 +1,5 @@
 import type { LatencyMs, LoadResult } from '../core/load-result.js';
-import { describeLoad, formatMs, formatRate } from './load-figures.js';
+import { describeLoad, formatMs, formatRate, kneeLine } from './load-figures.js';
 import { LOAD_STATUS_LABEL, loadGates, loadStatus, type LoadStatus } from './load-gates.js';
 import { mdText } from './markdown.js';
 
@@ -25,7 +25,13 @@ function kindRows(record: Readonly<Record<string, number>>, of: number): string[
     .map(([kind, n]) => [mdText(kind), String(n), of > 0 ? `${((n / of) * 100).toFixed(2)} %` : '–']);
 }
 
-const latencyCells = (l: LatencyMs): string[] => [l.p50, l.p90, l.p99, l.p999, l.max].map((v) => `${formatMs(v)} ms`);
+/** The latency columns every table shares: p50, p90, p95, p99, p99.9, max, mean and standard deviation. */
+const LATENCY_HEADERS = ['p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean', 'stdev'] as const;
+const latencyCells = (l: LatencyMs): string[] =>
+  // NOTE: p95 and stdev are absent from results.json written before issue 14.
+  [l.p50, l.p90, l.p95, l.p99, l.p999, l.max, l.mean, l.stdev].map((v) =>
+    v === undefined ? '–' : `${formatMs(v)} ms`,
+  );
 
 /**
  * A short Markdown summary of a load run (or a merge) for a CI job page (`$GITHUB_STEP_SUMMARY`, summary.md): the
@@ -51,7 +57,7 @@ export function formatLoadMarkdown(r: LoadResult): string {
   if (r.http) {
     out.push(
       ...table(
-        ['requests/s', 'accepted', 'refused', 'failed', 'p50', 'p90', 'p99', 'p99.9', 'max', 'error rate'],
+        ['requests/s', 'accepted', 'refused', 'failed', ...LATENCY_HEADERS, 'error rate'],
         [
           [
             `**${formatRate(r.http.requestsPerSecond)}**`,
@@ -67,20 +73,7 @@ export function formatLoadMarkdown(r: LoadResult): string {
   } else {
     out.push(
       ...table(
-        [
-          'handshakes/s',
-          'full/s',
-          'resumed/s',
-          'accepted',
-          'refused',
-          'failed',
-          'p50',
-          'p90',
-          'p99',
-          'p99.9',
-          'max',
-          'error rate',
-        ],
+        ['handshakes/s', 'full/s', 'resumed/s', 'accepted', 'refused', 'failed', ...LATENCY_HEADERS, 'error rate'],
         [
           [
             `**${formatRate(r.handshakesPerSecond.total)}**`,
@@ -100,12 +93,40 @@ export function formatLoadMarkdown(r: LoadResult): string {
   const extra = [
     r.resumedRatio !== null ? `resumed ratio ${(r.resumedRatio * 100).toFixed(2)} %` : '',
     r.acceptances !== null ? `acceptances **${r.acceptances}**` : '',
-    r.config.rate !== null ? `dropped arrivals ${r.dropped}` : '',
+    r.config.rate !== null || !!r.config.stages ? `dropped arrivals ${r.dropped}` : '',
     r.clientCpuMsPerHandshake !== null
       ? `generator CPU ${formatMs(r.clientCpuMsPerHandshake)} ms per ${r.http ? 'request' : 'handshake'}`
       : '',
   ].filter(Boolean);
   if (extra.length > 0) out.push(extra.join(' · '), '');
+  if (r.byVersion) {
+    out.push('### By TLS version', '');
+    out.push(
+      ...table(
+        ['version', 'share asked', 'handshakes/s', 'accepted', 'refused', 'failed', ...LATENCY_HEADERS],
+        (['1.2', '1.3'] as const).map((v) => {
+          const f = r.byVersion![v];
+          return [
+            `TLS ${v}`,
+            `${(f.share * 100).toFixed(1)} %`,
+            formatRate(f.handshakesPerSecond),
+            `${f.succeeded} of ${f.attempted}`,
+            String(f.rejected),
+            String(f.failed),
+            ...latencyCells(f.latencyMs),
+          ];
+        }),
+      ),
+      '',
+    );
+  }
+  const knee = kneeLine(r);
+  if (knee) out.push('### Knee (--stages)', '', mdText(knee), '');
+  if (r.ticketsReceived !== null && r.ticketsReceived !== undefined)
+    out.push(
+      `Tickets (advertise): ${r.ticketsReceived} of ${r.handshakes.succeeded} accepted handshakes received one`,
+      '',
+    );
 
   if (r.failures.length > 0) {
     out.push(`### Failures (${r.failures.length})`, '');

@@ -48,7 +48,7 @@ export interface WireLoops {
 }
 
 /** Builds the wire engine of a worker from its spec: everything per identity and per loop is prepared here. */
-export function wireLoops(s: WorkerSpec, request: Buffer): WireLoops {
+export function wireLoops(s: WorkerSpec & { readonly tls: '1.2' | '1.3' }, request: Buffer): WireLoops {
   const tls = s.tls;
   const tls13 = tls === '1.3';
   const ip = net.isIP(s.servername) !== 0;

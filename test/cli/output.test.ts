@@ -73,15 +73,19 @@ describe('help', () => {
     expect(line('matrix', '--format LIST')).toMatch(/console,json,markdown,html \(default all\)$/);
     for (const c of printing)
       expect(line(c, '--format console|json')).toBe('  --format console|json        what to print (default console)');
-    for (const c of [...reporting, ...printing])
+    for (const c of [...reporting, ...printing].filter((c) => c !== 'load'))
       expect(line(c, '--json')).toBe('  --json                       the same as --format json');
+    // Issue 14: load's --json also prints the result JSON, alone, on stdout.
+    expect(line('load', '--json')).toBe(
+      '  --json                       --format json, and the result JSON alone on stdout',
+    );
     // One --timeout default (load's was 10000).
     for (const c of ['run', 'matrix', 'load'])
       expect(line(c, '--timeout MS')).toMatch(/^ {2}--timeout MS {17}per (probe|handshake) \(default 5000\)$/);
     // load's handshake count is autocannon's -a; -n is gone.
     expect(line('load', '-a, --handshakes N')).toMatch(/autocannon's -a, --amount/);
     expect(helps.load).not.toMatch(/^ {2}-n, /m);
-    expect(line('load', '--tls 1.2|1.3')).toMatch(/both is not supported by load yet/);
+    expect(line('load', '--tls 1.2|1.3|both')).toMatch(/both: each handshake drawn by --tls-share/);
     expect(line('matrix', '--policy require|optional|none|both')).toBeDefined();
     expect(line('run', '--policy require|optional|none|both')).toBeDefined();
   });

@@ -271,18 +271,21 @@ it('Ctrl-C stops the run, prints what was measured and exits 130', async () => {
       out,
       '--format',
       'console,json',
+      '--live',
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-  // Wait for a state: the first live line with accepted handshakes (the run is measuring), then interrupt.
+  // Wait for a state: the first live line (on stderr, issue 14) with accepted handshakes, then interrupt.
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (/^ +\d+ s +[1-9]\d* hs\/s/m.test(stdout)) resolve();
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/^ +\d+\/60 s +[1-9]\d* hs\/s/m.test(stderr)) resolve();
     });
-    void closed.then((status) => reject(new Error(`load ended (${status}) before measuring:\n${stdout}`)));
+    void closed.then((status) => reject(new Error(`load ended (${status}) before measuring:\n${stdout}${stderr}`)));
   });
   child.kill('SIGINT');
   const status = await closed;

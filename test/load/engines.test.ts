@@ -289,13 +289,16 @@ describe('a server certificate that changes mid-run', () => {
     expect(results.node).toEqual(results.wire);
   });
 
-  function workerSpec(port: number): WorkerSpec {
+  function workerSpec(port: number): WorkerSpec & { readonly tls: '1.3' } {
     return {
       index: 0,
       host: '127.0.0.1',
       port,
       servername: 'localhost',
       tls: '1.3',
+      tlsShare: null,
+      stages: null,
+      stageScale: 1,
       mode: 'full',
       resumeRatio: 0,
       ticketPolicy: 'reuse',

@@ -23,6 +23,8 @@ export interface ConnectionInfo {
   readonly reused: boolean;
   /** Whether the client certificate verified against the fixtures' trust (only false with `rejectUnauthorized: false`). */
   readonly authorized: boolean;
+  /** The protocol the server negotiated (`TLSv1.2`, `TLSv1.3`). */
+  readonly protocol: string | null;
 }
 
 /** A started test server plus the server's own count of what it did: an independent record to check load against. */
@@ -91,7 +93,12 @@ export async function startDecidingServer(
     { ...serverOptions(fx), rejectUnauthorized: options.rejectUnauthorized ?? true },
     (socket) => {
       socket.on('error', () => {});
-      const decision = decide({ index: index++, reused: socket.isSessionReused(), authorized: socket.authorized });
+      const decision = decide({
+        index: index++,
+        reused: socket.isSessionReused(),
+        authorized: socket.authorized,
+        protocol: socket.getProtocol(),
+      });
       counts[decision]++;
       if (decision === 'hang') return;
       if (decision === 'close') {

@@ -276,3 +276,103 @@ describe('undecidedReason', () => {
     expect(undecidedReason(buildLoadResult(part({ attempted: 5, failed: 5 }, []), ctx()))).toBeUndefined();
   });
 });
+
+describe('merge of the issue 14 fields', () => {
+  /** One agent of a `--tls both` staged run: `n12` + `n13` accepted full handshakes at `ms12` / `ms13`. */
+  function bothAgent(n12: number, ms12: number, n13: number, ms13: number, p99: number, startMs: number): LoadResult {
+    const h12 = createHistogram();
+    const h13 = createHistogram();
+    const all = createHistogram();
+    for (let i = 0; i < n12; i++) {
+      recordMs(h12, ms12);
+      recordMs(all, ms12);
+    }
+    for (let i = 0; i < n13; i++) {
+      recordMs(h13, ms13);
+      recordMs(all, ms13);
+    }
+    const empty = encodeHistogram(createHistogram());
+    const n = n12 + n13;
+    return buildLoadResult(
+      {
+        counters: {
+          ...zeroCounters(),
+          attempted: n,
+          succeeded: n,
+          full: n,
+          versionAttempted: { '1.2': n12, '1.3': n13 },
+          versionSucceeded: { '1.2': n12, '1.3': n13 },
+          versionFull: { '1.2': n12, '1.3': n13 },
+        },
+        histograms: {
+          handshake: encodeHistogram(all),
+          full: encodeHistogram(all),
+          resumed: empty,
+          http: empty,
+          tls12: encodeHistogram(h12),
+          tls13: encodeHistogram(h13),
+        },
+        timeline: [
+          {
+            second: 0,
+            full: n,
+            resumed: 0,
+            errors: 0,
+            requests: 0,
+            rejected: 0,
+            latencySumUs: 0,
+            dropped: 0,
+            offered: n,
+            p50Ms: 1,
+            p99Ms: p99,
+            maxMs: p99,
+          },
+        ],
+        startMs,
+      },
+      ctx({
+        config: {
+          ...config,
+          mode: 'full',
+          resumeRatio: 0,
+          ticketPolicy: 'ignore',
+          handshakes: null,
+          durationS: 1,
+          tls: 'both',
+          tlsShare: { '1.2': 0.5, '1.3': 0.5 },
+          stages: [{ durationS: 1, target: 30 }],
+        },
+        windows: [{ startMs, endMs: startMs + 1000 }],
+        thresholds: { maxP99Ms: 10, minRate: null, maxErrorRate: 0 },
+      }),
+    );
+  }
+
+  it('adds the per-version counts and histograms, recomputes p95 and stdev, and takes the highest p99 of a second', () => {
+    const a = bothAgent(10, 2, 10, 4, 5, 1_000_000);
+    const b = bothAgent(30, 6, 10, 8, 20, 1_000_000);
+    expect(a.byVersion?.['1.2']).toMatchObject({ attempted: 10, succeeded: 10, full: 10, handshakesPerSecond: 10 });
+    const merged = mergeLoadResults([a, b], { maxP99Ms: 10 });
+    expect(merged.byVersion?.['1.2']).toMatchObject({ attempted: 40, succeeded: 40, handshakesPerSecond: 40 });
+    expect(merged.byVersion?.['1.3']).toMatchObject({ attempted: 20, succeeded: 20, handshakesPerSecond: 20 });
+    // 1.2: 10 at 2 ms and 30 at 6 ms: mean 5 ms, standard deviation sqrt((10·9 + 30·1)/40) = sqrt(3) ms.
+    expect(merged.byVersion?.['1.2'].latencyMs.mean).toBeCloseTo(5, 1);
+    expect(merged.byVersion?.['1.2'].latencyMs.stdev).toBeCloseTo(Math.sqrt(3), 1);
+    expect(merged.byVersion?.['1.2'].latencyMs.p95).toBeCloseTo(6, 1);
+    expect(merged.latencyMs.count).toBe(60);
+    // The second's offered arrivals add up; its p99 is the higher of the two agents' (an upper bound).
+    expect(merged.timeline[0]).toMatchObject({ offered: 60, full: 60, p99Ms: 20, dropped: 0 });
+    // The knee is judged again on the merged timeline: 20 ms is above --max-p99 10.
+    expect(a.knee?.heldRate).toBe(20);
+    expect(merged.knee?.heldRate).toBeNull();
+    expect(merged.knee?.firstBreach).toMatchObject({ second: 0, offered: 60 });
+  });
+
+  it('refuses agents of different version shares or stage plans', () => {
+    const a = bothAgent(10, 2, 10, 4, 5, 1_000_000);
+    const other = { ...a, config: { ...a.config, tlsShare: { '1.2': 0.3, '1.3': 0.7 } } } as LoadResult;
+    expect(() => mergeLoadResults([a, other])).toThrow(/differ in TLS version/);
+    const plan = { ...a, config: { ...a.config, stages: [{ durationS: 2, target: 5 }] } } as LoadResult;
+    expect(() => mergeLoadResults([a, plan])).toThrow(/differ in stage plan/);
+  });
+});

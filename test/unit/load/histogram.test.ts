@@ -51,6 +51,16 @@ describe('HDR histograms', () => {
   });
 
   it('summarises an empty histogram as zeros', () => {
-    expect(latencySummary(createHistogram())).toEqual({ p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0 });
+    expect(latencySummary(createHistogram())).toEqual({
+      p50: 0,
+      p90: 0,
+      p95: 0,
+      p99: 0,
+      p999: 0,
+      max: 0,
+      mean: 0,
+      stdev: 0,
+      count: 0,
+    });
   });
 });

@@ -109,7 +109,7 @@ describe('load junit.xml', () => {
     const out = suite.children.find((c) => c.name === 'system-out')!.text;
     expect(out).toMatch(/^handshakes\/s 100 \(full 100, resumed 0\.00\)$/m);
     expect(out).toMatch(/^handshakes 200 accepted of 200 /m);
-    expect(out).toMatch(/^latency p50 10\.0\d · p90 18\.\d+ · p99 19\.\d+ /m);
+    expect(out).toMatch(/^latency p50 10\.0\d · p90 18\.\d+ · p95 19\.\d+ · p99 19\.\d+ /m);
     expect(byName(root, 'p99 latency')!.children[0]!.text).toMatch(
       /^limit: ≤ 1000 ms \(--max-p99\)\nmeasured: 19\.\d+ ms$/,
     );
@@ -293,5 +293,116 @@ describe('console', () => {
     expect(verbose).toMatch(/^ {2}thresholds +--max-p99 5 · --min-rate 1000 · --max-error-rate 0$/m);
     expect(verbose).toMatch(/^ {4}full +p50 .* \(200\)$/m);
     expect(verbose).toMatch(/^ {7}0 s {2}120 \+ 0, 0 refused, 0 errors$/m);
+  });
+});
+
+describe('issue 14 figures in every format', () => {
+  // A --tls both, --stages run: 1.2 at 2 ms (50 handshakes), 1.3 at 4 ms (150); second 1 breaches --max-p99 5.
+  const h12 = createHistogram();
+  const h13 = createHistogram();
+  const all = createHistogram();
+  for (let i = 0; i < 200; i++) {
+    recordMs(i < 50 ? h12 : h13, i < 50 ? 2 : 4);
+    recordMs(all, i < 50 ? 2 : 4);
+  }
+  const staged = buildLoadResult(
+    {
+      counters: {
+        ...zeroCounters(),
+        attempted: 200,
+        succeeded: 200,
+        full: 200,
+        versionAttempted: { '1.2': 50, '1.3': 150 },
+        versionSucceeded: { '1.2': 50, '1.3': 150 },
+        versionFull: { '1.2': 50, '1.3': 150 },
+      },
+      histograms: {
+        handshake: encodeHistogram(all),
+        full: encodeHistogram(all),
+        resumed: empty,
+        http: empty,
+        tls12: encodeHistogram(h12),
+        tls13: encodeHistogram(h13),
+      },
+      timeline: [
+        {
+          second: 0,
+          full: 80,
+          resumed: 0,
+          errors: 0,
+          requests: 0,
+          rejected: 0,
+          latencySumUs: 240_000,
+          dropped: 0,
+          offered: 80,
+          p99Ms: 4,
+        },
+        {
+          second: 1,
+          full: 120,
+          resumed: 0,
+          errors: 0,
+          requests: 0,
+          rejected: 0,
+          latencySumUs: 360_000,
+          dropped: 0,
+          offered: 120,
+          p99Ms: 9,
+        },
+      ],
+      startMs: 1_700_000_000_000,
+    },
+    {
+      config: {
+        ...CONFIG,
+        ticketPolicy: 'ignore',
+        tls: 'both',
+        tlsShare: { '1.2': 0.25, '1.3': 0.75 },
+        stages: [{ durationS: 2, target: 120 }],
+      },
+      target: { name: 'nginx', endpoint: '127.0.0.1:8443' },
+      windows: [{ startMs: 1_700_000_000_000, endMs: 1_700_000_002_000 }],
+      cpu: null,
+      agents: 1,
+      interrupted: false,
+      thresholds: { maxP99Ms: 5, minRate: null, maxErrorRate: 0 },
+      minResumeSuccess: 0.99,
+      notes: [],
+    },
+  );
+
+  it('the knee and the per-version figures are in results.json, the console, summary.md, junit.xml and report.html', () => {
+    expect(staged.knee).toMatchObject({ heldRate: 80, heldSecond: 0, firstBreach: { second: 1, offered: 120 } });
+    expect(staged.byVersion!['1.2']).toMatchObject({ share: 0.25, succeeded: 50, handshakesPerSecond: 25 });
+    expect(staged.byVersion!['1.3'].latencyMs.p95).toBeCloseTo(4, 1);
+    const consoleText = formatLoadConsole(staged);
+    expect(consoleText).toMatch(/TLS 1\.2 25 % \+ 1\.3 75 %/);
+    expect(consoleText).toMatch(/^ {2}TLS 1\.2 +25\.0 hs\/s · 50 ok of 50 \(25\.0 % asked/m);
+    expect(consoleText).toMatch(
+      /^ {2}knee +80\.0 handshakes\/s offered held at second 0 .* first breach at second 1, 120\/s offered: p99 9 ms > --max-p99 5 ms/m,
+    );
+    expect(consoleText).toMatch(/stages 2s:120/);
+    expect(loadStatusLine(staged)).toMatch(/ · knee 80\.0\/s$/);
+    const md = formatLoadMarkdown(staged);
+    expect(md).toMatch(/\| p50 \| p90 \| p95 \| p99 \| p99\.9 \| max \| mean \| stdev \|/);
+    expect(md).toMatch(/^### By TLS version$/m);
+    expect(md).toMatch(/^\| TLS 1\.3 \| 75\.0 % \| 75\.0 \| 150 of 150 \|/m);
+    expect(md).toMatch(/^### Knee \(--stages\)$/m);
+    const root = parseXml(formatLoadJunit(staged));
+    const props = Object.fromEntries(
+      findAll(root, 'property').map((p) => [p.attrs.name, p.attrs.value] as [string, string]),
+    );
+    expect(Number(props['latency.p95'])).toBeCloseTo(4, 1);
+    expect(props['latency.stdev']).toBeDefined();
+    expect(props['tls1.2.handshakesPerSecond']).toBe('25');
+    expect(props['knee.heldRate']).toBe('80');
+    expect(props['knee.firstBreachSecond']).toBe('1');
+    const html = LOAD_FORMATTERS.html(staged);
+    expect(html).toMatch(/<h2>By TLS version<\/h2>/);
+    expect(html).toMatch(/<p id="knee">80\.0 handshakes\/s offered held at second 0/);
+    expect(html).toMatch(/<th>p95<\/th>/);
+    expect(html).toMatch(
+      /second 1: 120 full, 0 resumed, 0 rejected, 0 errors, mean 3\.00 ms, p99 9\.00 ms, 120 offered/,
+    );
   });
 });

@@ -54,7 +54,9 @@ describe('load reports', () => {
   it('console: headline figures and the failure reason', () => {
     const text = formatLoadConsole(result);
     expect(text).toMatch(/handshakes\/s +100 +\(full 100, resumed 0.00\)/);
-    expect(text).toMatch(/latency +p50 10.0\d · p90 18.\d+ · p99 19.\d+ · p99.9 20.\d+ · max 20.\d+ ms/);
+    expect(text).toMatch(
+      /latency +p50 10.0\d · p90 18.\d+ · p95 19.\d+ · p99 19.\d+ · p99.9 20.\d+ · max 20.\d+ ms · mean 10.\d+ ± 5.\d+ ms/,
+    );
     expect(text).toMatch(/generator CPU +2.00 ms per handshake/);
     expect(text).toMatch(/FAIL p99 latency .* exceeds --max-p99 5 ms/);
     expect(text).not.toMatch(/\u001b\[/);
@@ -120,8 +122,11 @@ describe('load reports', () => {
         acceptances: 0,
         meanMs: 1,
         droppedTotal: 0,
+        p99Ms: null,
+        elapsedS: 1,
+        totalS: 2,
       }),
-    ).toBe('    1 s  4 hs/s (full 4, resumed 0)  mean 1.00 ms  errors 1 (total 1)  rejected 5 (total 5)');
+    ).toBe('     1/2 s  4 hs/s (full 4, resumed 0)  p99 –  mean 1.00 ms  errors 1 (total 1)  rejected 5 (total 5)');
   });
 
   it('live line', () => {
@@ -138,8 +143,12 @@ describe('load reports', () => {
       acceptances: 0,
       meanMs: 1.5,
       droppedTotal: 0,
+      p99Ms: 12.5,
+      elapsedS: 3,
+      totalS: null,
     });
-    expect(line).toBe('    3 s  15 hs/s (full 10, resumed 5)  mean 1.50 ms  errors 0 (total 0)');
+    // Issue 14: elapsed (of the total when the run is bounded by time), the last second's rate, and the p99.
+    expect(line).toBe('       3 s  15 hs/s (full 10, resumed 5)  p99 12.50 ms  mean 1.50 ms  errors 0 (total 0)');
   });
 
   it('json: valid against schemas/load-results.schema.json and round-trips', () => {
