@@ -128,5 +128,6 @@ describe('fixtures over an existing set: the new set replaces the old one whole,
     expect(manifest.clock).toBe('2027-01-01T00:00:00Z');
     // No file is left empty by the swap (issue 10 found a 0-byte key).
     for (const f of Object.keys(snapshot(out))) expect(statSync(path.join(out, f)).size, f).toBeGreaterThan(0);
-  });
+    // NOTE: five generations, two of them RSA: a bound for a busy two-core machine.
+  }, 180_000);
 });
