@@ -443,3 +443,30 @@ describe('TLS 1.2 resumption against a scripted server', () => {
     }
   });
 });
+
+describe('sessionTickets: false (issue 12: the TLS 1.2 session ID variant)', () => {
+  it('offers no ticket: a server that issues tickets issues none; one with a session cache resumes by session ID', async () => {
+    const tickets = await nodeServer(pki, { maxVersion: 'TLSv1.2' });
+    try {
+      const asked = await wireProbe(options(tickets.port));
+      expect(receivedTypes(asked)).toContain('NewSessionTicket');
+      const notAsked = await wireProbe(options(tickets.port, { sessionTickets: false }));
+      expect(notAsked.observation).toMatchObject({ outcome: 'accepted', handshakeCompleted: true });
+      // RFC 5077 §3.2: without the client's SessionTicket extension the server sends no NewSessionTicket.
+      expect(receivedTypes(notAsked)).not.toContain('NewSessionTicket');
+      expect(notAsked.tls12Session?.ticket).toBeUndefined();
+    } finally {
+      await tickets.close();
+    }
+    const ids = await nodeServer(pki, { maxVersion: 'TLSv1.2', sessions: 'session-ids' });
+    try {
+      const first = await wireProbe(options(ids.port, { sessionTickets: false }));
+      expect(first.tls12Session?.sessionId.length).toBe(32);
+      const again = await wireProbe(options(ids.port, { sessionTickets: false, resumeFrom: first.tls12Session! }));
+      expectAbbreviated(again, 'session-id');
+      expect(ids.reused).toEqual([false, true]);
+    } finally {
+      await ids.close();
+    }
+  });
+});
