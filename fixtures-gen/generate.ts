@@ -302,8 +302,13 @@ export async function buildPki(options: Omit<GenerateOptions, 'out'>): Promise<G
     profile,
     root,
     intermediate,
-    key: (kind) => generateKey(kind ?? profile),
+    // NOTE: checked before each key, so an interruption does not wait for every key of the set (seconds each for RSA).
+    key: (kind) => {
+      options.signal?.throwIfAborted();
+      return generateKey(kind ?? profile);
+    },
     async ca(opts) {
+      options.signal?.throwIfAborted();
       const ca = await b.ca({ ...opts, key: opts.key ?? (await generateKey(profile)) });
       cas.push(ca);
       return ca;
