@@ -166,9 +166,12 @@ export function schemeFitsKey(scheme: number, key: KeyObject, version: '1.2' | '
   }
 }
 
+/** Schemes the client can sign with: those it offers, and ed448 for an Ed448 client key. */
+const SIGNING_SCHEMES: readonly number[] = [...OFFERED_SCHEMES, SignatureScheme.ed448];
+
 /** Schemes usable with `key`, in our preference order. */
 export function schemesForKey(key: KeyObject, version: '1.2' | '1.3'): number[] {
-  return OFFERED_SCHEMES.filter((s) => schemeFitsKey(s, key, version));
+  return SIGNING_SCHEMES.filter((s) => schemeFitsKey(s, key, version));
 }
 
 /** The scheme to sign with: the first of our preferences the peer offered, else our first fitting one. */
