@@ -34,7 +34,10 @@ describe('server processes never outlive a run', () => {
       ...ADAPTERS.nginx,
       render: (input) => {
         const good = ADAPTERS.nginx.render(input);
-        return { ...good, files: { 'nginx.conf': `${good.files['nginx.conf']}\nthis_is_not_a_directive on;\n` } };
+        return {
+          ...good,
+          files: { ...good.files, 'nginx.conf': `${good.files['nginx.conf']}\nthis_is_not_a_directive on;\n` },
+        };
       },
     };
     const err = await startProcessTarget(broken, fixtures.get(), 'require').catch((e: unknown) => e);
