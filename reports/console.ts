@@ -174,9 +174,10 @@ export function formatConsole(run: RunResult, opts: FormatterOptions = {}): stri
   const findings = findingsOf(run);
   if (findings.length > 0) {
     lines.push(b(`Sessions and identity (${findings.length})`));
-    // By default only what needs reading: findings that are not passes, and advisory ones (never gating, so this is
-    // the only place they show); the passes are counted per topic. --verbose lists every finding.
-    const needsReading = (r: ScenarioResult) => r.verdict !== 'pass' || r.severity === 'advisory';
+    // By default only what needs reading: findings that are not passes (an advisory one that did not pass is the only
+    // place a soft-fail or a resumption that ignores revocation shows); the passes, advisory ones included, are counted
+    // per topic. --verbose lists every finding.
+    const needsReading = (r: ScenarioResult) => r.verdict !== 'pass';
     const listed = opts.verbose ? findings : findings.filter(needsReading);
     const folded = opts.verbose ? [] : findings.filter((r) => !needsReading(r));
     for (const r of listed) {
@@ -192,7 +193,9 @@ export function formatConsole(run: RunResult, opts: FormatterOptions = {}): stri
         topics.set(topic, (topics.get(topic) ?? 0) + 1);
       }
       const perTopic = [...topics].map(([topic, n]) => `${oneLine(topic)} ${n}`).join(', ');
-      lines.push(`  ${d(`${folded.length} more passed: ${perTopic}; see --verbose`)}`);
+      const advisory = folded.filter((r) => r.severity === 'advisory').length;
+      const among = advisory > 0 ? ` (${advisory} advisory)` : '';
+      lines.push(`  ${d(`${folded.length} more passed${among}: ${perTopic}; see --verbose`)}`);
     }
     lines.push('');
   }
