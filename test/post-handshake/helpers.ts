@@ -16,6 +16,8 @@ import { freePort } from '../../targets/process/index.js';
 import type { StartedTarget } from '../../targets/target.js';
 import type { ClientFault } from '../../wire/index.js';
 
+let extraFiles = 0;
+
 /** True when python3 with TLS 1.3 post-handshake authentication in its ssl module runs here (location-server.py). */
 export const HAS_PYTHON =
   spawnSync('python3', ['-c', 'import ssl; ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).post_handshake_auth = True'])
@@ -100,7 +102,8 @@ export async function sClient(
       ) ?? [];
     args.push('-cert', fx.resolve(f.cert), '-key', fx.resolve(f.key));
     if (blocks.length > 1) {
-      const extra = path.join(options.scratch, `${options.fixture}-extra.pem`);
+      // One file per call: concurrent replays of one fixture must not rewrite a file a running s_client reads.
+      const extra = path.join(options.scratch, `${options.fixture}-${++extraFiles}-extra.pem`);
       writeFileSync(extra, blocks.slice(1).join(''));
       args.push('-cert_chain', extra);
     }

@@ -15,6 +15,8 @@ import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
 import type { Endpoint, StartedTarget } from '../../targets/target.js';
 
+let extraFiles = 0;
+
 /** The mechanisms of the topic, in catalogue order, with their TLS version. */
 export const MECHANISMS = [
   { name: 'session-id', tls: '1.2' },
@@ -102,7 +104,8 @@ export function sClientSession(
       ) ?? [];
     args.push('-cert', fx.resolve(f.cert), '-key', fx.resolve(f.key));
     if (blocks.length > 1) {
-      const extra = path.join(options.scratch, `${options.fixture}-extra.pem`);
+      // One file per call: concurrent replays of one fixture must not rewrite a file a running s_client reads.
+      const extra = path.join(options.scratch, `${options.fixture}-${++extraFiles}-extra.pem`);
       writeFileSync(extra, blocks.slice(1).join(''));
       args.push('-cert_chain', extra);
     }

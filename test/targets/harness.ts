@@ -59,8 +59,9 @@ export function runAgainst(
     targets: { [target.policy]: target },
     tls: options.tls ?? ['1.2', '1.3'],
     strictness: 'any',
-    // NOTE: above the 3 s apache and stunnel wait for an OCSP responder that never answers, with room for a busy machine.
-    timeoutMs: 6000,
+    // NOTE: above the 3 s apache and stunnel wait for an OCSP responder that never answers, with room for a busy machine
+    // (6 s was exceeded with the two cores fully taken by other processes).
+    timeoutMs: 10_000,
     concurrency: target.maxConcurrency ?? 4,
     deviations: options.deviations === false ? [] : loadExpectations(target.name),
     catalogueVersion: CATALOGUE_VERSION,
@@ -100,12 +101,16 @@ const UNSTABLE: Partial<Record<ProcessTargetName, readonly string[]>> = {
 export interface OracleView {
   readonly alert?: number;
   readonly http?: number;
+  /** s_client was stopped by the bound before the server closed. */
+  readonly timedOut?: boolean;
   readonly out: string;
 }
 
 function pemBlocks(pem: string): string[] {
   return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
 }
+
+let extraFiles = 0;
 
 /**
  * The independent oracle: `openssl s_client` with the fixture's certificate, key and extra chain against the same
@@ -137,28 +142,40 @@ export async function sClient(
   if (fixtureId) {
     const f = fx.fixture(fixtureId);
     const blocks = pemBlocks(readFileSync(fx.resolve(f.chain), 'utf8'));
-    const extra = path.join(scratch, `${fixtureId}-extra.pem`);
+    // NOTE: one file per call: the same fixture is replayed for TLS 1.2 and 1.3 (and by several scenarios) at once, and
+    // a shared file rewritten under a running s_client read as empty ("Could not read any client certificate chain").
+    const extra = path.join(scratch, `${fixtureId}-${tls}-${++extraFiles}-extra.pem`);
     writeFileSync(extra, blocks.slice(1).join(''));
     args.push('-cert', fx.resolve(f.cert), '-key', fx.resolve(f.key));
     if (blocks.length > 1) args.push('-cert_chain', extra);
   }
-  const out = await new Promise<string>((resolve) => {
-    const child = execFile('openssl', args, { timeout: 10_000 }, (_err, stdout, stderr) =>
-      resolve(`${String(stdout)}\n${String(stderr)}`),
+  // NOTE: -quiet implies -ign_eof: s_client ends when the server closes (after its answer to `Connection: close`, or
+  // after a rejection), never on stdin's end, so stdin stays open until s_client exits — no timer decides. The bound is
+  // for a server that never closes; on a busy two-core CI machine running two test files beside real servers, an
+  // s_client took more than 10 s, so the bound is generous and a run that hits it says so in the disagreement.
+  const { out, timedOut } = await new Promise<{ out: string; timedOut: boolean }>((resolve) => {
+    const child = execFile('openssl', args, { timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ out: `${String(stdout)}\n${String(stderr)}`, timedOut: err?.killed === true }),
     );
-    // NOTE: stdin stays open until the server has answered and closed (or 3 s): an early EOF races a slow answer.
     // s_client may already have exited (a rejection during the handshake): a write into its closed stdin is expected.
     child.stdin?.on('error', () => {});
     child.stdin?.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
-    const eof = setTimeout(() => child.stdin?.end(), 3000);
-    child.on('exit', () => {
-      clearTimeout(eof);
-      child.stdin?.destroy();
-    });
+    child.on('exit', () => child.stdin?.destroy());
   });
   const alert = /alert number (\d+)/.exec(out)?.[1];
   const http = /HTTP\/1\.[01] (\d{3})/.exec(out)?.[1];
-  return { ...(alert ? { alert: Number(alert) } : {}), ...(http ? { http: Number(http) } : {}), out };
+  return {
+    ...(alert ? { alert: Number(alert) } : {}),
+    ...(http ? { http: Number(http) } : {}),
+    ...(timedOut ? { timedOut } : {}),
+    out,
+  };
+}
+
+/** The last line s_client printed, for a disagreement's message (what it saw when it neither alerted nor answered). */
+export function lastWords(view: OracleView): string {
+  const lines = view.out.split('\n').filter((l) => l.trim() !== '');
+  return `${view.timedOut ? 'timed out; ' : ''}${lines.at(-1)?.slice(0, 160) ?? '(no output)'}`;
 }
 
 /** Whether our probe's observation and s_client's view agree on the mechanism and its detail. */
@@ -243,13 +260,15 @@ export function describeServer(name: ProcessTargetName): void {
               if (UNSTABLE[name]?.includes(r.id) && view.http !== 200 && o.outcome !== 'accepted') continue;
               if (!agrees(o, view)) {
                 disagreements.push(
-                  `${r.id} ${r.tls}: probe ${o.outcome} ${o.alert?.code ?? o.httpStatus ?? ''}; s_client alert ${view.alert ?? '-'} http ${view.http ?? '-'}`,
+                  `${r.id} ${r.tls}: probe ${o.outcome} ${o.alert?.code ?? o.httpStatus ?? ''}; s_client alert ${view.alert ?? '-'} http ${view.http ?? '-'} (${lastWords(view)})`,
                 );
               }
             }
           };
           await Promise.all(Array.from({ length: target.maxConcurrency ?? 3 }, worker));
-          expect(disagreements).toEqual([]);
+          // The server's own log tail names its side of a disagreement (an OCSP wait cut short, a reset, a timeout).
+          const serverLog = disagreements.length > 0 ? target.logs().trimEnd().split('\n').slice(-40).join('\n') : '';
+          expect(disagreements, `server log tail:\n${serverLog}`).toEqual([]);
         } finally {
           await target.stop();
           rmSync(scratch, { recursive: true, force: true });
