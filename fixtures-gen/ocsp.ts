@@ -9,7 +9,6 @@ import {
 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as ocsp from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
@@ -17,6 +16,7 @@ import { HarnessError } from '../core/errors.js';
 import type { FixtureSet, ManifestCa } from '../core/manifest.js';
 import { OCSP_CONTROL_PATH, OcspControl } from './ocsp-control.js';
 import { modeOfRequest, modesBySerial, serveMode, splitModePath, type OcspMode } from './ocsp-modes.js';
+import { listenOn } from '../core/listen.js';
 
 const DAY = 86_400_000;
 /** NOTE: RFC 5019 §2.2.4 lets responders pre-date thisUpdate; one minute absorbs small clock differences. */
@@ -595,25 +595,10 @@ export async function startOcspResponder(
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (cause: NodeJS.ErrnoException) =>
-      reject(
-        new HarnessError(
-          'MTLS_ERR_PORT',
-          `the OCSP responder cannot listen on ${host}:${options.port ?? 0} (${cause.code ?? cause.message})`,
-          { cause },
-        ),
-      );
-    server.once('error', onError);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  const port = await listenOn(server, host, options.port ?? 0, 'the OCSP responder');
   // A late socket error must not crash the process that hosts the responder.
   server.on('error', () => undefined);
 
-  const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -6,8 +6,8 @@
  * The backend's view is the evidence of the proxy-identity scenarios: what the proxy forwarded, not what it answered.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { HarnessError } from '../core/errors.js';
+import type { Socket } from 'node:net';
+import { listenOn } from '../core/listen.js';
 
 /** A nonce: 8 to 128 URL-safe characters. */
 export const NONCE_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
@@ -152,24 +152,9 @@ export async function startEchoBackend(options: EchoBackendOptions = {}): Promis
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (cause: NodeJS.ErrnoException) =>
-      reject(
-        new HarnessError(
-          'MTLS_ERR_PORT',
-          `the echo backend cannot listen on ${host}:${options.port ?? 0} (${cause.code ?? cause.message})`,
-          { cause },
-        ),
-      );
-    server.once('error', onError);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  const port = await listenOn(server, host, options.port ?? 0, 'the echo backend');
   // A late socket error must not crash the process that hosts the backend.
   server.on('error', () => undefined);
-  const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
     host,

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type tls from 'node:tls';
-import { HarnessError } from '../core/errors.js';
+import { listenOn } from '../core/listen.js';
 
 /** Session state several node:tls servers share. */
 export interface SharedSessions {
@@ -101,12 +101,7 @@ export async function startSniFront(
     };
     socket.on('readable', onReadable);
   });
-  await new Promise<void>((resolve, reject) => {
-    front.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new HarnessError('MTLS_ERR_PORT', `cannot listen on ${host}:${port}: ${err.code ?? err.message}`)),
-    );
-    front.listen(port, host, () => resolve());
-  });
+  await listenOn(front, host, port, 'the SNI front');
   front.on('error', (err) => log(`SNI front: ${err.message}`));
   return front;
 }

@@ -12,6 +12,7 @@ import { sharedSessions, startSniFront, type SharedSessions } from './builtin-se
 import { forwardToEcho } from './builtin-proxy.js';
 import { PROXY_PATH } from './proxy.js';
 import type { Endpoint, StartedTarget } from './target.js';
+import { listenOn } from '../core/listen.js';
 
 /** Options of the built-in reference server. Defaults give the strict reference behaviour. */
 export interface BuiltinServerOptions {
@@ -255,6 +256,8 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
       s.on('close', () => sockets.delete(s));
     });
     listener.on('tlsClientError', (err: Error) => log(`${name}handshake failed: ${err.message.split('\n')[0]}`));
+    // A late listener error (an accept that fails) is logged, never an unhandled 'error' that ends the process.
+    listener.on('error', (err: Error) => log(`${name}server error: ${err.message}`));
   };
   server.on('secureConnection', admit('', requestCert, options.policy === 'require'));
   track(server, '');
@@ -262,19 +265,7 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
 
   const host = options.host ?? '127.0.0.1';
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          new HarnessError(
-            'MTLS_ERR_PORT',
-            `cannot listen on ${host}:${options.port ?? 0}: ${err.code ?? err.message}`,
-            { cause: err },
-          ),
-        ),
-      );
-      if (!shared) server.listen(options.port ?? 0, host, () => resolve());
-      else resolve();
-    });
+    if (!shared) await listenOn(server, host, options.port ?? 0);
   } catch (err) {
     // NOTE: the OCSP responder started above would keep the process alive after the error (issue 10: `serve --port`
     // on a busy port printed MTLS_ERR_PORT and never exited).
@@ -520,14 +511,9 @@ async function startProtectedLocation(
     s.on('close', () => parts.sockets.delete(s));
   });
   server.on('tlsClientError', (err) => log(`protected location: handshake failed: ${err.message.split('\n')[0]}`));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new HarnessError('MTLS_ERR_PORT', `cannot listen on ${parts.host}:0: ${err.code ?? err.message}`)),
-    );
-    server.listen(0, parts.host, () => resolve());
-  });
-  const address = server.address();
-  return { server, app, port: typeof address === 'object' && address ? address.port : 0 };
+  const port = await listenOn(server, parts.host, 0, 'the protected location');
+  server.on('error', (err) => log(`protected location: server error: ${err.message}`));
+  return { server, app, port };
 }
 
 /**
@@ -613,12 +599,7 @@ async function startSessionShapes(
   optional.on('secureConnection', parts.optionalAdmit);
   parts.track(optional, 'optional endpoint: ');
   parts.shared.attach(optional);
-  await new Promise<void>((resolve, reject) => {
-    optional.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new HarnessError('MTLS_ERR_PORT', `cannot listen on ${parts.host}:0: ${err.code ?? err.message}`)),
-    );
-    optional.listen(0, parts.host, () => resolve());
-  });
+  await listenOn(optional, parts.host, 0, 'the optional endpoint');
   let front: net.Server;
   try {
     front = await startSniFront(
