@@ -8,6 +8,14 @@ import { x509 } from './x509.js';
 /** One day in milliseconds. */
 export const DAY = 86_400_000;
 
+/** A client leaf's usual subjectAltName: a DNS name and a SPIFFE URI, both derived from the fixture id. */
+export function defaultSan(id: string): x509.JsonGeneralName[] {
+  return [
+    { type: 'dns', value: `${id}.clients.mtls-harness.test` },
+    { type: 'url', value: `spiffe://mtls-harness.test/client/${id}` },
+  ];
+}
+
 /** A CA the builder issued (or imported): its certificate, key and position in the hierarchy. */
 export interface CaHandle {
   readonly id: string;
@@ -197,16 +205,7 @@ export class PkiBuilder {
     ];
     const eku = options.eku === undefined ? [x509.ExtendedKeyUsage.clientAuth] : options.eku;
     if (eku) ext.push(new x509.ExtendedKeyUsageExtension([...eku], false));
-    ext.push(
-      new x509.SubjectAlternativeNameExtension(
-        options.san
-          ? [...options.san]
-          : [
-              { type: 'dns', value: `${options.id}.clients.mtls-harness.test` },
-              { type: 'url', value: `spiffe://mtls-harness.test/client/${options.id}` },
-            ],
-      ),
-    );
+    ext.push(new x509.SubjectAlternativeNameExtension(options.san ? [...options.san] : defaultSan(options.id)));
     ext.push(...(await this.commonExtensions(options.issuer.key, options.key, options.issuer.id, options.ocspUrl)));
     ext.push(...(options.extensions ?? []));
     const signing = { ...signingAlgorithm(options.issuer.key.kind), ...(options.hash ? { hash: options.hash } : {}) };

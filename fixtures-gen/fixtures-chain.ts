@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import type { AlertName } from '../core/alerts.js';
-import { DAY, type CaHandle } from './builder.js';
+import { DAY, defaultSan, type CaHandle } from './builder.js';
 import { standard, type BuildContext, type BuiltFixture, type FixtureSpec } from './fixtures.js';
 import { generateNodeLeafKey, type WebCryptoKind } from './profiles.js';
 import { x509 } from './x509.js';
@@ -263,12 +263,7 @@ export const CHAIN_FIXTURES: readonly FixtureSpec[] = [
     opensslVerifyError: 20,
     build: (ctx) =>
       standard(ctx, 'duplicate-extension', {
-        extensions: [
-          new x509.SubjectAlternativeNameExtension([
-            { type: 'dns', value: 'duplicate-extension.clients.mtls-harness.test' },
-            { type: 'url', value: 'spiffe://mtls-harness.test/client/duplicate-extension' },
-          ]),
-        ],
+        extensions: [new x509.SubjectAlternativeNameExtension(defaultSan('duplicate-extension'))],
       }),
   },
   {
@@ -365,11 +360,7 @@ export const CHAIN_FIXTURES: readonly FixtureSpec[] = [
       );
       return standard(ctx, 'nc-email-violation', {
         issuer: ca,
-        san: [
-          { type: 'dns', value: 'nc-email-violation.clients.mtls-harness.test' },
-          { type: 'url', value: 'spiffe://mtls-harness.test/client/nc-email-violation' },
-          { type: 'email', value: 'client@clients.mtls-harness.test' },
-        ],
+        san: [...defaultSan('nc-email-violation'), { type: 'email', value: 'client@clients.mtls-harness.test' }],
       });
     },
   },
@@ -406,11 +397,7 @@ export const CHAIN_FIXTURES: readonly FixtureSpec[] = [
       });
       return standard(ctx, 'nc-ip-violation', {
         issuer: ca,
-        san: [
-          { type: 'dns', value: 'nc-ip-violation.clients.mtls-harness.test' },
-          { type: 'url', value: 'spiffe://mtls-harness.test/client/nc-ip-violation' },
-          { type: 'ip', value: '192.0.2.10' },
-        ],
+        san: [...defaultSan('nc-ip-violation'), { type: 'ip', value: '192.0.2.10' }],
       });
     },
   },
@@ -458,11 +445,7 @@ export const CHAIN_FIXTURES: readonly FixtureSpec[] = [
       );
       return standard(ctx, 'nc-satisfied', {
         issuer: ca,
-        san: [
-          { type: 'dns', value: 'nc-satisfied.clients.mtls-harness.test' },
-          { type: 'url', value: 'spiffe://mtls-harness.test/client/nc-satisfied' },
-          { type: 'email', value: 'client@clients.mtls-harness.test' },
-        ],
+        san: [...defaultSan('nc-satisfied'), { type: 'email', value: 'client@clients.mtls-harness.test' }],
       });
     },
   },
