@@ -87,8 +87,8 @@ function crtList(input: RenderInput): string {
 }
 
 /**
- * `tls-ticket-keys`: base64 keys of 80 bytes (AES-256), one a line; HAProxy encrypts with one and decrypts with all
- * (three, the size of its key ring).
+ * `tls-ticket-keys`: base64 keys of 80 bytes (AES-256), one a line, three (the size of HAProxy's key ring): HAProxy
+ * encrypts with the penultimate and decrypts with all (observed: the key name of its tickets is the second key's).
  */
 function ticketKeys(root: string): string {
   return [0, 1, 2].map((i) => ticketKeyBytes(root, 80, `haproxy-${i}`).toString('base64')).join('\n') + '\n';
