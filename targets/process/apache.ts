@@ -245,6 +245,7 @@ export const apacheAdapter: ServerAdapter = {
     notes: [
       'OCSP for client certificates via SSLOCSPEnable leaf with the loopback responder',
       `per-location client authentication: a second virtual host requires a certificate for ${APACHE_PROTECTED_PATH} only (TLS 1.3 post-handshake authentication, TLS 1.2 renegotiation)`,
+      'resumption shapes: a name-based virtual host for public.localhost with SSLVerifyClient none and one with SSLVerifyClient optional on a second port, sharing SSLSessionCache and SSLSessionTicketKeyFile; mod_ssl does not resume their sessions where a certificate is required (a session id context per virtual host), and closes a resumed session without a certificate there (AH02011) even when two virtual hosts share one context, so there is no weakening of these shapes',
     ],
   },
   weakenings: WEAKENINGS,

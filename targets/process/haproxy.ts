@@ -139,7 +139,10 @@ export const haproxyAdapter: ServerAdapter = {
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'alert',
-    notes: ['no OCSP checking of client certificates (OCSP in haproxy is stapling only)'],
+    notes: [
+      'no OCSP checking of client certificates (OCSP in haproxy is stapling only)',
+      "resumption shapes: a crt-list gives public.localhost verify none beside the bind line's verify required, and a verify optional bind line shares the tls-ticket-keys file; HAProxy 2.6 resumes the sessions of both where a certificate is required, and serves (a security finding, recorded in its expectations)",
+    ],
     lacking: {
       'per-location-auth':
         'HAProxy cannot ask for a client certificate per location after the handshake: verify is a bind (or crt-list) option applied in the handshake, and HAProxy never renegotiates nor sends a TLS 1.3 post-handshake CertificateRequest (its binary links neither SSL_renegotiate nor SSL_verify_client_post_handshake)',

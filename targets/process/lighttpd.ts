@@ -153,6 +153,7 @@ export const lighttpdAdapter: ServerAdapter = {
     notes: [
       'require: alert; optional (ssl.verifyclient.enforce = "disable") accepts failing certificates at the TLS layer, so a CGI gate on SSL_CLIENT_VERIFY answers 403',
       'no OCSP checking of client certificates',
+      'resumption shapes: $HTTP["host"] == "public.localhost" turns ssl.verifyclient.activate off for that server name, and a second socket has ssl.verifyclient.enforce = "disable", one ssl.stek-file; lighttpd 1.4.69 resumes the sessions of both where a certificate is required, and serves (a security finding, recorded in its expectations)',
     ],
     lacking: {
       'per-location-auth':
