@@ -7,7 +7,7 @@
  * verdicts are as targets/expectations records them (advisory findings as xfail, with the evidence); openssl s_client
  * (-sess_out / -sess_in) replays the decisive cases independently.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../core/result.js';
@@ -18,6 +18,7 @@ import {
   startProcessTarget,
   type Availability,
   type ProcessTargetName,
+  type ServerAdapter,
 } from '../../targets/process/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { availability, ON_CI, sharedFixtures } from '../targets/harness.js';
@@ -240,4 +241,47 @@ describe('openssl s_client and the wire client agree on a session offered across
       },
     );
   }
+});
+
+describe('Apache: a misconfigured virtual-host pair still lets no resumed session without a certificate through', () => {
+  it(
+    'with one session id context for both names, the session is resumed and closed right after the handshake (AH02011)',
+    { timeout: 180_000 },
+    async (ctx) => {
+      const probe = await availability('apache');
+      if (!probe.available && !ON_CI) ctx.skip();
+      const fx = fixtures.get();
+      // The adapter's shapes, with the no-auth virtual host named as the require one (public.localhost its alias): mod_ssl
+      // derives the session id context from ServerName:port, so both names share one and OpenSSL resumes across them.
+      const adapter: ServerAdapter = {
+        ...ADAPTERS.apache,
+        render: (input) => {
+          const rendered = ADAPTERS.apache.render(input);
+          const conf = rendered.files['httpd.conf']!.replace(
+            `  ServerName ${input.sniNoAuth!}\n`,
+            `  ServerName localhost:${input.port}\n  ServerAlias ${input.sniNoAuth!}\n`,
+          );
+          return { ...rendered, files: { ...rendered.files, 'httpd.conf': conf } };
+        },
+      };
+      await using target = await startProcessTarget(adapter, fx, 'require');
+      expect(readFileSync(path.join(target.dir, 'httpd.conf'), 'utf8')).toContain(
+        `ServerName localhost:${target.endpoint.port}\n  ServerAlias public.localhost\n`,
+      );
+      for (const m of MECHANISMS) {
+        const opts = { tls: m.tls, noTicket: m.name === 'session-id', scratch: scratch.path } as const;
+        const sess = path.join(scratch.path, `apache-shared-${m.name}.sess`);
+        const made = await sClientSession(fx, target.endpoint, {
+          ...opts,
+          servername: 'public.localhost',
+          sessOut: sess,
+        });
+        expect(made, made.out).toMatchObject({ reused: false, http: 200 });
+        const again = await sClientSession(fx, target.endpoint, { ...opts, servername: 'localhost', sessIn: sess });
+        expect(again.reused, `${m.name}: ${again.out}`).toBe(true);
+        expect(again.http, `${m.name}: ${again.out}`).toBeUndefined();
+      }
+      expect(target.logs()).toMatch(/AH02011: No acceptable peer certificate available/);
+    },
+  );
 });
