@@ -1,6 +1,7 @@
 import { PROXY_PATH } from '../proxy.js';
 import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
 import { PKI, PROXY_PASSTHROUGH } from './adapter.js';
+import { ticketKeyBytes } from './ticket-keys.js';
 
 const WEAKENINGS = {
   'no-crl': 'no SSLCARevocationFile/SSLCARevocationCheck: revoked certificates are not detected',
@@ -23,6 +24,7 @@ export function renderApache(input: RenderInput): Rendered {
   const verify =
     input.weaken === 'optional-no-ca' ? 'optional_no_ca' : input.policy === 'require' ? 'require' : 'optional';
   const mod = (name: string, file: string) => `LoadModule ${name}_module ${modules}/${file}`;
+  const shapes = input.sniNoAuth !== undefined || input.optionalPort !== undefined;
   const lines = [
     '# rendered by mtls-harness: a private apache in the foreground',
     mod('mpm_event', 'mod_mpm_event.so'),
@@ -58,6 +60,7 @@ export function renderApache(input: RenderInput): Rendered {
     '  Require all granted',
     '</Directory>',
     `SSLSessionCache shmcb:${p('run/ssl_scache')}(512000)`,
+    ...(shapes ? [`SSLSessionTicketKeyFile ${p(TICKET_KEY)}`] : []),
     `<VirtualHost ${input.listenHost}:${input.port}>`,
     '  SSLEngine on',
     '  SSLProtocol -all +TLSv1.2 +TLSv1.3',
@@ -82,6 +85,7 @@ export function renderApache(input: RenderInput): Rendered {
     ...apacheProxy(input),
     '</VirtualHost>',
     ...(input.protectedPort !== undefined ? protectedLocationVhost(input, verify) : []),
+    ...apacheSessionShapes(input),
     '',
   ];
   return {
@@ -90,10 +94,71 @@ export function renderApache(input: RenderInput): Rendered {
       'www/index.html': 'ok\n',
       ...(input.protectedPort !== undefined ? { [`www${APACHE_PROTECTED_PATH}index.html`]: 'protected\n' } : {}),
       'run/.keep': '',
+      ...(shapes ? { [TICKET_KEY]: ticketKeyBytes(input.root, 24, 'apache').toString('hex') } : {}),
     },
     args: ['-DFOREGROUND', '-d', input.root, '-f', p('httpd.conf')],
     logFiles: ['error.log'],
+    ...(shapes ? { secretFiles: [TICKET_KEY] } : {}),
   };
+}
+
+/** The session ticket key file every virtual host shares (SSLSessionTicketKeyFile: 48 bytes, here hex digits). */
+const TICKET_KEY = 'ticket.key';
+
+/**
+ * The resumption shapes (issue 12), beside the main virtual host (the first for its address, so the default for a
+ * client naming no other): a name-based virtual host on the same address for {@link RenderInput.sniNoAuth} with
+ * `SSLVerifyClient none`, and one on {@link RenderInput.optionalPort} with `SSLVerifyClient optional` and the main
+ * one's trust, revocation and OCSP settings. All share the global `SSLSessionCache` and `SSLSessionTicketKeyFile`.
+ * NOTE: mod_ssl gives each virtual host its own session id context (derived from its server name and port), so OpenSSL
+ * does not resume a session across them; and where it does (observed with 2.4.71 and a misconfigured pair sharing one
+ * context: the no-auth virtual host named `ServerName localhost:PORT` with `ServerAlias public.localhost`), mod_ssl
+ * closes a resumed connection without a certificate under `SSLVerifyClient require` right after the handshake
+ * ("AH02011: No acceptable peer certificate available"). No configuration lets such a session through, so the adapter
+ * has no weakening of these shapes.
+ */
+function apacheSessionShapes(input: RenderInput): string[] {
+  const p = (rel: string) => `${input.root}/${rel}`;
+  const tls = [
+    '  SSLEngine on',
+    '  SSLProtocol -all +TLSv1.2 +TLSv1.3',
+    `  SSLCertificateFile ${p(PKI.cert)}`,
+    `  SSLCertificateChainFile ${p(PKI.chain)}`,
+    `  SSLCertificateKeyFile ${p(PKI.key)}`,
+  ];
+  const noAuth = input.sniNoAuth
+    ? [
+        `<VirtualHost ${input.listenHost}:${input.port}>`,
+        `  ServerName ${input.sniNoAuth}`,
+        ...tls,
+        '  SSLVerifyClient none',
+        '</VirtualHost>',
+      ]
+    : [];
+  const optional =
+    input.optionalPort !== undefined
+      ? [
+          `Listen ${input.listenHost}:${input.optionalPort}`,
+          `<VirtualHost ${input.listenHost}:${input.optionalPort}>`,
+          ...tls,
+          `  SSLCACertificateFile ${p(PKI.trust)}`,
+          '  SSLVerifyClient optional',
+          '  SSLVerifyDepth 5',
+          `  SSLCARevocationFile ${p(PKI.crls)}`,
+          '  SSLCARevocationCheck chain',
+          ...(input.ocspUrl
+            ? [
+                '  SSLOCSPEnable leaf',
+                `  SSLOCSPDefaultResponder ${input.ocspUrl}`,
+                '  SSLOCSPOverrideResponder on',
+                `  SSLOCSPResponderCertificateFile ${p(PKI.intermediates)}`,
+                '  SSLOCSPResponderTimeout 3',
+              ]
+            : []),
+          '</VirtualHost>',
+        ]
+      : [];
+  return [...noAuth, ...optional];
 }
 
 /** The path Apache's per-location shape protects. */
@@ -180,6 +245,7 @@ export const apacheAdapter: ServerAdapter = {
     notes: [
       'OCSP for client certificates via SSLOCSPEnable leaf with the loopback responder',
       `per-location client authentication: a second virtual host requires a certificate for ${APACHE_PROTECTED_PATH} only (TLS 1.3 post-handshake authentication, TLS 1.2 renegotiation)`,
+      'resumption shapes: a name-based virtual host for public.localhost with SSLVerifyClient none and one with SSLVerifyClient optional on a second port, sharing SSLSessionCache and SSLSessionTicketKeyFile; mod_ssl does not resume their sessions where a certificate is required (a session id context per virtual host), and closes a resumed session without a certificate there (AH02011) even when two virtual hosts share one context, so there is no weakening of these shapes',
     ],
   },
   weakenings: WEAKENINGS,
@@ -187,4 +253,5 @@ export const apacheAdapter: ServerAdapter = {
     'X-SSL-Client-Verify %{SSL_CLIENT_VERIFY}s, X-SSL-Client-S-DN %{SSL_CLIENT_S_DN}s (mod_headers RequestHeader set, mod_proxy_http)',
   render: renderApache,
   protectedLocation: { path: APACHE_PROTECTED_PATH },
+  resumptionShapes: { sniNoAuth: true, optionalEndpoint: true },
 };

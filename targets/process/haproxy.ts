@@ -1,6 +1,7 @@
 import { PROXY_PATH } from '../proxy.js';
 import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
 import { PKI, PROXY_PASSTHROUGH } from './adapter.js';
+import { ticketKeyBytes } from './ticket-keys.js';
 
 /** The weakening that keeps HAProxy's default DN format, the one its documentation's examples show. */
 const PROXY_ONELINE_DN = 'proxy-oneline-dn';
@@ -20,14 +21,19 @@ const WEAKENINGS = {
  */
 export function renderHaproxy(input: RenderInput): Rendered {
   const p = (rel: string) => `${input.root}/${rel}`;
-  const bind = [
-    `bind ${input.listenHost}:${input.port} ssl crt ${p(PKI.chainAndKey)}`,
-    `ca-file ${p(PKI.trust)}`,
-    `verify ${input.policy === 'require' ? 'required' : 'optional'}`,
-    ...(input.weaken === 'no-crl' || input.weaken === 'ignore-errors' ? [] : [`crl-file ${p(PKI.crls)}`]),
-    ...(input.weaken === 'ignore-errors' ? ['crt-ignore-err all', 'ca-ignore-err all'] : []),
-    'ssl-min-ver TLSv1.2',
-  ].join(' ');
+  const shapes = input.sniNoAuth !== undefined || input.optionalPort !== undefined;
+  const bindAt = (port: number, verify: string, certs: string) =>
+    [
+      `bind ${input.listenHost}:${port} ssl ${certs}`,
+      `ca-file ${p(PKI.trust)}`,
+      `verify ${verify}`,
+      ...(input.weaken === 'no-crl' || input.weaken === 'ignore-errors' ? [] : [`crl-file ${p(PKI.crls)}`]),
+      ...(input.weaken === 'ignore-errors' ? ['crt-ignore-err all', 'ca-ignore-err all'] : []),
+      'ssl-min-ver TLSv1.2',
+      ...(shapes ? [`tls-ticket-keys ${p(TICKET_KEYS)}`] : []),
+    ].join(' ');
+  const certs = input.sniNoAuth !== undefined ? `crt-list ${p(CRT_LIST)}` : `crt ${p(PKI.chainAndKey)}`;
+  const bind = bindAt(input.port, input.policy === 'require' ? 'required' : 'optional', certs);
   const proxy = haproxyProxy(input);
   const lines = [
     '# rendered by mtls-harness: a private haproxy in the foreground',
@@ -44,12 +50,48 @@ export function renderHaproxy(input: RenderInput): Rendered {
     '  timeout server 10s',
     'frontend mtls',
     `  ${bind}`,
+    ...(input.optionalPort !== undefined
+      ? [`  ${bindAt(input.optionalPort, 'optional', `crt ${p(PKI.chainAndKey)}`)}`]
+      : []),
     ...proxy.frontend,
     `  http-request return status 200 content-type text/plain string "ok\\n"${proxy.frontend.length ? ' unless proxied' : ''}`,
     ...proxy.backend,
     '',
   ];
-  return { files: { 'haproxy.cfg': lines.join('\n') }, args: ['-db', '-f', p('haproxy.cfg')] };
+  return {
+    files: {
+      'haproxy.cfg': lines.join('\n'),
+      ...(input.sniNoAuth !== undefined ? { [CRT_LIST]: crtList(input) } : {}),
+      ...(shapes ? { [TICKET_KEYS]: ticketKeys(input.root) } : {}),
+    },
+    args: ['-db', '-f', p('haproxy.cfg')],
+    ...(shapes ? { secretFiles: [TICKET_KEYS] } : {}),
+  };
+}
+
+/** The crt-list of the resumption shapes, and the ticket keys file every bind line shares. */
+const CRT_LIST = 'crt-list.txt';
+const TICKET_KEYS = 'tls-ticket-keys';
+
+/**
+ * The resumption shapes (issue 12): one bind line whose crt-list serves the same certificate to `localhost` with the
+ * bind's own `verify` (the endpoint under test) and to {@link RenderInput.sniNoAuth} with `verify none` — HAProxy's
+ * documented way to set client authentication per server name (crt-list `[sslbindconf] snifilter`). The first line
+ * is the default for a client naming neither. The optional endpoint is a second bind line of the same frontend
+ * (`verify optional`); every bind line shares the session cache (HAProxy has one per process) and the
+ * `tls-ticket-keys` file.
+ */
+function crtList(input: RenderInput): string {
+  const cert = `${input.root}/${PKI.chainAndKey}`;
+  return [`${cert} localhost`, `${cert} [verify none] ${input.sniNoAuth!}`, ''].join('\n');
+}
+
+/**
+ * `tls-ticket-keys`: base64 keys of 80 bytes (AES-256), one a line, three (the size of HAProxy's key ring): HAProxy
+ * encrypts with the penultimate and decrypts with all (observed: the key name of its tickets is the second key's).
+ */
+function ticketKeys(root: string): string {
+  return [0, 1, 2].map((i) => ticketKeyBytes(root, 80, `haproxy-${i}`).toString('base64')).join('\n') + '\n';
 }
 
 /**
@@ -97,7 +139,10 @@ export const haproxyAdapter: ServerAdapter = {
     tls: ['1.2', '1.3'],
     resumption: true,
     rejection: 'alert',
-    notes: ['no OCSP checking of client certificates (OCSP in haproxy is stapling only)'],
+    notes: [
+      'no OCSP checking of client certificates (OCSP in haproxy is stapling only)',
+      "resumption shapes: a crt-list gives public.localhost verify none beside the bind line's verify required, and a verify optional bind line shares the tls-ticket-keys file; HAProxy 2.6 resumes the sessions of both where a certificate is required, and serves (a security finding, recorded in its expectations)",
+    ],
     lacking: {
       'per-location-auth':
         'HAProxy cannot ask for a client certificate per location after the handshake: verify is a bind (or crt-list) option applied in the handshake, and HAProxy never renegotiates nor sends a TLS 1.3 post-handshake CertificateRequest (its binary links neither SSL_renegotiate nor SSL_verify_client_post_handshake)',
@@ -107,4 +152,5 @@ export const haproxyAdapter: ServerAdapter = {
   proxyIdentity:
     'X-SSL-Client-Verify %[ssl_c_verify], X-SSL-Client-Used, X-SSL-Client-DN %{+Q}[ssl_c_s_dn], X-SSL-Client-CN, X-SSL-Client-Cert (http-request set-header)',
   render: renderHaproxy,
+  resumptionShapes: { sniNoAuth: true, optionalEndpoint: true },
 };

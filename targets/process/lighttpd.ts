@@ -1,6 +1,7 @@
 import { FORGEABLE_IDENTITY_HEADERS, PROXY_PATH } from '../proxy.js';
 import type { Rendered, RenderInput, ServerAdapter } from './adapter.js';
 import { PKI, PROXY_PASSTHROUGH } from './adapter.js';
+import { ticketKeyBytes } from './ticket-keys.js';
 
 const WEAKENINGS = {
   'no-crl': 'no ssl.ca-crl-file: revoked certificates are not detected',
@@ -33,6 +34,7 @@ export function renderLighttpd(input: RenderInput): Rendered {
   const p = (rel: string) => `${input.root}/${rel}`;
   const enforce = input.policy === 'require' && input.weaken !== 'no-enforce';
   const gate = input.policy === 'optional' && !input.weaken;
+  const shapes = input.sniNoAuth !== undefined || input.optionalPort !== undefined;
   const lines = [
     '# rendered by mtls-harness: a private lighttpd in the foreground',
     `server.modules = ( "mod_openssl"${gate ? ', "mod_cgi"' : ''} )`,
@@ -53,13 +55,63 @@ export function renderLighttpd(input: RenderInput): Rendered {
     'ssl.verifyclient.activate = "enable"',
     `ssl.verifyclient.enforce = "${enforce ? 'enable' : 'disable'}"`,
     'ssl.verifyclient.depth = 5',
+    ...(shapes ? [`ssl.stek-file = "${p(STEK)}"`] : []),
     ...lighttpdProxy(input),
+    ...lighttpdSessionShapes(input),
     '',
   ];
   return {
-    files: { 'lighttpd.conf': lines.join('\n'), 'www/index.html': 'ok\n', ...(gate ? { 'www/index.sh': GATE } : {}) },
+    files: {
+      'lighttpd.conf': lines.join('\n'),
+      'www/index.html': 'ok\n',
+      ...(gate ? { 'www/index.sh': GATE } : {}),
+      ...(shapes ? { [STEK]: stek(input.root) } : {}),
+    },
     args: ['-D', '-f', p('lighttpd.conf')],
+    ...(shapes ? { secretFiles: [STEK] } : {}),
   };
+}
+
+/** The session ticket encryption key file both endpoints share. */
+const STEK = 'stek';
+
+/**
+ * `ssl.stek-file` in mod_openssl's binary format: a 4-byte format version (0), 4-byte activation and expiration times
+ * (native-endian), then 80 key bytes (name, HMAC key, AES key). Rendered files are text, so every byte stays ASCII:
+ * activation 0x01010101 (1970), expiration 0x7f7f7f7f (2037), the key as hex digits derived from the root.
+ */
+function stek(root: string): string {
+  return `\0\0\0\0${'\x01'.repeat(4)}${'\x7f'.repeat(4)}${ticketKeyBytes(root, 40, 'lighttpd').toString('hex')}`;
+}
+
+/**
+ * The resumption shapes (issue 12): {@link RenderInput.sniNoAuth} on the same socket with `ssl.verifyclient.activate
+ * = "disable"` under `$HTTP["host"]` — lighttpd applies ssl.* options of a host condition from the TLS server name
+ * (SNI) — and a second socket on {@link RenderInput.optionalPort} with `ssl.verifyclient.enforce = "disable"`
+ * (lighttpd's optional: a certificate is asked for and verified, a missing one let through). One process, one
+ * `ssl.stek-file`.
+ */
+function lighttpdSessionShapes(input: RenderInput): string[] {
+  const p = (rel: string) => `${input.root}/${rel}`;
+  return [
+    ...(input.sniNoAuth !== undefined
+      ? [`$HTTP["host"] == "${input.sniNoAuth}" {`, '  ssl.verifyclient.activate = "disable"', '}']
+      : []),
+    ...(input.optionalPort !== undefined
+      ? [
+          `$SERVER["socket"] == "${input.listenHost}:${input.optionalPort}" {`,
+          '  ssl.engine = "enable"',
+          // NOTE: lighttpd wants ssl.pemfile in the same socket scope as any other ssl.* directive.
+          `  ssl.pemfile = "${p(PKI.chain)}"`,
+          `  ssl.privkey = "${p(PKI.key)}"`,
+          `  ssl.ca-file = "${p(PKI.trust)}"`,
+          `  ssl.ca-crl-file = "${p(PKI.crls)}"`,
+          '  ssl.verifyclient.activate = "enable"',
+          '  ssl.verifyclient.enforce = "disable"',
+          '}',
+        ]
+      : []),
+  ];
 }
 
 /**
@@ -101,6 +153,7 @@ export const lighttpdAdapter: ServerAdapter = {
     notes: [
       'require: alert; optional (ssl.verifyclient.enforce = "disable") accepts failing certificates at the TLS layer, so a CGI gate on SSL_CLIENT_VERIFY answers 403',
       'no OCSP checking of client certificates',
+      'resumption shapes: $HTTP["host"] == "public.localhost" turns ssl.verifyclient.activate off for that server name, and a second socket has ssl.verifyclient.enforce = "disable", one ssl.stek-file; lighttpd 1.4.69 resumes the sessions of both where a certificate is required, and serves (a security finding, recorded in its expectations)',
     ],
     lacking: {
       'per-location-auth':
@@ -111,4 +164,5 @@ export const lighttpdAdapter: ServerAdapter = {
   proxyIdentity:
     'Forwarded: …;remote_user="<subject CN>" (proxy.forwarded remote_user, ssl.verifyclient.username), client identity headers cleared with setenv.set-request-header',
   render: renderLighttpd,
+  resumptionShapes: { sniNoAuth: true, optionalEndpoint: true },
 };

@@ -60,6 +60,7 @@ export function renderNginx(input: RenderInput): Rendered {
     files: { 'nginx.conf': lines.join('\n'), ...(shapes ? { [TICKET_KEY]: ticketKey(input.root) } : {}) },
     args: ['-p', `${input.root}/`, '-c', p('nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'],
     logFiles: ['error.log', 'access.log'],
+    ...(shapes ? { secretFiles: [TICKET_KEY] } : {}),
   };
 }
 

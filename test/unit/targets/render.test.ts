@@ -1,14 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../../core/errors.js';
 import { catalogue } from '../../../suites/index.js';
 import { CONTAINER_ROOT, renderForContainer } from '../../../targets/container/container-target.js';
 import { loadExpectations } from '../../../targets/expectations.js';
+import { writeRendered } from '../../../targets/process/adapter.js';
 import { ADAPTERS, PROCESS_TARGET_NAMES, type RenderInput } from '../../../targets/process/index.js';
 import { parseTarget, targetName, TARGET_NAMES } from '../../../targets/registry.js';
 import { globMatcher } from '../../../engine/select.js';
 import { ROOT } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const base: RenderInput = { policy: 'require', root: '/srv/x', listenHost: '127.0.0.1', port: 12345, asRoot: false };
 const text = (r: { files: Readonly<Record<string, string>>; args: readonly string[] }) =>
@@ -79,6 +81,55 @@ describe('config renderers', () => {
       expect(all.includes('/proxied/'), name).toBe(Boolean(a.proxyIdentity));
       if (a.proxyIdentity) expect(Object.keys(a.weakenings), name).toContain('proxy-passthrough');
     }
+  });
+
+  it('render the resumption shapes (issue 12) for the adapters that declare them, with ticket key files 0600', () => {
+    const shaped = { ...base, sniNoAuth: 'public.localhost', optionalPort: 23457 };
+    for (const name of PROCESS_TARGET_NAMES) {
+      const a = ADAPTERS[name];
+      const r = a.render(shaped);
+      if (!a.resumptionShapes) continue;
+      const all = text(r);
+      expect(all.includes('public.localhost'), name).toBe(Boolean(a.resumptionShapes.sniNoAuth));
+      expect(all.includes('23457'), name).toBe(Boolean(a.resumptionShapes.optionalEndpoint));
+      // The shapes share ticket keys through a file of key material: named a secret file, written 0600.
+      expect(r.secretFiles?.length, name).toBeGreaterThan(0);
+      for (const f of r.secretFiles ?? []) {
+        expect(Object.keys(r.files), name).toContain(f);
+        expect(all, name).toContain(`/srv/x/${f}`);
+      }
+      expect(a.render(base).secretFiles, name).toBeUndefined();
+    }
+    const pick = (name: keyof typeof ADAPTERS) => text(ADAPTERS[name].render(shaped));
+    expect(pick('apache')).toMatch(/ServerName public\.localhost\n(.*\n)*?\s*SSLVerifyClient none\n/);
+    expect(pick('apache')).toMatch(/Listen 127\.0\.0\.1:23457\n(.*\n)*?\s*SSLVerifyClient optional\n/);
+    expect(pick('apache')).toContain('SSLSessionTicketKeyFile /srv/x/ticket.key');
+    expect(pick('haproxy')).toContain('/srv/x/pki/server-chain-key.pem [verify none] public.localhost');
+    expect(pick('haproxy')).toMatch(
+      /bind 127\.0\.0\.1:23457 ssl .* verify optional .* tls-ticket-keys \/srv\/x\/tls-ticket-keys/,
+    );
+    expect(pick('lighttpd')).toMatch(
+      /\$HTTP\["host"\] == "public\.localhost" \{\n\s*ssl\.verifyclient\.activate = "disable"/,
+    );
+    expect(pick('lighttpd')).toMatch(
+      /\$SERVER\["socket"\] == "127\.0\.0\.1:23457"(.*\n)*?\s*ssl\.verifyclient\.enforce = "disable"/,
+    );
+    expect(pick('lighttpd')).toContain('ssl.stek-file = "/srv/x/stek"');
+    // The key files in each product's format: HAProxy three base64 80-byte keys, Apache 48 bytes, lighttpd 92.
+    const file = (name: keyof typeof ADAPTERS, f: string) => ADAPTERS[name].render(shaped).files[f]!;
+    const keys = file('haproxy', 'tls-ticket-keys').trim().split('\n');
+    expect(keys.map((k) => Buffer.from(k, 'base64').length)).toEqual([80, 80, 80]);
+    expect(Buffer.byteLength(file('apache', 'ticket.key'))).toBe(48);
+    expect(Buffer.byteLength(file('lighttpd', 'stek'))).toBe(92);
+    // Keys differ per root (each run its own) and are written 0600 whatever else is.
+    expect(ADAPTERS.haproxy.render({ ...shaped, root: '/srv/y' }).files['tls-ticket-keys']).not.toBe(
+      keys.join('\n') + '\n',
+    );
+    using dir = tempDir('mtls-render-secret-');
+    const r = ADAPTERS.haproxy.render({ ...shaped, root: dir.path });
+    writeRendered(r, dir.path);
+    expect(statSync(path.join(dir.path, 'tls-ticket-keys')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dir.path, 'haproxy.cfg')).mode & 0o777).toBe(0o644);
   });
 
   it.each(PROCESS_TARGET_NAMES)('%s: the container form mounts the same rendering under /mtls', (name) => {
