@@ -92,6 +92,8 @@ export interface Rendered {
   readonly env?: Readonly<Record<string, string>>;
   /** Relative paths of log files the server writes. */
   readonly logFiles?: readonly string[];
+  /** Relative paths of the files that hold key material (ticket keys): written mode 0600. */
+  readonly secretFiles?: readonly string[];
 }
 
 /** How a server rejects a client: with a TLS alert, at the HTTP layer after the handshake, or both. */
@@ -259,13 +261,16 @@ function variantBundle(fixtures: FixtureSet, variant: CrlVariantName): string {
 
 /**
  * Writes a rendered configuration's files under `dir`: directories 0755 and files 0644 at most, whatever the umask
- * (a umask of 000 must not leave a configuration the server runs as root from world-writable).
+ * (a umask of 000 must not leave a configuration the server runs as root from world-writable), and the files
+ * holding key material ({@link Rendered.secretFiles}) 0600.
  */
 export function writeRendered(rendered: Rendered, dir: string): void {
   for (const [rel, content] of Object.entries(rendered.files)) {
     const p = path.join(dir, rel);
     mkdirSync(path.dirname(p), { recursive: true, mode: 0o755 });
-    writeFileSync(p, content, { mode: 0o644 });
+    const secret = rendered.secretFiles?.includes(rel) ?? false;
+    writeFileSync(p, content, { mode: secret ? 0o600 : 0o644 });
+    if (secret) chmodSync(p, 0o600);
   }
 }
 
