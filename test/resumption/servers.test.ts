@@ -1,10 +1,10 @@
 /**
  * The resumption scenarios (issue 12) against every real server the harness starts, under require: what each does
  * when a session is resumed after its certificate was revoked (the fixtures' OCSP responder told through its control)
- * or expired, and — for nginx, which renders a second server name without client authentication and an optional
- * server block sharing its session cache and ticket key — when a session of another virtual host is offered. The
- * verdicts are as targets/expectations records them (advisory findings as xfail, with the evidence); openssl s_client
- * (-sess_out / -sess_in) replays the decisive cases independently.
+ * or expired, and — for the products that render a second server name without client authentication and an optional
+ * endpoint sharing its session cache and ticket keys (nginx, stunnel; caddy the second name only) — when a session of
+ * another virtual host is offered. The verdicts are as targets/expectations records them (findings as xfail, with
+ * the evidence); openssl s_client (-sess_out / -sess_in) replays the decisive cases independently.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,6 +44,8 @@ const OBSERVED: Readonly<Record<ProcessTargetName, Readonly<Record<string, Row>>
   },
   stunnel: {
     'resume-no-certificate': ['pass', 'pass', 'pass'],
+    'resume-cross-sni': ['pass', 'xfail', 'xfail'],
+    'resume-optional-to-require': ['pass', 'pass', 'pass'],
     'resume-after-revocation': ['xfail', 'xfail', 'xfail'],
     'resume-after-expiry': ['xfail', 'xfail', 'xfail'],
   },
@@ -54,11 +56,15 @@ const OBSERVED: Readonly<Record<ProcessTargetName, Readonly<Record<string, Row>>
   },
   caddy: {
     'resume-no-certificate': ['skip', 'skip', 'pass'],
+    'resume-cross-sni': ['skip', 'skip', 'pass'],
+    'resume-optional-to-require': ['skip', 'skip', 'skip'],
     'resume-after-revocation': ['skip', 'skip', 'skip'],
     'resume-after-expiry': ['skip', 'skip', 'pass'],
   },
   'openssl-s-server': {
     'resume-no-certificate': ['pass', 'pass', 'pass'],
+    'resume-cross-sni': ['skip', 'skip', 'skip'],
+    'resume-optional-to-require': ['skip', 'skip', 'skip'],
     'resume-after-revocation': ['skip', 'skip', 'skip'],
     'resume-after-expiry': ['xfail', 'xfail', 'xfail'],
   },
@@ -91,11 +97,24 @@ for (const name of Object.keys(OBSERVED) as ProcessTargetName[]) {
             expect(r.verdict, `${m.name}::${which}: ${r.reason}`).toBe(row[i]);
             if (r.verdict === 'skip') expect(r.reason).toMatch(/lacks|known deviation/);
           });
-        // Shapes nginx alone renders: elsewhere they are skipped, saying what is missing.
+        // Shapes a product does not render (yet) are skipped, saying what is missing.
         if (!rows['resume-cross-sni'])
           expect(result(run, 'psk::resume-cross-sni').reason).toBe(`target '${name}' lacks 'sni-no-auth'`);
+        // A product that cannot render a shape says why (capabilities.lacking).
+        for (const [which, feature] of [
+          ['resume-cross-sni', 'sni-no-auth'],
+          ['resume-optional-to-require', 'shared-sessions'],
+        ] as const) {
+          const why = ADAPTERS[name].capabilities.lacking?.[feature];
+          if (why) expect(result(run, `psk::${which}`).reason).toBe(`target '${name}' lacks '${feature}': ${why}`);
+        }
         const xfail = run.results.filter((r) => r.verdict === 'xfail');
-        for (const r of xfail) expect(r.finding, r.id).toMatch(/resumption honours (revocation|expiry): no$/);
+        for (const r of xfail)
+          expect(r.finding, r.id).toMatch(
+            r.id.endsWith('::resume-cross-sni')
+              ? /^a session made with no certificate on public\.localhost, which asks for no certificate; resumed without a certificate \(TLS 1\.[23] (ticket|PSK)\), and served$/
+              : /resumption honours (revocation|expiry): no$/,
+          );
       },
     );
   });
@@ -163,4 +182,86 @@ describe('openssl s_client replays the decisive cases', () => {
       else expect(again, again.out).toMatchObject({ alert: 49 });
     }
   });
+
+  /**
+   * What openssl s_client sees, per mechanism, when a session made without a certificate where none is asked for is
+   * offered back there (`back`) and to the name that requires one (`again`). Absent mechanism: s_client has no
+   * session of it to offer (Go keeps no session cache).
+   */
+  type View = { readonly reused: boolean; readonly http?: number; readonly alert?: number };
+  const REPLAYS: Readonly<
+    Record<
+      'stunnel' | 'caddy',
+      Readonly<Record<'cross-sni' | 'optional-to-require', Partial<Record<string, { back: View; again: View }>>>>
+    >
+  > = {
+    stunnel: {
+      // The finding: tickets and PSKs of the SNI secondary service are resumed where a certificate is required.
+      'cross-sni': {
+        'session-id': { back: { reused: false, http: 200 }, again: { reused: false, alert: 40 } },
+        ticket: { back: { reused: true, http: 200 }, again: { reused: true, http: 200 } },
+        psk: { back: { reused: true, http: 200 }, again: { reused: true, http: 200 } },
+      },
+      'optional-to-require': {
+        'session-id': { back: { reused: true, http: 200 }, again: { reused: false, alert: 40 } },
+        ticket: { back: { reused: true, http: 200 }, again: { reused: false, alert: 40 } },
+        psk: { back: { reused: true, http: 200 }, again: { reused: false, alert: 116 } },
+      },
+    },
+    caddy: {
+      // s_client resumes Go's TLS 1.2 tickets without the extended master secret, which the wire client does not.
+      'cross-sni': {
+        ticket: { back: { reused: true, http: 200 }, again: { reused: false, alert: 42 } },
+        psk: { back: { reused: true, http: 200 }, again: { reused: false, alert: 42 } },
+      },
+      'optional-to-require': {},
+    },
+  };
+
+  for (const name of ['stunnel', 'caddy'] as const) {
+    it(`${name}: openssl s_client and the wire client agree on a session made without a certificate offered where one is required`, async (ctx) => {
+      const probe = await availability(name);
+      if (!probe.available && !ON_CI) ctx.skip();
+      const fx = fixtures.get();
+      await using target = await startProcessTarget(ADAPTERS[name], fx, 'require');
+      const run = await runResumption(fx, target, {
+        deviations: name,
+        suite: 'resumption::*::resume-cross-sni,resumption::*::resume-optional-to-require',
+      });
+      expect(run.error, run.error?.message).toBeUndefined();
+      const origins = {
+        'cross-sni': { at: target.resumption?.sniNoAuth?.endpoint, servername: 'public.localhost' },
+        'optional-to-require': { at: target.resumption?.optionalEndpoint, servername: 'localhost' },
+      } as const;
+      let replayed = 0;
+      for (const [which, byMechanism] of Object.entries(REPLAYS[name])) {
+        const origin = origins[which as keyof typeof origins];
+        if (Object.keys(byMechanism).length === 0) expect(origin.at).toBeUndefined();
+        for (const m of MECHANISMS) {
+          const want = byMechanism[m.name];
+          if (!want) continue;
+          const sess = path.join(scratch.path, `${name}-${which}-${m.name}.sess`);
+          const opts = { tls: m.tls, noTicket: m.name === 'session-id', scratch: scratch.path } as const;
+          const from = { ...opts, servername: origin.servername };
+          const made = await sClientSession(fx, origin.at!, { ...from, sessOut: sess });
+          expect(made, made.out).toMatchObject({ reused: false, http: 200 });
+          const back = await sClientSession(fx, origin.at!, { ...from, sessIn: sess });
+          expect(back, `${which} ${m.name} back: ${back.out}`).toMatchObject(want.back);
+          const again = await sClientSession(fx, target.endpoint, { ...opts, servername: 'localhost', sessIn: sess });
+          expect(again, `${which} ${m.name}: ${again.out}`).toMatchObject(want.again);
+          if (want.again.http === undefined) expect(again.http, again.out).toBeUndefined();
+          // The wire client's view of the same case, where it has one.
+          const r = result(run, `${m.name}::resume-${which}`);
+          if (r.verdict !== 'skip') {
+            expect(/; resumed without a certificate/.test(r.finding ?? ''), `${r.id}: ${r.finding}`).toBe(
+              want.again.reused,
+            );
+            expect(r.observed.outcome === 'accepted', `${r.id}: ${r.reason}`).toBe(want.again.http === 200);
+            replayed++;
+          }
+        }
+      }
+      expect(replayed).toBe(name === 'stunnel' ? 6 : 1);
+    });
+  }
 });
