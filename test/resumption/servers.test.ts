@@ -264,4 +264,31 @@ describe('openssl s_client replays the decisive cases', () => {
       expect(replayed).toBe(name === 'stunnel' ? 6 : 1);
     });
   }
+
+  // The control of caddy's pass: its two names share ticket keys, and the scenario fails when the name under test
+  // would resume a session without a certificate.
+  it("caddy with client_auth mode request ('request-only'): a session of public.localhost is resumed on localhost and served, and the scenario fails", async (ctx) => {
+    const probe = await availability('caddy');
+    if (!probe.available && !ON_CI) ctx.skip();
+    const fx = fixtures.get();
+    await using target = await startProcessTarget(ADAPTERS.caddy, fx, 'require', { weaken: 'request-only' });
+    const run = await runResumption(fx, target, { deviations: 'caddy', suite: 'resumption::psk::resume-cross-sni' });
+    expect(run.error, run.error?.message).toBeUndefined();
+    expect(run.conformant).toBe(false);
+    const r = result(run, 'psk::resume-cross-sni');
+    expect(r.verdict, r.reason).toBe('fail');
+    expect(r.finding).toMatch(/; resumed without a certificate \(TLS 1\.3 PSK\), and served$/);
+    for (const m of MECHANISMS.filter((x) => x.name !== 'session-id')) {
+      const sess = path.join(scratch.path, `caddy-request-only-${m.name}.sess`);
+      const opts = { tls: m.tls, scratch: scratch.path } as const;
+      const made = await sClientSession(fx, target.endpoint, {
+        ...opts,
+        servername: 'public.localhost',
+        sessOut: sess,
+      });
+      expect(made, made.out).toMatchObject({ reused: false, http: 200 });
+      const again = await sClientSession(fx, target.endpoint, { ...opts, servername: 'localhost', sessIn: sess });
+      expect(again, `${m.name}: ${again.out}`).toMatchObject({ reused: true, http: 200 });
+    }
+  });
 });
