@@ -15,6 +15,7 @@ import { setOcspStatus } from '../../fixtures-gen/ocsp-control.js';
 import {
   ADAPTERS,
   startProcessTarget,
+  type ServerAdapter,
   type Availability,
   type ProcessTargetName,
 } from '../../targets/process/index.js';
@@ -264,6 +265,34 @@ describe('openssl s_client replays the decisive cases', () => {
       expect(replayed).toBe(name === 'stunnel' ? 6 : 1);
     });
   }
+
+  // The claim in stunnel's expectation that the shared ticket secrets are not the cause.
+  it('stunnel without ticketKeySecret/ticketMacSecret resumes the SNI secondary service’s ticket and PSK where a certificate is required all the same', async (ctx) => {
+    const probe = await availability('stunnel');
+    if (!probe.available && !ON_CI) ctx.skip();
+    const fx = fixtures.get();
+    const adapter: ServerAdapter = {
+      ...ADAPTERS.stunnel,
+      render: (input) => {
+        const r = ADAPTERS.stunnel.render(input);
+        const conf = r.files['stunnel.conf']!;
+        const without = conf
+          .split('\n')
+          .filter((l) => !/^ticket(Key|Mac)Secret = /.test(l))
+          .join('\n');
+        expect(without.length).toBeLessThan(conf.length);
+        return { ...r, files: { ...r.files, 'stunnel.conf': without } };
+      },
+    };
+    await using target = await startProcessTarget(adapter, fx, 'require');
+    const run = await runResumption(fx, target, { deviations: 'stunnel', suite: 'resumption::*::resume-cross-sni' });
+    expect(run.error, run.error?.message).toBeUndefined();
+    expect(MECHANISMS.map((m) => result(run, `${m.name}::resume-cross-sni`).verdict)).toEqual([
+      'pass',
+      'xfail',
+      'xfail',
+    ]);
+  });
 
   // The control of caddy's pass: its two names share ticket keys, and the scenario fails when the name under test
   // would resume a session without a certificate.
