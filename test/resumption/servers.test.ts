@@ -6,6 +6,7 @@
  * another virtual host is offered. The verdicts are as targets/expectations records them (findings as xfail, with
  * the evidence); openssl s_client (-sess_out / -sess_in) replays the decisive cases independently.
  */
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ import { issueClientCertificate } from '../../fixtures-gen/issue.js';
 import { setOcspStatus } from '../../fixtures-gen/ocsp-control.js';
 import {
   ADAPTERS,
+  freePort,
+  PKI,
   startProcessTarget,
   type ServerAdapter,
   type Availability,
@@ -318,6 +321,96 @@ describe('openssl s_client replays the decisive cases', () => {
       expect(made, made.out).toMatchObject({ reused: false, http: 200 });
       const again = await sClientSession(fx, target.endpoint, { ...opts, servername: 'localhost', sessIn: sess });
       expect(again, `${m.name}: ${again.out}`).toMatchObject({ reused: true, http: 200 });
+    }
+  });
+});
+
+describe('the claims in the lacking reasons, by experiment', () => {
+  const scratchDir = () => scratch.path;
+
+  it('openssl s_server with -servername/-cert2/-key2 under -Verify refuses a client without a certificate on the second name too', async (ctx) => {
+    const probe = await availability('openssl-s-server');
+    if (!probe.available && !ON_CI) ctx.skip();
+    const fx = fixtures.get();
+    const base = ADAPTERS['openssl-s-server'];
+    const adapter: ServerAdapter = {
+      ...base,
+      render: (input) => {
+        const r = base.render(input);
+        const p = (rel: string) => `${input.root}/${rel}`;
+        return {
+          ...r,
+          args: [...r.args, '-servername', 'public.localhost', '-cert2', p(PKI.chain), '-key2', p(PKI.key)],
+        };
+      },
+    };
+    await using target = await startProcessTarget(adapter, fx, 'require');
+    for (const [tls, alert] of [
+      ['1.2', 40],
+      ['1.3', 116],
+    ] as const) {
+      // NOTE: not sClientSession: s_server sends the -cert2 certificate without its intermediate, so a client that
+      // verifies the server would stop before the server's decision; this one reads what the server asked and said.
+      const out = await new Promise<string>((resolve) => {
+        const child = execFile(
+          'openssl',
+          [
+            's_client',
+            '-connect',
+            `${target.endpoint.host}:${target.endpoint.port}`,
+            '-servername',
+            'public.localhost',
+            tls === '1.3' ? '-tls1_3' : '-tls1_2',
+            '-ign_eof',
+          ],
+          { timeout: 10_000 },
+          (_err, stdout, stderr) => resolve(`${String(stdout)}\n${String(stderr)}`),
+        );
+        child.stdin?.on('error', () => {});
+        child.stdin?.end('GET / HTTP/1.0\r\n\r\n');
+      });
+      // The second context's certificate came (the leaf alone: the first one sends its -cert_chain intermediate too),
+      // a certificate was asked for, and its absence refused.
+      expect(out).toMatch(/^\s*0 s:CN = localhost/m);
+      expect(out).not.toMatch(/^\s*1 s:/m);
+      expect(out).toContain('Acceptable client certificate CA names');
+      expect(/alert number (\d+)/.exec(out)?.[1], out).toBe(String(alert));
+      expect(out).not.toMatch(/HTTP\/1\.[01] 200/);
+    }
+  });
+
+  it('caddy (Caddyfile): a ticket or PSK of one port is not resumed on a second port that asks for no certificate either', async (ctx) => {
+    const probe = await availability('caddy');
+    if (!probe.available && !ON_CI) ctx.skip();
+    const fx = fixtures.get();
+    let second = 0;
+    while (second === 0) second = await freePort();
+    const adapter: ServerAdapter = {
+      ...ADAPTERS.caddy,
+      render: (input) => {
+        const r = ADAPTERS.caddy.render(input);
+        const site = [
+          `https://:${second} {`,
+          `  bind ${input.listenHost}`,
+          `  tls ${input.root}/${PKI.chain} ${input.root}/${PKI.key}`,
+          '  respond "ok" 200',
+          '}',
+          '',
+        ].join('\n');
+        return { ...r, files: { ...r.files, Caddyfile: `${r.files['Caddyfile']!}${site}` } };
+      },
+    };
+    await using target = await startProcessTarget(adapter, fx, 'require');
+    const other = { host: target.endpoint.host, port: second };
+    for (const m of MECHANISMS.filter((x) => x.name !== 'session-id')) {
+      const sess = path.join(scratchDir(), `caddy-ports-${m.name}.sess`);
+      const opts = { tls: m.tls, servername: 'public.localhost', scratch: scratchDir() } as const;
+      const made = await sClientSession(fx, target.endpoint, { ...opts, sessOut: sess });
+      expect(made, made.out).toMatchObject({ reused: false, http: 200 });
+      const back = await sClientSession(fx, target.endpoint, { ...opts, sessIn: sess });
+      expect(back, `${m.name} back: ${back.out}`).toMatchObject({ reused: true, http: 200 });
+      const there = await sClientSession(fx, other, { ...opts, sessIn: sess });
+      expect(there, `${m.name} on the second port: ${there.out}`).toMatchObject({ reused: false, http: 200 });
     }
   });
 });
