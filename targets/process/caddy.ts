@@ -44,6 +44,7 @@ export function renderCaddy(input: RenderInput): Rendered {
     ...caddyProxy(input),
     '  respond "ok" 200',
     '}',
+    ...caddySessionShapes(input),
     '',
   ];
   return {
@@ -84,6 +85,27 @@ function caddyProxy(input: RenderInput): string[] {
   ];
 }
 
+/**
+ * The resumption shape (issue 12) a Caddyfile can express: a site `https://<sniNoAuth>:<port>` without `client_auth`
+ * on the port under test. The Caddyfile adapter gives it a TLS connection policy matched by SNI, ordered before the
+ * catch-all one, in the same server: both policies' configurations come from that server's TLS configuration, whose
+ * session ticket keys Go's crypto/tls uses for either name (a ticket of one name decrypts under the other, and Go
+ * decides whether to resume it by the policy's client authentication). Go keeps no session cache (no TLS 1.2
+ * session ID resumption). The optional endpoint is not rendered: see `lacking['shared-sessions']`.
+ */
+function caddySessionShapes(input: RenderInput): string[] {
+  if (!input.sniNoAuth) return [];
+  return [
+    `https://${input.sniNoAuth}:${input.port} {`,
+    `  bind ${input.listenHost}`,
+    `  tls ${input.root}/${PKI.chain} ${input.root}/${PKI.key} {`,
+    '    protocols tls1.2 tls1.3',
+    '  }',
+    '  respond "ok" 200',
+    '}',
+  ];
+}
+
 /** Caddy (Debian caddy / official image caddy). */
 export const caddyAdapter: ServerAdapter = {
   name: 'caddy',
@@ -104,10 +126,13 @@ export const caddyAdapter: ServerAdapter = {
     lacking: {
       'per-location-auth':
         "Caddy cannot ask for a client certificate per location after the handshake: client_auth is a TLS connection policy chosen in the handshake, and Go's crypto/tls implements renegotiation for clients only and no TLS 1.3 post-handshake authentication (golang/go#40521)",
+      'shared-sessions':
+        "the Caddyfile the harness renders cannot give a second listener the session ticket keys of the first: Caddy gives each server (one per port) Go's own random ticket keys, and shares keys across servers only through the TLS app's session_tickets, which exists in Caddy's JSON configuration alone (no Caddyfile directive or global option sets it). Observed with caddy 2.6.2 and openssl s_client: a TLS 1.2 ticket or TLS 1.3 PSK made on one port is not resumed on a second port whose policy asks for no certificate either; with session_tickets set in the JSON form it is",
     },
   },
   weakenings: WEAKENINGS,
   proxyIdentity:
     'X-SSL-Client-S-DN {http.request.tls.client.subject}, X-SSL-Client-Cert (DER, base64), X-SSL-Client-Fingerprint (reverse_proxy header_up)',
   render: renderCaddy,
+  resumptionShapes: { sniNoAuth: true },
 };

@@ -58,9 +58,9 @@ export function renderNginx(input: RenderInput): Rendered {
   ];
   return {
     files: { 'nginx.conf': lines.join('\n'), ...(shapes ? { [TICKET_KEY]: ticketKey(input.root) } : {}) },
+    ...(shapes ? { secretFiles: [TICKET_KEY] } : {}),
     args: ['-p', `${input.root}/`, '-c', p('nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'],
     logFiles: ['error.log', 'access.log'],
-    ...(shapes ? { secretFiles: [TICKET_KEY] } : {}),
   };
 }
 

@@ -55,6 +55,10 @@ export const opensslSServerAdapter: ServerAdapter = {
     lacking: {
       'per-location-auth':
         "openssl s_server cannot require a client certificate for a location after the handshake: it asks only on its interactive c and R commands (c with SSL_VERIFY_PEER alone: an empty Certificate passes), or on -www's GET /renegcert, where it writes the page before it reads the answer (observed with OpenSSL 3.0.22: the page arrives before the renegotiated ServerHello)",
+      'sni-no-auth':
+        'openssl s_server cannot serve a second server name without client authentication: -servername with -cert2/-key2 gives that name its own certificate only, -verify/-Verify apply to both contexts, and OpenSSL keeps the verify mode the connection started with when the name switches the context (observed with OpenSSL 3.0.22 under -Verify: a client without a certificate naming the -servername name is refused with handshake_failure over TLS 1.2 and certificate_required over TLS 1.3)',
+      'shared-sessions':
+        'openssl s_server serves one port with one policy per process, and a second process shares no session state with it: each keeps its own in-memory session cache and generates its own random ticket keys (s_server has no option to load ticket keys or use an external cache), so an optional endpoint cannot share sessions with the require one',
     },
   },
   weakenings: WEAKENINGS,
