@@ -3,7 +3,6 @@
  * the Python location server (test/post-handshake/location-server.py), and runs of the post-handshake topic.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FixtureSet } from '../../core/manifest.js';
 import type { RunResult, ScenarioResult } from '../../core/result.js';
@@ -15,8 +14,7 @@ import { loadExpectations } from '../../targets/expectations.js';
 import { freePort } from '../../targets/process/index.js';
 import type { StartedTarget } from '../../targets/target.js';
 import type { ClientFault } from '../../wire/index.js';
-
-let extraFiles = 0;
+import { identityArgs } from '../helpers/s-client.js';
 
 /** True when python3 with TLS 1.3 post-handshake authentication in its ssl module runs here (location-server.py). */
 export const HAS_PYTHON =
@@ -94,20 +92,7 @@ export async function sClient(
     '-quiet',
     ...(options.extra ?? []),
   ];
-  if (options.fixture) {
-    const f = fx.fixture(options.fixture);
-    const blocks =
-      readFileSync(fx.resolve(f.chain), 'utf8').match(
-        /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g,
-      ) ?? [];
-    args.push('-cert', fx.resolve(f.cert), '-key', fx.resolve(f.key));
-    if (blocks.length > 1) {
-      // One file per call: concurrent replays of one fixture must not rewrite a file a running s_client reads.
-      const extra = path.join(options.scratch, `${options.fixture}-${++extraFiles}-extra.pem`);
-      writeFileSync(extra, blocks.slice(1).join(''));
-      args.push('-cert_chain', extra);
-    }
-  }
+  if (options.fixture) args.push(...identityArgs(fx, options.fixture, options.scratch));
   const out = await new Promise<string>((resolve) => {
     const child = execFile('openssl', args, { timeout: 10_000 }, (_err, stdout, stderr) =>
       resolve(`${String(stdout)}\n${String(stderr)}`),

@@ -4,8 +4,6 @@
  * it (`Reused,` / `New,`) and what the server answered.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { FixtureSet } from '../../core/manifest.js';
 import type { RunResult, ScenarioResult } from '../../core/result.js';
 import type { TlsVersion } from '../../core/scenario.js';
@@ -14,8 +12,7 @@ import { selectScenarios } from '../../engine/select.js';
 import { catalogue, CATALOGUE_VERSION } from '../../suites/index.js';
 import { loadExpectations } from '../../targets/expectations.js';
 import type { Endpoint, StartedTarget } from '../../targets/target.js';
-
-let extraFiles = 0;
+import { identityArgs } from '../helpers/s-client.js';
 
 /** The mechanisms of the topic, in catalogue order, with their TLS version. */
 export const MECHANISMS = [
@@ -96,20 +93,7 @@ export function sClientSession(
   ];
   if (options.files)
     args.push('-cert', options.files.cert, '-key', options.files.key, '-cert_chain', options.files.chain);
-  if (options.fixture) {
-    const f = fx.fixture(options.fixture);
-    const blocks =
-      readFileSync(fx.resolve(f.chain), 'utf8').match(
-        /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g,
-      ) ?? [];
-    args.push('-cert', fx.resolve(f.cert), '-key', fx.resolve(f.key));
-    if (blocks.length > 1) {
-      // One file per call: concurrent replays of one fixture must not rewrite a file a running s_client reads.
-      const extra = path.join(options.scratch, `${options.fixture}-${++extraFiles}-extra.pem`);
-      writeFileSync(extra, blocks.slice(1).join(''));
-      args.push('-cert_chain', extra);
-    }
-  }
+  if (options.fixture) args.push(...identityArgs(fx, options.fixture, options.scratch));
   return new Promise((resolve) => {
     const child = execFile('openssl', args, { timeout: 10_000 }, (_err, stdout, stderr) => {
       const out = `${String(stdout)}\n${String(stderr)}`;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import {
   type ProcessTargetName,
   type StartedProcessTarget,
 } from '../../targets/process/index.js';
+import { identityArgs } from '../helpers/s-client.js';
 
 /** On CI a missing server is a failure; on a developer's machine its tests skip with the way to install it. */
 export const ON_CI = Boolean(process.env.CI);
@@ -106,12 +107,6 @@ export interface OracleView {
   readonly out: string;
 }
 
-function pemBlocks(pem: string): string[] {
-  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
-}
-
-let extraFiles = 0;
-
 /**
  * The independent oracle: `openssl s_client` with the fixture's certificate, key and extra chain against the same
  * running server, sending the same GET. It reports the alert number ("SSL alert number N") or the HTTP status line.
@@ -139,16 +134,7 @@ export async function sClient(
     '-ign_eof',
     '-quiet',
   ];
-  if (fixtureId) {
-    const f = fx.fixture(fixtureId);
-    const blocks = pemBlocks(readFileSync(fx.resolve(f.chain), 'utf8'));
-    // NOTE: one file per call: the same fixture is replayed for TLS 1.2 and 1.3 (and by several scenarios) at once, and
-    // a shared file rewritten under a running s_client read as empty ("Could not read any client certificate chain").
-    const extra = path.join(scratch, `${fixtureId}-${tls}-${++extraFiles}-extra.pem`);
-    writeFileSync(extra, blocks.slice(1).join(''));
-    args.push('-cert', fx.resolve(f.cert), '-key', fx.resolve(f.key));
-    if (blocks.length > 1) args.push('-cert_chain', extra);
-  }
+  if (fixtureId) args.push(...identityArgs(fx, fixtureId, scratch));
   // NOTE: -quiet implies -ign_eof: s_client ends when the server closes (after its answer to `Connection: close`, or
   // after a rejection), never on stdin's end, so stdin stays open until s_client exits — no timer decides. The bound is
   // for a server that never closes; on a busy two-core CI machine running two test files beside real servers, an
