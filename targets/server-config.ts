@@ -81,9 +81,10 @@ export function renderServerConfig(options: ServerConfigOptions): ServerConfig {
   mkdirSync(dir, { recursive: true });
   // NOTE: servers started as root drop their workers to nobody, which must be able to reach the files.
   chmodSync(dir, 0o711);
-  stagePki(fx, dir);
+  const { trustAnchors } = stagePki(fx, dir);
   const ocsp = adapter.capabilities.features.includes('ocsp');
   const rendered = adapter.render({
+    trustAnchors,
     policy: options.policy,
     root: dir,
     listenHost: host,

@@ -75,8 +75,14 @@ export function containerRuntime(): Promise<RuntimeAvailability> {
  * the image's layout, and every interface inside the container. The loopback OCSP responder is not reachable from a
  * container, so OCSP is left out there.
  */
-export function renderForContainer(adapter: ServerAdapter, policy: ServerPolicy, weaken?: string): Rendered {
+export function renderForContainer(
+  adapter: ServerAdapter,
+  policy: ServerPolicy,
+  weaken?: string,
+  trustAnchors?: number,
+): Rendered {
   return adapter.render({
+    ...(trustAnchors !== undefined ? { trustAnchors } : {}),
     policy,
     root: CONTAINER_ROOT,
     listenHost: '0.0.0.0',
@@ -110,8 +116,8 @@ export async function startContainerTarget(
   const dir = mkdtempSync(path.join(os.tmpdir(), `mtls-harness-container-${adapter.name}-`));
   let logs = '';
   try {
-    stagePki(fixtures, dir);
-    const rendered = renderForContainer(adapter, policy, options.weaken);
+    const { trustAnchors } = stagePki(fixtures, dir);
+    const rendered = renderForContainer(adapter, policy, options.weaken, trustAnchors);
     writeRendered(rendered, dir);
     const container = await new GenericContainer(adapter.image)
       .withBindMounts([{ source: dir, target: CONTAINER_ROOT, mode: 'ro' }])

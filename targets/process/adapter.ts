@@ -38,6 +38,11 @@ export const PKI = {
   /** chain + key in one file (haproxy). */
   chainAndKey: 'pki/server-chain-key.pem',
   trust: 'pki/trust.pem',
+  /**
+   * The n-th trust anchor of trust.pem alone (1-based), for servers whose configuration reads one certificate per
+   * file (Caddy's `trusted_ca_cert_file` takes the first PEM block of a file and ignores the rest).
+   */
+  trustAnchor: (n: number) => `pki/trust-${n}.pem`,
   /** Every CRL of the trusted hierarchy, one per CA level. */
   crls: 'pki/crls.pem',
   /** trust.pem followed by every CRL (servers that read CRLs from their CA file). */
@@ -58,6 +63,11 @@ export interface RenderInput {
   readonly ocspUrl?: string;
   /** True when the process runs as root (privilege-dropping servers then need a user). */
   readonly asRoot: boolean;
+  /**
+   * How many trust anchors trust.pem holds, each also staged alone as {@link PKI.trustAnchor} (`stagePki` returns
+   * it). Absent: renderers name trust.pem only.
+   */
+  readonly trustAnchors?: number;
   /** A deliberately broken variant, one of the adapter's {@link ServerAdapter.weakenings}. */
   readonly weaken?: string;
   /** `debian`: the Debian package's layout (default); `image`: the official container image's layout. */
@@ -214,7 +224,12 @@ export async function probeAdapter(adapter: ServerAdapter): Promise<Availability
  * the umask: 0700 for a server process (it reads them as root, or as the harness's user, before dropping
  * privileges); the container form keeps 0755 for the image's own user.
  */
-export function stagePki(fixtures: FixtureSet, dir: string, pkiMode = 0o755, crlVariant?: CrlVariantName): void {
+export function stagePki(
+  fixtures: FixtureSet,
+  dir: string,
+  pkiMode = 0o755,
+  crlVariant?: CrlVariantName,
+): { readonly trustAnchors: number } {
   const m = fixtures.manifest;
   const read = (rel: string) => fixtures.read(rel);
   mkdirSync(path.join(dir, 'pki'), { recursive: true, mode: pkiMode });
@@ -240,6 +255,8 @@ export function stagePki(fixtures: FixtureSet, dir: string, pkiMode = 0o755, crl
   write(PKI.key, key, 0o600);
   write(PKI.chainAndKey, chain + key, 0o600);
   write(PKI.trust, trust);
+  const anchors = trust.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/g) ?? [];
+  anchors.forEach((pem, i) => write(PKI.trustAnchor(i + 1), nl(pem)));
   write(PKI.crls, crls);
   write(PKI.trustAndCrls, trust + crls);
   write(
@@ -249,6 +266,7 @@ export function stagePki(fixtures: FixtureSet, dir: string, pkiMode = 0o755, crl
       .map((c) => nl(read(c.cert)))
       .join(''),
   );
+  return { trustAnchors: anchors.length };
 }
 
 /** The path of an alternative CRL bundle; throws MTLS_ERR_USAGE when the fixtures lack it. */
@@ -350,8 +368,9 @@ export async function startProcessTarget(
         optionalPort = await freePort(host);
       const sniNoAuth = shapes?.sniNoAuth ? PUBLIC_SERVER_NAME : undefined;
       try {
-        stagePki(fixtures, dir, 0o700, options.crlVariant);
+        const { trustAnchors } = stagePki(fixtures, dir, 0o700, options.crlVariant);
         const rendered = adapter.render({
+          trustAnchors,
           policy,
           root: dir,
           listenHost: host,

@@ -38,7 +38,11 @@ export function renderCaddy(input: RenderInput): Rendered {
     '    protocols tls1.2 tls1.3',
     '    client_auth {',
     `      mode ${mode}`,
-    `      trusted_ca_cert_file ${p(PKI.trust)}`,
+    // NOTE: Caddy 2.6's trusted_ca_cert_file reads the first certificate of a file: one directive per anchor, or a
+    // second trust anchor (issue 13's expired root) would be silently left out.
+    ...(input.trustAnchors
+      ? Array.from({ length: input.trustAnchors }, (_, i) => `      trusted_ca_cert_file ${p(PKI.trustAnchor(i + 1))}`)
+      : [`      trusted_ca_cert_file ${p(PKI.trust)}`]),
     '    }',
     '  }',
     ...caddyProxy(input),

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -5,16 +6,19 @@ import { HarnessError } from '../../../core/errors.js';
 import { catalogue } from '../../../suites/index.js';
 import { CONTAINER_ROOT, renderForContainer } from '../../../targets/container/container-target.js';
 import { loadExpectations } from '../../../targets/expectations.js';
-import { writeRendered } from '../../../targets/process/adapter.js';
+import { stagePki, writeRendered } from '../../../targets/process/adapter.js';
 import { ADAPTERS, PROCESS_TARGET_NAMES, type RenderInput } from '../../../targets/process/index.js';
 import { parseTarget, targetName, TARGET_NAMES } from '../../../targets/registry.js';
 import { globMatcher } from '../../../engine/select.js';
 import { ROOT } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { sharedFixtures } from '../../targets/harness.js';
 
 const base: RenderInput = { policy: 'require', root: '/srv/x', listenHost: '127.0.0.1', port: 12345, asRoot: false };
 const text = (r: { files: Readonly<Record<string, string>>; args: readonly string[] }) =>
   [...Object.values(r.files), r.args.join(' ')].join('\n');
+
+const fixtures = sharedFixtures();
 
 describe('config renderers', () => {
   it.each(PROCESS_TARGET_NAMES)('%s: pure, on the given port, with the fixture PKI and the policy', (name) => {
@@ -29,6 +33,38 @@ describe('config renderers', () => {
     // require and optional render differently; nothing names a path outside the root or a system service.
     expect(text(a.render({ ...base, policy: 'optional' }))).not.toEqual(all);
     expect(all).not.toMatch(/(^|[\s"'=])\/(etc|var\/run|run|var\/log)\//m);
+  });
+
+  it('Caddy names every trust anchor, one file each (its trusted_ca_cert_file reads only the first certificate of a file)', () => {
+    const caddy = (trustAnchors?: number) =>
+      text(ADAPTERS.caddy.render({ ...base, ...(trustAnchors ? { trustAnchors } : {}) })).match(
+        /trusted_ca_cert_file \S+/g,
+      );
+    expect(caddy(2)).toEqual([
+      'trusted_ca_cert_file /srv/x/pki/trust-1.pem',
+      'trusted_ca_cert_file /srv/x/pki/trust-2.pem',
+    ]);
+    expect(caddy()).toEqual(['trusted_ca_cert_file /srv/x/pki/trust.pem']);
+  });
+
+  it('stage each trust anchor of trust.pem alone, in order, beside trust.pem', () => {
+    const fx = fixtures.get();
+    using scratch = tempDir('mtls-stage-');
+    const dir = scratch.path;
+    const { trustAnchors } = stagePki(fx, dir);
+    const trust = readFileSync(path.join(dir, 'pki/trust.pem'), 'utf8');
+    // Independent of the code under test: openssl names the subjects of the bundle and of each file.
+    const subjects = (file: string) =>
+      execFileSync('openssl', ['storeutl', '-noout', '-certs', '-text', file], { encoding: 'utf8' }).match(
+        /Subject: .*/g,
+      ) ?? [];
+    const all = subjects(path.join(dir, 'pki/trust.pem'));
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    expect(trustAnchors).toBe(all.length);
+    expect(Array.from({ length: trustAnchors }, (_, i) => subjects(path.join(dir, `pki/trust-${i + 1}.pem`)))).toEqual(
+      all.map((s) => [s]),
+    );
+    expect(trust).toContain('-----BEGIN CERTIFICATE-----');
   });
 
   it('express require and optional with each server own switch', () => {
