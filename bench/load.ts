@@ -22,7 +22,7 @@ async function freePort(): Promise<number> {
 }
 
 /** `openssl s_server` requiring a client certificate (-Verify), serving one connection at a time. */
-async function startSServer(fx: FixtureSet, dir: string): Promise<{ port: number; child: ChildProcess }> {
+export async function startSServer(fx: FixtureSet, dir: string): Promise<{ port: number; child: ChildProcess }> {
   const m = fx.manifest;
   // NOTE: s_time sends only its leaf (-cert), so the server's CA file carries the intermediate as well as the root.
   const bundle = path.join(dir, 'client-cas.pem');
@@ -73,7 +73,7 @@ async function startSServer(fx: FixtureSet, dir: string): Promise<{ port: number
  * `openssl s_time` with its client CPU: run under bash, whose `times` builtin prints the user and system time of its
  * finished children (getrusage RUSAGE_CHILDREN), i.e. exactly s_time's CPU.
  */
-function sTime(fx: FixtureSet, port: number, tls: TlsVersion, kind: '-new' | '-reuse') {
+export function sTime(fx: FixtureSet, port: number, tls: TlsVersion, kind: '-new' | '-reuse') {
   const valid = fx.fixture('valid');
   const args = [
     's_time',
@@ -178,6 +178,66 @@ export async function startNginx(fx: FixtureSet, dir: string): Promise<{ port: n
   throw new Error('nginx did not start');
 }
 
+// A plain TCP server in its own process (its CPU is not the client's): it answers each chunk it receives, as a TLS
+// server answers each flight, and closes when the client does.
+const ECHO_SERVER = `
+const net = require('node:net');
+const answer = Buffer.alloc(1200, 0x61);
+const srv = net.createServer({ noDelay: true }, (s) => {
+  s.on('data', () => s.write(answer));
+  s.on('end', () => s.end());
+  s.on('error', () => {});
+});
+srv.listen(0, '127.0.0.1', () => process.send(srv.address().port));
+`;
+
+/**
+ * The floor under any TLS client written on node:net: client CPU per bare TCP connection (connect, two round trips of
+ * a few hundred bytes each way — the flights of a resumed TLS 1.2 handshake and its proof request — then FIN and
+ * close), with 4 connections in flight as our engines run, and no TLS at all.
+ */
+async function nodeTcpFloor(seconds: number): Promise<{ connections: number; cpuMsPerConnection: number }> {
+  const child = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as number));
+      child.once('exit', () => reject(new Error('the TCP floor server exited')));
+    });
+    const flight = Buffer.alloc(300, 0x62);
+    const one = () =>
+      new Promise<void>((resolve) => {
+        let answers = 0;
+        const s = net.connect({ host: '127.0.0.1', port, noDelay: true });
+        s.write(flight);
+        s.on('data', () => {
+          if (++answers === 1) s.write(flight);
+          else if (answers === 2) s.end();
+        });
+        s.on('close', () => resolve());
+        s.on('error', () => {});
+      });
+    const run = async (ms: number) => {
+      let n = 0;
+      const end = performance.now() + ms;
+      const c0 = process.cpuUsage();
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (performance.now() < end) {
+            await one();
+            n++;
+          }
+        }),
+      );
+      const c = process.cpuUsage(c0);
+      return { connections: n, cpuMsPerConnection: (c.user + c.system) / 1000 / n };
+    };
+    await run(1000);
+    return await run(seconds * 1000);
+  } finally {
+    child.kill();
+  }
+}
+
 const cpuS = (r: LoadResult) => (r.cpu ? (r.cpu.userMs + r.cpu.systemMs) / 1000 : NaN);
 const eff = (r: LoadResult) => r.handshakes.succeeded / cpuS(r);
 
@@ -210,6 +270,8 @@ export async function benchLoad(): Promise<void> {
     console.log(
       `load: our load module vs openssl s_time against one openssl s_server -Verify (mTLS, ECDSA P-256), ${SECONDS} s each, ${os.availableParallelism()} cores`,
     );
+    const floor = await nodeTcpFloor(SECONDS);
+    let resumed12Ref = NaN;
     const cases: [string, TlsVersion, 'full' | 'resumed', '-new' | '-reuse'][] = [
       ['full TLS 1.2', '1.2', 'full', '-new'],
       ['full TLS 1.3', '1.3', 'full', '-new'],
@@ -220,6 +282,7 @@ export async function benchLoad(): Promise<void> {
       const wire = await ours(fx, s.port, tls, mode, 'wire');
       const node = await ours(fx, s.port, tls, mode, 'node');
       const refEff = ref.handshakes / ref.cpuS;
+      if (flag === '-reuse') resumed12Ref = (ref.cpuS * 1000) / ref.handshakes;
       console.log(`  ${label}`);
       row(
         `openssl s_time ${flag}: handshakes/s · per client-CPU-s · CPU ms/hs`,
@@ -232,6 +295,17 @@ export async function benchLoad(): Promise<void> {
         `${(eff(wire) / refEff).toFixed(2)} · ${(eff(node) / refEff).toFixed(2)}`,
       );
     }
+    console.log(
+      '  the floor of node:net (no TLS): what any client on Node sockets spends before its first byte of TLS',
+    );
+    row(
+      'bare TCP connect + 2 round trips + close, 4 in flight: CPU ms/connection',
+      `${floor.cpuMsPerConnection.toFixed(3)} (${floor.connections} connections)`,
+    );
+    row(
+      'floor / s_time -reuse TLS 1.2 CPU per handshake (> 1: the 1.0× aim is out of reach)',
+      (floor.cpuMsPerConnection / resumed12Ref).toFixed(2),
+    );
     // NOTE: s_time cannot resume TLS 1.3 (openssl#17964): the wire engine against the node engine.
     console.log('  resumed TLS 1.3 (s_time cannot resume TLS 1.3)');
     const wire13 = await ours(fx, s.port, '1.3', 'resumed', 'wire');

@@ -5,7 +5,7 @@
  * message and signing contexts prepared once, one socket write per flight, and acceptance proven by an
  * application-data round trip exactly as load/handshake.ts proves it for node:tls.
  */
-import { createHash, randomFillSync, type Hash as NodeHash, type KeyObject } from 'node:crypto';
+import { createHash, type Hash as NodeHash, type KeyObject } from 'node:crypto';
 import net from 'node:net';
 import { alertName } from '../../core/alerts.js';
 import { httpStatusOf, REJECTING_HTTP_STATUSES } from '../../core/http.js';
@@ -23,6 +23,7 @@ import {
   newShare,
   prf12,
   Protection,
+  randomInto,
   type Share,
 } from './crypto.js';
 import {
@@ -161,6 +162,12 @@ const HRR_RANDOM = createHash('sha256').update('HelloRetryRequest').digest();
 const CLOSE_NOTIFY = Buffer.of(1, 0);
 const DEBUG = process.env.MTLS_WIRE_DEBUG === '1';
 
+function random32(): Buffer {
+  const b = Buffer.allocUnsafe(32);
+  randomInto(b, 0, 32);
+  return b;
+}
+
 function handshakeMsg(type: number, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(4 + body.length);
   out[0] = type;
@@ -250,7 +257,7 @@ class WireHandshake {
     out.writeUInt16BE((total - 4) & 0xffff, 2);
     out.writeUInt16BE(0x0303, 4);
     if (random) random.copy(out, 6);
-    else randomFillSync(out, 6, 32);
+    else randomInto(out, 6, 32);
     let off = 38;
     const sid = sessionId?.length ?? 0;
     out[off++] = sid;
@@ -320,7 +327,7 @@ class WireHandshake {
     const s = this.offered?.v === '1.2' ? this.offered : undefined;
     const ticket = s?.ticket;
     // A ticket goes with a fresh session id: the server echoes it when it resumes (RFC 5077 §3.4).
-    const sid = ticket ? randomFillSync(Buffer.allocUnsafe(32)) : s?.id.length ? s.id : undefined;
+    const sid = ticket ? random32() : s?.id.length ? s.id : undefined;
     this.sessionId = sid;
     const tLen = 4 + (ticket?.length ?? 0);
     const extLen = p.constExts.length + tLen;
