@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import type { TlsVersion } from '../core/scenario.js';
 import { generateFixtures } from '../fixtures-gen/generate.js';
 import { identityPems } from '../load/identities.js';
 import { runLoad } from '../load/run-load.js';
+import { startLoadNginx, type LoadNginx } from '../test/helpers/load-nginx.js';
 import { row } from './util.js';
 
 const SECONDS = Number(process.env.MTLS_BENCH_SECONDS ?? 5);
@@ -132,52 +133,6 @@ export async function ours(
   });
 }
 
-/** nginx with `worker_processes 2`, client certificates required, answering 200 (no OCSP, no CRL: the TLS cost). */
-export async function startNginx(fx: FixtureSet, dir: string): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const root = path.join(dir, 'nginx');
-  mkdirSync(root, { recursive: true });
-  const conf = [
-    'worker_processes 2;',
-    `pid ${root}/nginx.pid;`,
-    `error_log ${root}/error.log warn;`,
-    ...(process.getuid?.() === 0 ? ['user nobody nogroup;'] : []),
-    'events { worker_connections 1024; }',
-    'http {',
-    '  access_log off;',
-    `  client_body_temp_path ${root}/body;`,
-    '  server {',
-    `    listen 127.0.0.1:${port} ssl;`,
-    `    ssl_certificate ${fx.resolve(fx.manifest.server.chain)};`,
-    `    ssl_certificate_key ${fx.resolve(fx.manifest.server.key)};`,
-    '    ssl_protocols TLSv1.2 TLSv1.3;',
-    '    ssl_session_cache shared:bench:10m;',
-    `    ssl_client_certificate ${fx.resolve(fx.manifest.trust)};`,
-    '    ssl_verify_client on;',
-    '    ssl_verify_depth 5;',
-    '    location / { return 200 "ok\\n"; }',
-    '  }',
-    '}',
-  ].join('\n');
-  writeFileSync(path.join(root, 'nginx.conf'), conf);
-  const child = spawn('nginx', ['-p', `${root}/`, '-c', `${root}/nginx.conf`, '-g', 'daemon off;'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return { port, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('nginx did not start');
-}
-
 // A plain TCP server in its own process (its CPU is not the client's): it answers each chunk it receives, as a TLS
 // server answers each flight, and closes when the client does.
 const ECHO_SERVER = `
@@ -261,7 +216,7 @@ function oursRows(label: string, r: LoadResult): void {
 export async function benchLoad(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mtls-bench-load-'));
   let server: ChildProcess | undefined;
-  let nginx: ChildProcess | undefined;
+  let nginx: LoadNginx | undefined;
   try {
     await generateFixtures({ out: path.join(dir, 'fx') });
     const fx = loadManifest(path.join(dir, 'fx'));
@@ -318,8 +273,8 @@ export async function benchLoad(): Promise<void> {
     );
     server.kill();
     server = undefined;
-    const ng = await startNginx(fx, dir);
-    nginx = ng.child;
+    const ng = await startLoadNginx(fx, dir, { workers: 2 });
+    nginx = ng;
     console.log('  nginx, worker_processes 2: total handshakes/s with 2 workers (child processes, 8 connections)');
     for (const [label, tls, mode] of [
       ['full TLS 1.3', '1.3', 'full'],
@@ -338,7 +293,7 @@ export async function benchLoad(): Promise<void> {
     }
   } finally {
     server?.kill();
-    nginx?.kill();
+    await nginx?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
