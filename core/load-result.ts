@@ -218,6 +218,27 @@ export interface LoadCounters {
   readonly versionFailed?: Readonly<Record<string, number>>;
   /** `--ticket-policy advertise`: accepted handshakes whose ticket arrived (none was ever offered). */
   readonly ticketsReceived?: number;
+  /**
+   * The wire engine's server chain cache over the measured phase (absent before it had one): handshakes whose chain
+   * bytes were cached, full verifications, misses while a chain was cached (the server's chain changed) and chains
+   * that failed verification.
+   */
+  readonly chainCacheHits?: number;
+  readonly chainVerifications?: number;
+  readonly chainCacheInvalidations?: number;
+  readonly chainVerifyFailures?: number;
+}
+
+/** The wire engine's server chain cache over the measured phase (see {@link LoadResult.chainCache}). */
+export interface LoadChainCache {
+  /** Handshakes whose server chain was the exact bytes of a chain verified before (the signature still checked). */
+  readonly hits: number;
+  /** Full verifications (chain to the trust roots, name): once per distinct chain, and again after a change. */
+  readonly verifications: number;
+  /** Handshakes whose chain differed from every cached one (the server's certificate changed): verified again. */
+  readonly invalidations: number;
+  /** Chains that failed verification (counted as `server-untrusted` errors). */
+  readonly failures: number;
 }
 
 /** The run's settings, as validated. */
@@ -378,6 +399,8 @@ export interface LoadResult {
   readonly knee?: LoadKnee | null;
   /** `--ticket-policy advertise`: accepted handshakes whose ticket arrived; null otherwise. */
   readonly ticketsReceived?: number | null;
+  /** The wire engine's server chain cache over the measured phase; null for node:tls (absent before issue 14). */
+  readonly chainCache?: LoadChainCache | null;
   /** Latency at percentiles from p0 to the maximum, for plots (handshakes or probes; HTTP requests). */
   readonly distribution: {
     readonly handshake: readonly { readonly percentile: number; readonly ms: number }[];

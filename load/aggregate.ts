@@ -368,6 +368,15 @@ export function buildLoadResult(m: Measured, ctx: ResultContext): LoadResult {
     byVersion,
     knee,
     ticketsReceived: ctx.config.ticketPolicy === 'advertise' ? (c.ticketsReceived ?? 0) : null,
+    chainCache:
+      ctx.config.engine === 'wire'
+        ? {
+            hits: c.chainCacheHits ?? 0,
+            verifications: c.chainVerifications ?? 0,
+            invalidations: c.chainCacheInvalidations ?? 0,
+            failures: c.chainVerifyFailures ?? 0,
+          }
+        : null,
     distribution: { handshake: percentileCurve(all), http: percentileCurve(httpHist) },
     counters: c,
     histograms: m.histograms,

@@ -19,6 +19,7 @@ import { constantSchedule, stagedSchedule, type ArrivalSchedule } from './stages
 import { VersionPicker } from './versions.js';
 import { nodeTlsOptions } from './wire-engine/names.js';
 import { wireLoops, type WireLoops } from './wire-engine/loops.js';
+import type { ChainCacheCounts } from './wire-engine/prepared.js';
 
 /** Mutable counters of one worker. */
 export type MutableCounters = { -readonly [K in keyof LoadCounters]-?: LoadCounters[K] } & {
@@ -64,6 +65,10 @@ export function zeroCounters(): MutableCounters {
     versionRejected: {},
     versionFailed: {},
     ticketsReceived: 0,
+    chainCacheHits: 0,
+    chainVerifications: 0,
+    chainCacheInvalidations: 0,
+    chainVerifyFailures: 0,
   };
 }
 
@@ -437,6 +442,7 @@ export class WorkerEngine {
     const s = this.spec;
     const startMs = Date.now();
     const cpu0 = s.measureCpu ? process.cpuUsage() : undefined;
+    const chain0 = this.chainCounts();
     this.recorder.t0 = performance.now();
     this.remaining = s.handshakes;
     this.deadline = s.durationMs === null ? Infinity : this.recorder.t0 + s.durationMs;
@@ -468,6 +474,13 @@ export class WorkerEngine {
     flush(true);
     const endMs = Date.now();
     const cpu = cpu0 ? process.cpuUsage(cpu0) : undefined;
+    // The wire engine's chain caches over the measured phase (the warm-up's verifications are not the run's).
+    const chain = this.chainCounts();
+    const c = this.recorder.counters;
+    c.chainCacheHits += chain.hits - chain0.hits;
+    c.chainVerifications += chain.verifications - chain0.verifications;
+    c.chainCacheInvalidations += chain.invalidations - chain0.invalidations;
+    c.chainVerifyFailures += chain.failures - chain0.failures;
     for (const socket of this.lingering) socket.destroy();
     this.lingering.clear();
     for (const lane of this.lanes.values()) lane.wire?.destroyLingering();
@@ -488,6 +501,20 @@ export class WorkerEngine {
       startMs,
       endMs,
     };
+  }
+
+  /** The wire engine's chain cache counters, summed over the lanes (zero for node:tls). */
+  private chainCounts(): ChainCacheCounts {
+    const sum = { hits: 0, verifications: 0, invalidations: 0, failures: 0 };
+    for (const lane of this.lanes.values()) {
+      if (!lane.wire) continue;
+      const n = lane.wire.cache.counts();
+      sum.hits += n.hits;
+      sum.verifications += n.verifications;
+      sum.invalidations += n.invalidations;
+      sum.failures += n.failures;
+    }
+    return sum;
   }
 
   /**

@@ -38,6 +38,7 @@ export function runOpenModel(c: OpenModelContext): Promise<void> {
   const dueAt = (i: number) => t0 + schedule.dueAt(i);
   // NOTE: arrival i is due once N(t) reaches i; a plan with an end makes ceil(N(end)) arrivals in all.
   const limit = schedule.endMs === null ? Infinity : Math.ceil(schedule.arrivals(schedule.endMs) - 1e-9);
+  const planEnd = Math.min(c.deadline, schedule.endMs === null ? Infinity : t0 + schedule.endMs);
   const dueBy = (t: number) => (t < t0 ? 0 : Math.min(limit, Math.floor(schedule.arrivals(t - t0) + 1e-9) + 1));
   const dueBefore = (t: number) => (t <= t0 ? 0 : Math.min(limit, Math.ceil(schedule.arrivals(t - t0) - 1e-9)));
   /** Arrivals [0, admitted) came due in the run; [next, admitted) wait for a slot. */
@@ -81,6 +82,12 @@ export function runOpenModel(c: OpenModelContext): Promise<void> {
       if (timer) clearTimeout(timer);
       timer = undefined;
       if (closed && inFlight === 0 && next === admitted) {
+        // NOTE: a plan whose arrivals all ended early still lasts until its end, as k6's ramping arrival rate does:
+        // the measured phase then covers the plan's last second (the knee judges only whole seconds).
+        if (!c.stopping() && !c.exhausted() && now < planEnd) {
+          timer = setTimeout(pump, Math.max(1, planEnd - now));
+          return;
+        }
         c.setWake(undefined);
         resolve();
         return;

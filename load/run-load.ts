@@ -16,6 +16,7 @@ import type { LoadEvent, LoadPart, Progress, WorkerSpec } from './protocol.js';
 import { constantSchedule, offeredInSecond, stagedSchedule } from './stages.js';
 import { SecondsCollector } from './timeline.js';
 import { validate, type LoadOptions, type ResolvedLoadOptions } from './validate.js';
+import { wireProbe } from './wire-engine/loops.js';
 import { nodeTlsOptions } from './wire-engine/names.js';
 import { startWorker, type WorkerChannel } from './workers.js';
 
@@ -101,6 +102,10 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
 
   private async probeOnce(o: ResolvedLoadOptions, version: LoadTlsVersion): Promise<Observation> {
     const id = o.identities[0]!;
+    const timeoutMs = Math.min(o.timeoutMs, 10_000);
+    // The probe is made by the run's engine: a wire run's sanity is proven by the wire client itself.
+    if (o.engine === 'wire' && !o.http)
+      return wireProbe({ ...o, tls: version, identities: [id], timeoutMs, proof: o.probe });
     return probeNode({
       host: o.host,
       port: o.port,
@@ -114,7 +119,7 @@ export class LoadRun extends EventEmitter<LoadRunEvents> implements PromiseLike<
         tlsOptions: nodeTlsOptions(o),
       }),
       mode: o.probe,
-      timeoutMs: Math.min(o.timeoutMs, 10_000),
+      timeoutMs,
       ...(o.http ? { path: o.http.path } : {}),
     });
   }

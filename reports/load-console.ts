@@ -105,6 +105,12 @@ export function formatLoadConsole(r: LoadResult, opts: FormatterOptions = {}): s
     lines.push(
       `  tickets         ${r.ticketsReceived} of ${r.handshakes.succeeded} accepted handshakes received a ticket (asked for, never used)`,
     );
+  if (r.chainCache) {
+    const cc = r.chainCache;
+    lines.push(
+      `  server chain    verified ${cc.verifications}× in full, ${cc.hits} cache hits (same bytes; signature checked every time), ${cc.invalidations} invalidated (chain changed)${cc.failures ? `, ${cc.failures} failed` : ''}`,
+    );
+  }
   const knee = kneeLine(r);
   if (knee) lines.push(`  knee            ${visible(knee)}`);
   if (r.acceptances !== null) {

@@ -49,6 +49,10 @@ function figures(r: LoadResult): string {
   if (knee) lines.push(`knee ${knee}`);
   if (r.ticketsReceived !== null && r.ticketsReceived !== undefined)
     lines.push(`tickets received ${r.ticketsReceived}`);
+  if (r.chainCache)
+    lines.push(
+      `server chain verifications ${r.chainCache.verifications}, cache hits ${r.chainCache.hits}, invalidations ${r.chainCache.invalidations}, failures ${r.chainCache.failures}`,
+    );
   if (r.acceptances !== null) lines.push(`acceptances ${r.acceptances}`);
   lines.push(
     `refusals ${r.rejectionsTotal} (${counts(r.rejections)})`,

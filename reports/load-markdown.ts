@@ -127,6 +127,11 @@ export function formatLoadMarkdown(r: LoadResult): string {
       `Tickets (advertise): ${r.ticketsReceived} of ${r.handshakes.succeeded} accepted handshakes received one`,
       '',
     );
+  if (r.chainCache)
+    out.push(
+      `Server chain (wire engine): ${r.chainCache.verifications} full verifications, ${r.chainCache.hits} cache hits, ${r.chainCache.invalidations} invalidations, ${r.chainCache.failures} failures`,
+      '',
+    );
 
   if (r.failures.length > 0) {
     out.push(`### Failures (${r.failures.length})`, '');

@@ -5,7 +5,7 @@
  * message and signing contexts prepared once, one socket write per flight, and acceptance proven by an
  * application-data round trip exactly as load/handshake.ts proves it for node:tls.
  */
-import { createHash, randomFillSync, type Hash as NodeHash, type KeyObject } from 'node:crypto';
+import { createHash, type Hash as NodeHash, type KeyObject } from 'node:crypto';
 import net from 'node:net';
 import { alertName } from '../../core/alerts.js';
 import { httpStatusOf, REJECTING_HTTP_STATUSES } from '../../core/http.js';
@@ -23,6 +23,7 @@ import {
   newShare,
   prf12,
   Protection,
+  randomInto,
   type Share,
 } from './crypto.js';
 import {
@@ -160,6 +161,14 @@ const CCS_RECORD = Buffer.from([20, 3, 3, 0, 1, 1]);
 const HRR_RANDOM = createHash('sha256').update('HelloRetryRequest').digest();
 const CLOSE_NOTIFY = Buffer.of(1, 0);
 const DEBUG = process.env.MTLS_WIRE_DEBUG === '1';
+/** The buffer every wire socket of this thread reads into (see the `onread` note in WireHandshake). */
+const READ_BUFFER = Buffer.allocUnsafe(1 << 16);
+
+function random32(): Buffer {
+  const b = Buffer.allocUnsafe(32);
+  randomInto(b, 0, 32);
+  return b;
+}
 
 function handshakeMsg(type: number, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(4 + body.length);
@@ -223,9 +232,23 @@ class WireHandshake {
     private readonly done: (o: HandshakeOutcome) => void,
   ) {
     this.ch = p.tls13 ? this.clientHello13() : this.clientHello12();
-    this.sock = net.connect({ host: p.host, port: p.port, noDelay: true });
+    // NOTE: `onread` hands each read to us in one shared buffer, bypassing the Readable stream (no chunk allocated,
+    // no push/emit per read). Everything kept past the callback is copied: the leftover of a partial record, and the
+    // plaintext handshake messages a later flight needs (TLS 1.2 transcript for the CertificateVerify, the server
+    // random); decrypted records are fresh buffers.
+    this.sock = net.connect({
+      host: p.host,
+      port: p.port,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n: number, b: Uint8Array) => {
+          this.onData(b.subarray(0, n) as Buffer);
+          return true;
+        },
+      },
+    });
     this.sock.write(Buffer.from(this.ch.buffer, this.ch.byteOffset - 5, this.ch.length + 5));
-    this.sock.on('data', (c: Buffer) => this.onData(c));
     this.sock.on('error', (e: NodeJS.ErrnoException) => this.onError(e));
     this.sock.on('close', () => this.onClose());
     this.timer = setTimeout(() => this.settle('error', 'timeout'), p.timeoutMs);
@@ -250,7 +273,7 @@ class WireHandshake {
     out.writeUInt16BE((total - 4) & 0xffff, 2);
     out.writeUInt16BE(0x0303, 4);
     if (random) random.copy(out, 6);
-    else randomFillSync(out, 6, 32);
+    else randomInto(out, 6, 32);
     let off = 38;
     const sid = sessionId?.length ?? 0;
     out[off++] = sid;
@@ -320,7 +343,7 @@ class WireHandshake {
     const s = this.offered?.v === '1.2' ? this.offered : undefined;
     const ticket = s?.ticket;
     // A ticket goes with a fresh session id: the server echoes it when it resumes (RFC 5077 §3.4).
-    const sid = ticket ? randomFillSync(Buffer.allocUnsafe(32)) : s?.id.length ? s.id : undefined;
+    const sid = ticket ? random32() : s?.id.length ? s.id : undefined;
     this.sessionId = sid;
     const tLen = 4 + (ticket?.length ?? 0);
     const extLen = p.constExts.length + tLen;
@@ -343,7 +366,7 @@ class WireHandshake {
     // Settled (accepted, refused, failed): what the server sends next (its close_notify) decides nothing.
     if (this.settled) return;
     this.serverSpoke = true;
-    let buf = this.rbuf ? Buffer.concat([this.rbuf, chunk]) : chunk;
+    const buf = this.rbuf ? Buffer.concat([this.rbuf, chunk]) : chunk;
     let off = 0;
     try {
       while (buf.length - off >= 5) {
@@ -360,8 +383,8 @@ class WireHandshake {
     } catch (err) {
       return this.fail(err);
     }
-    buf = buf.subarray(off);
-    this.rbuf = buf.length ? buf : undefined;
+    // A copy: `buf` may be a view of the shared read buffer.
+    this.rbuf = off < buf.length ? Buffer.from(buf.subarray(off)) : undefined;
   }
 
   private onRecord(type: number, header: Buffer, payload: Buffer): void {
@@ -492,7 +515,7 @@ class WireHandshake {
     cookie: Buffer | undefined;
   } {
     if (body.length < 38) throw new Protocol('other:wire-decode', 'short ServerHello');
-    this.serverRandom = body.subarray(2, 34);
+    this.serverRandom = Buffer.from(body.subarray(2, 34));
     const sidLen = body[34]!;
     const sid = body.subarray(35, 35 + sidLen);
     let off = 35 + sidLen;
@@ -615,7 +638,7 @@ class WireHandshake {
       off = 1 + body[0]!;
       const l = body.readUInt16BE(off);
       schemes = u16list(body.subarray(off + 2, off + 2 + l));
-      this.msgs.push(raw);
+      this.msgs.push(Buffer.from(raw));
       this.th.update(raw);
       this.st = St.HelloDone;
     }
@@ -629,7 +652,7 @@ class WireHandshake {
     this.th.update(raw);
     if (this.p.tls13) this.st = St.CertVerify;
     else {
-      this.msgs.push(raw);
+      this.msgs.push(Buffer.from(raw));
       this.st = St.ServerKeyExchange;
     }
   }
@@ -730,7 +753,7 @@ class WireHandshake {
     this.suite(sh.suite);
     this.ems = sh.ems;
     this.th = createHash(this.hash).update(this.ch).update(raw);
-    this.msgs.push(this.ch, raw);
+    this.msgs.push(this.ch, Buffer.from(raw));
     const s = this.offered as WireSession12 | undefined;
     if (s && this.sessionId && sh.sid.length && sh.sid.equals(this.sessionId)) {
       this.reused = true;
@@ -779,13 +802,13 @@ class WireHandshake {
       throw new Protocol('other:wire-decode', (err as Error).message);
     }
     this.master = shared; // the premaster until the ClientKeyExchange is hashed
-    this.msgs.push(raw);
+    this.msgs.push(Buffer.from(raw));
     this.th.update(raw);
     this.st = St.RequestOrDone;
   }
 
   private helloDone12(raw: Buffer): void {
-    this.msgs.push(raw);
+    this.msgs.push(Buffer.from(raw));
     this.th.update(raw);
     const id = this.p.identity;
     const plain: Buffer[] = [];

@@ -12,6 +12,7 @@ import {
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
+  randomFillSync,
   type CipherGCMTypes,
 } from 'node:crypto';
 import { NamedGroup } from '../../wire/constants.js';
@@ -32,6 +33,26 @@ export function hmac(hash: Hash, key: Uint8Array, a: Uint8Array, b?: Uint8Array)
   const h = createHmac(hash, key).update(a);
   if (b) h.update(b);
   return h.digest();
+}
+
+const POOL_SIZE = 4096;
+const pool = Buffer.allocUnsafe(POOL_SIZE);
+let poolOff = POOL_SIZE;
+
+/**
+ * Writes `length` (≤ 4096) random bytes into `out` at `off`, from a pool refilled by the CSPRNG 4 KiB at a time.
+ */
+// NOTE: one randomFillSync call costs ~5 µs whatever its size (measured on the development VM, Node 20 / OpenSSL 3.0):
+// a pool makes the 32 bytes of a ClientHello random (and a TLS 1.2 ticket's session id) cost a copy. Each byte is
+// handed out once.
+export function randomInto(out: Buffer, off: number, length: number): void {
+  if (poolOff + length > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOff = 0;
+  }
+  pool.copy(out, off, poolOff, poolOff + length);
+  pool.fill(0, poolOff, poolOff + length);
+  poolOff += length;
 }
 
 const labelCache = new Map<string, Buffer>();

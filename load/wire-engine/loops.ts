@@ -4,9 +4,11 @@
  */
 import { appendFileSync } from 'node:fs';
 import net from 'node:net';
+import { ALERTS, type AlertName } from '../../core/alerts.js';
+import type { Observation } from '../../core/result.js';
 import { CipherSuite, NamedGroup } from '../../wire/constants.js';
 import { OFFERED_SCHEMES } from '../../wire/crypto.js';
-import type { HandshakeOutcome, HeldSession } from '../handshake.js';
+import { proofRequest, type HandshakeOutcome, type HeldSession } from '../handshake.js';
 import type { WorkerSpec } from '../protocol.js';
 import { wireHandshake, wireParams, type WireParams } from './client.js';
 import { lookupGroup, lookupSigalg, lookupSuite } from './names.js';
@@ -47,8 +49,25 @@ export interface WireLoops {
   destroyLingering(): void;
 }
 
+/** What {@link wireLoops} reads of a worker's spec. */
+export type WireSpec = Pick<
+  WorkerSpec,
+  | 'host'
+  | 'port'
+  | 'servername'
+  | 'groups'
+  | 'ciphers'
+  | 'sigalgs'
+  | 'trustPem'
+  | 'identities'
+  | 'connections'
+  | 'loopOffset'
+  | 'timeoutMs'
+  | 'proof'
+> & { readonly tls: '1.2' | '1.3' };
+
 /** Builds the wire engine of a worker from its spec: everything per identity and per loop is prepared here. */
-export function wireLoops(s: WorkerSpec & { readonly tls: '1.2' | '1.3' }, request: Buffer): WireLoops {
+export function wireLoops(s: WireSpec, request: Buffer): WireLoops {
   const tls = s.tls;
   const tls13 = tls === '1.3';
   const ip = net.isIP(s.servername) !== 0;
@@ -103,4 +122,52 @@ export function wireLoops(s: WorkerSpec & { readonly tls: '1.2' | '1.3' }, reque
       lingering.clear();
     },
   };
+}
+
+/** The {@link Observation} of one wire handshake's outcome (a probe's terms: outcome, alert, HTTP status, error). */
+export function wireObservation(o: HandshakeOutcome): Observation {
+  const base = {
+    step: null,
+    handshakeCompleted: o.handshakeCompleted,
+    probe: 'wire' as const,
+    backend: 'wire' as const,
+  };
+  const cls = o.cls ?? '';
+  if (o.result === 'accepted') return { ...base, outcome: 'accepted', ...(o.status ? { httpStatus: o.status } : {}) };
+  if (o.result === 'rejected') {
+    if (cls.startsWith('alert:')) {
+      const name = cls.slice(6);
+      const known = name in ALERTS;
+      const alert = known
+        ? { name: name as AlertName, code: ALERTS[name as AlertName] }
+        : { name: 'unknown' as const, code: Number(name) };
+      return { ...base, outcome: 'rejected-alert', alert };
+    }
+    if (cls.startsWith('http:')) return { ...base, outcome: 'rejected-http', httpStatus: Number(cls.slice(5)) };
+    return { ...base, outcome: cls === 'reset' ? 'reset' : 'closed', detail: cls };
+  }
+  if (cls === 'timeout') return { ...base, outcome: 'timeout' };
+  const kind =
+    cls === 'refused' || cls === 'server-untrusted' || cls === 'protocol-version'
+      ? cls
+      : cls === 'other:not-tls'
+        ? 'not-tls'
+        : cls === 'other:ENOTFOUND' || cls === 'other:EAI_AGAIN'
+          ? 'dns'
+          : 'internal';
+  return { ...base, outcome: 'error', error: { kind, message: cls }, detail: cls };
+}
+
+/**
+ * One full handshake of the wire engine with the first identity, its acceptance proven as in the load (the sanity
+ * probe of a run on the wire engine: the same client code as the measured handshakes).
+ */
+export function wireProbe(s: Omit<WireSpec, 'connections' | 'loopOffset'>): Promise<Observation> {
+  const loops = wireLoops({ ...s, connections: 1, loopOffset: 0 }, proofRequest(s.proof, s.servername));
+  return new Promise<Observation>((resolve) =>
+    loops.handshake(0, undefined, 0, (o) => {
+      loops.destroyLingering();
+      resolve(wireObservation(o));
+    }),
+  );
 }

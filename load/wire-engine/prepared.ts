@@ -144,6 +144,14 @@ export function prepareIdentity(
   };
 }
 
+/** The counters of a {@link ChainCache}. */
+export interface ChainCacheCounts {
+  readonly hits: number;
+  readonly verifications: number;
+  readonly invalidations: number;
+  readonly failures: number;
+}
+
 /** One verified server chain: the exact Certificate message body it was received as, and its leaf's public key. */
 interface VerifiedChain {
   readonly body: Buffer;
@@ -161,9 +169,24 @@ export class ChainCache {
   verifications = 0;
   /** Handshakes whose chain was found in the cache. */
   hits = 0;
-  /** Chains that failed verification. */
+  /** Chains that failed verification (or did not parse). */
   failures = 0;
+  /**
+   * Misses while a chain was cached: the server presented other bytes than every chain verified before (its
+   * certificate changed, or another server behind the same address answered), so the chain was verified again.
+   */
+  invalidations = 0;
   private readonly entries: VerifiedChain[] = [];
+
+  /** The counters now (a run reports the difference over its measured phase). */
+  counts(): ChainCacheCounts {
+    return {
+      hits: this.hits,
+      verifications: this.verifications,
+      invalidations: this.invalidations,
+      failures: this.failures,
+    };
+  }
 
   constructor(
     private readonly trustPem: string,
@@ -182,8 +205,12 @@ export class ChainCache {
         return e.leafKey;
       }
     }
+    if (this.entries.length) this.invalidations++;
     const ders = parseCertificateList(body, version);
-    if (typeof ders === 'string') return ders;
+    if (typeof ders === 'string') {
+      this.failures++;
+      return ders;
+    }
     const check = verifyServerChain(ders, this.trustPem, this.checkName);
     if (!check.ok) {
       this.failures++;

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixtureSet } from '../../core/manifest.js';
@@ -8,7 +6,7 @@ import type { TlsVersion } from '../../core/scenario.js';
 import { identityPems } from '../../load/identities.js';
 import { runLoad } from '../../load/run-load.js';
 import { ADAPTERS, probeAdapter } from '../../targets/process/index.js';
-import { closedPort } from '../helpers/servers.js';
+import { startLoadNginx, type LoadNginx } from '../helpers/load-nginx.js';
 import { freshFixtures } from './helpers.js';
 
 // Both load engines (issue 14) against nginx, resumption proven by nginx itself: every request is logged with
@@ -23,67 +21,20 @@ it.runIf(!probe.available && ON_CI)('nginx is installed (CI=true: a missing serv
 
 let fixtures: Awaited<ReturnType<typeof freshFixtures>>;
 let fx: FixtureSet;
-let nginx: ChildProcess | undefined;
+let nginx: LoadNginx | undefined;
 let port = 0;
 let log = '';
-
-async function listening(p: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(p, '127.0.0.1', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
 
 describe.skipIf(!probe.available)('both engines against nginx, $ssl_session_reused as judge', () => {
   beforeAll(async () => {
     fixtures = await freshFixtures();
     fx = fixtures.fx;
-    const root = path.join(fixtures.dir, 'nginx');
-    mkdirSync(root, { recursive: true });
-    log = path.join(root, 'reuse.log');
-    port = await closedPort();
-    const conf = [
-      'worker_processes 1;',
-      `pid ${root}/nginx.pid;`,
-      `error_log ${root}/error.log warn;`,
-      ...(process.getuid?.() === 0 ? ['user nobody nogroup;'] : []),
-      'events { worker_connections 256; }',
-      'http {',
-      "  log_format reuse '$ssl_session_reused $ssl_protocol';",
-      `  access_log ${log} reuse;`,
-      `  client_body_temp_path ${root}/body;`,
-      '  server {',
-      `    listen 127.0.0.1:${port} ssl;`,
-      `    ssl_certificate ${fx.resolve(fx.manifest.server.chain)};`,
-      `    ssl_certificate_key ${fx.resolve(fx.manifest.server.key)};`,
-      '    ssl_protocols TLSv1.2 TLSv1.3;',
-      '    ssl_session_cache shared:engines:1m;',
-      `    ssl_client_certificate ${fx.resolve(fx.manifest.trust)};`,
-      '    ssl_verify_client on;',
-      '    ssl_verify_depth 5;',
-      '    location / { return 200 "ok\\n"; }',
-      '  }',
-      '}',
-    ].join('\n');
-    writeFileSync(path.join(root, 'nginx.conf'), conf);
-    nginx = spawn('nginx', ['-p', `${root}/`, '-c', `${root}/nginx.conf`, '-e', 'stderr', '-g', 'daemon off;'], {
-      stdio: 'ignore',
-    });
-    const deadline = Date.now() + 10_000;
-    while (!(await listening(port))) {
-      if (Date.now() > deadline || nginx.exitCode !== null) throw new Error('nginx did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    log = path.join(fixtures.dir, 'nginx', 'reuse.log');
+    nginx = await startLoadNginx(fx, fixtures.dir, { reuseLog: log });
+    port = nginx.port;
   });
   afterAll(async () => {
-    if (nginx && nginx.exitCode === null) {
-      const exited = new Promise((r) => nginx!.once('exit', r));
-      nginx.kill('SIGTERM');
-      await exited;
-    }
+    await nginx?.stop();
     fixtures?.dispose();
   });
 
