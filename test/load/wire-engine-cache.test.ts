@@ -216,7 +216,7 @@ describe('sanity probes of a wire run are wire handshakes (the server key log as
       const ours = await run(true);
       expect(ours).toHaveLength(6);
       // The server made exactly those handshakes and derived the same secrets (s_server flushes each line).
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 20_000;
       let missing = ours;
       while (missing.length && Date.now() < deadline) {
         const theirs = new Set(lines(serverLog));
