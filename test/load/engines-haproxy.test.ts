@@ -5,11 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixtureSet } from '../../core/manifest.js';
 import type { TlsVersion } from '../../core/scenario.js';
-import { identityPems } from '../../load/identities.js';
-import { runLoad } from '../../load/run-load.js';
 import { ADAPTERS, probeAdapter } from '../../targets/process/index.js';
 import { closedPort } from '../helpers/servers.js';
-import { freshFixtures } from './helpers.js';
+import { bothEnginesJudgedByLog, freshFixtures } from './helpers.js';
 
 // Both load engines (issue 14) against HAProxy, resumption and version proven by HAProxy itself. HAProxy cannot write a
 // key log; its log format can say what each connection was: `%[ssl_fc_is_resumed]` (1 when the TLS session was
@@ -91,40 +89,24 @@ describe.skipIf(!probe.available)('both engines against HAProxy, ssl_fc_is_resum
     it.each(['full', 'resumed', 'mixed'] as const)(
       '%s: both engines resume what HAProxy says they resumed',
       async (mode) => {
-        const results: Record<string, unknown> = {};
-        for (const engine of ['wire', 'node'] as const) {
-          const before = logged().length;
-          const r = await runLoad({
-            host: '127.0.0.1',
-            port,
-            trustPem: readFileSync(fx.resolve(fx.manifest.trust), 'utf8'),
-            identities: identityPems(fx, ['valid']),
-            tls: version,
-            mode,
-            engine,
-            ...(mode === 'mixed' ? { resumeRatio: 0.5 } : {}),
-            handshakes: 30,
-            // NOTE: one connection loop, as against nginx (test/load/engines-nginx.test.ts): the engines compare exactly.
-            connections: 1,
-            workerKind: 'inline',
-            sanity: false,
-          });
-          // HAProxy writes the line when the stream ends; our proof is the answer, so wait for the lines.
-          const deadline = Date.now() + 20_000;
-          while (logged().length - before < r.handshakes.succeeded + (mode === 'full' ? 0 : 1) && Date.now() < deadline)
-            await new Promise((res) => setTimeout(res, 20));
-          const lines = logged().slice(before);
+        const runs = await bothEnginesJudgedByLog({
+          fx,
+          port,
+          tls: version,
+          mode,
+          logged,
+          isReused: (l) => l.startsWith('reused=1 '),
+        });
+        for (const { result: r, lines, reused } of [runs.wire, runs.node]) {
           // One line per handshake of the run (and the priming one before resumed or mixed runs), no more.
           expect(lines).toHaveLength(r.handshakes.succeeded + (mode === 'full' ? 0 : 1));
-          const reused = lines.filter((l) => l.startsWith('reused=1 ')).length;
           expect(lines.every((l) => l.endsWith(version === '1.3' ? 'TLSv1.3' : 'TLSv1.2'))).toBe(true);
           expect(r.handshakes.succeeded).toBe(30);
           expect(r.handshakes.resumed).toBe(reused);
           // HAProxy resumes every session offered (its session cache and tickets are on by default).
           expect(reused).toBe(mode === 'full' ? 0 : mode === 'resumed' ? 30 : 15);
-          results[engine] = { full: r.handshakes.full, resumed: r.handshakes.resumed, rejected: r.handshakes.rejected };
         }
-        expect(results.wire).toEqual(results.node);
+        expect(runs.wire.counts).toEqual(runs.node.counts);
       },
     );
   });

@@ -3,11 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixtureSet } from '../../core/manifest.js';
 import type { TlsVersion } from '../../core/scenario.js';
-import { identityPems } from '../../load/identities.js';
-import { runLoad } from '../../load/run-load.js';
 import { ADAPTERS, probeAdapter } from '../../targets/process/index.js';
 import { startLoadNginx, type LoadNginx } from '../helpers/load-nginx.js';
-import { freshFixtures } from './helpers.js';
+import { bothEnginesJudgedByLog, freshFixtures } from './helpers.js';
 
 // Both load engines (issue 14) against nginx, resumption proven by nginx itself: every request is logged with
 // `$ssl_session_reused` ("r" on a resumed session), and the engines' resumed counts must be what nginx logged.
@@ -44,38 +42,20 @@ describe.skipIf(!probe.available)('both engines against nginx, $ssl_session_reus
     it.each(['full', 'resumed', 'mixed'] as const)(
       '%s: both engines resume what nginx says they resumed',
       async (mode) => {
-        const results: Record<string, unknown> = {};
-        for (const engine of ['wire', 'node'] as const) {
-          const before = logged().length;
-          const r = await runLoad({
-            host: '127.0.0.1',
-            port,
-            trustPem: readFileSync(fx.resolve(fx.manifest.trust), 'utf8'),
-            identities: identityPems(fx, ['valid']),
-            tls: version,
-            mode,
-            engine,
-            ...(mode === 'mixed' ? { resumeRatio: 0.5 } : {}),
-            handshakes: 30,
-            // NOTE: one connection loop. With two loops sharing one TLS 1.3 ticket, the node:tls engine now and then
-            // resumed one handshake fewer than asked (nginx logged a full handshake for it: the counts held against
-            // the log, the engines differed by one); not seen one loop at a time, where the engines compare exactly.
-            connections: 1,
-            workerKind: 'inline',
-            sanity: false,
-          });
-          // nginx writes the line when the request completes; our proof is the answer, so wait for the lines.
-          const deadline = Date.now() + 5000;
-          while (logged().length - before < r.handshakes.succeeded + (mode === 'full' ? 0 : 1) && Date.now() < deadline)
-            await new Promise((res) => setTimeout(res, 20));
-          const lines = logged().slice(before);
-          const reused = lines.filter((l) => l.startsWith('r ')).length;
+        const runs = await bothEnginesJudgedByLog({
+          fx,
+          port,
+          tls: version,
+          mode,
+          logged,
+          isReused: (l) => l.startsWith('r '),
+        });
+        for (const { result: r, lines, reused } of [runs.wire, runs.node]) {
           expect(lines.every((l) => l.endsWith(version === '1.3' ? 'TLSv1.3' : 'TLSv1.2'))).toBe(true);
           expect(r.handshakes.succeeded).toBe(30);
           expect(r.handshakes.resumed).toBe(reused);
-          results[engine] = { full: r.handshakes.full, resumed: r.handshakes.resumed, rejected: r.handshakes.rejected };
         }
-        expect(results.wire).toEqual(results.node);
+        expect(runs.wire.counts).toEqual(runs.node.counts);
       },
     );
   });
