@@ -14,6 +14,31 @@ const WEAKENINGS = {
 const MODULES = { debian: '/usr/lib/apache2/modules', image: '/usr/local/apache2/modules' } as const;
 
 /**
+ * The client verification of a virtual host: trust anchors, `SSLVerifyClient`, depth, every CA level's CRL (unless
+ * `crl` is false) and OCSP through the loopback responder.
+ */
+function clientVerification(input: RenderInput, verify: string, crl: boolean): string[] {
+  const p = (rel: string) => `${input.root}/${rel}`;
+  return [
+    `  SSLCACertificateFile ${p(PKI.trust)}`,
+    `  SSLVerifyClient ${verify}`,
+    '  SSLVerifyDepth 5',
+    ...(crl ? [`  SSLCARevocationFile ${p(PKI.crls)}`, '  SSLCARevocationCheck chain'] : []),
+    ...(input.ocspUrl
+      ? [
+          '  SSLOCSPEnable leaf',
+          `  SSLOCSPDefaultResponder ${input.ocspUrl}`,
+          '  SSLOCSPOverrideResponder on',
+          // NOTE: mod_ssl verifies an OCSP response against its CA store only, not the chain the client sent, so a
+          // response signed by an intermediate needs the intermediates as untrusted helpers.
+          `  SSLOCSPResponderCertificateFile ${p(PKI.intermediates)}`,
+          '  SSLOCSPResponderTimeout 3',
+        ]
+      : []),
+  ];
+}
+
+/**
  * A minimal httpd.conf that loads only the modules it needs, keeps its pid, lock and log files in the private
  * directory, requires or asks for a client certificate, checks the CRLs of the whole chain and OCSP for the leaf
  * (through the loopback responder), and serves a one-line page.
@@ -67,21 +92,7 @@ export function renderApache(input: RenderInput): Rendered {
     `  SSLCertificateFile ${p(PKI.cert)}`,
     `  SSLCertificateChainFile ${p(PKI.chain)}`,
     `  SSLCertificateKeyFile ${p(PKI.key)}`,
-    `  SSLCACertificateFile ${p(PKI.trust)}`,
-    `  SSLVerifyClient ${verify}`,
-    '  SSLVerifyDepth 5',
-    ...(input.weaken === 'no-crl' ? [] : [`  SSLCARevocationFile ${p(PKI.crls)}`, '  SSLCARevocationCheck chain']),
-    ...(input.ocspUrl
-      ? [
-          '  SSLOCSPEnable leaf',
-          `  SSLOCSPDefaultResponder ${input.ocspUrl}`,
-          '  SSLOCSPOverrideResponder on',
-          // NOTE: mod_ssl verifies an OCSP response against its CA store only, not the chain the client sent, so a
-          // response signed by an intermediate needs the intermediates as untrusted helpers.
-          `  SSLOCSPResponderCertificateFile ${p(PKI.intermediates)}`,
-          '  SSLOCSPResponderTimeout 3',
-        ]
-      : []),
+    ...clientVerification(input, verify, input.weaken !== 'no-crl'),
     ...apacheProxy(input),
     '</VirtualHost>',
     ...(input.protectedPort !== undefined ? protectedLocationVhost(input, verify) : []),
@@ -141,20 +152,7 @@ function apacheSessionShapes(input: RenderInput): string[] {
           `Listen ${input.listenHost}:${input.optionalPort}`,
           `<VirtualHost ${input.listenHost}:${input.optionalPort}>`,
           ...tls,
-          `  SSLCACertificateFile ${p(PKI.trust)}`,
-          '  SSLVerifyClient optional',
-          '  SSLVerifyDepth 5',
-          `  SSLCARevocationFile ${p(PKI.crls)}`,
-          '  SSLCARevocationCheck chain',
-          ...(input.ocspUrl
-            ? [
-                '  SSLOCSPEnable leaf',
-                `  SSLOCSPDefaultResponder ${input.ocspUrl}`,
-                '  SSLOCSPOverrideResponder on',
-                `  SSLOCSPResponderCertificateFile ${p(PKI.intermediates)}`,
-                '  SSLOCSPResponderTimeout 3',
-              ]
-            : []),
+          ...clientVerification(input, 'optional', true),
           '</VirtualHost>',
         ]
       : [];
