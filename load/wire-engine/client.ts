@@ -14,6 +14,7 @@ import type { HandshakeOutcome, HeldSession } from '../handshake.js';
 import {
   type Aead,
   deriveSecret,
+  binderFinishedKey,
   earlySecrets,
   emptyHash,
   expandLabel,
@@ -327,9 +328,7 @@ class WireHandshake {
       const truncated = out.subarray(0, off);
       off = out.writeUInt16BE(1 + hl, off);
       out[off++] = hl;
-      const { early } = earlySecrets(s.hash, s.psk);
-      const binderKey = deriveSecret(s.hash, early, 'res binder', emptyHash(s.hash));
-      const fk = expandLabel(s.hash, binderKey, 'finished', Buffer.alloc(0), hl);
+      const fk = binderFinishedKey(s.hash, s.psk);
       const binderHash = createHash(s.hash);
       if (retry) binderHash.update(retry.prefix);
       off += hmac(s.hash, fk, binderHash.update(truncated).digest()).copy(out, off);

@@ -104,8 +104,40 @@ export function earlySecrets(hash: Hash, psk: Buffer | undefined): { early: Buff
     }
     return e;
   }
+  return pskSecrets(hash, psk);
+}
+
+/** What a PSK alone determines: its Early Secret, "derived" secret and binder finished key. */
+interface PskSecrets {
+  readonly hash: Hash;
+  readonly early: Buffer;
+  readonly derived: Buffer;
+  readonly binderFinishedKey: Buffer;
+}
+
+// NOTE: a session's PSK is one Buffer for as long as the session is offered (`--ticket-policy reuse` offers it on
+// every handshake): what depends on the PSK alone is derived once per PSK, not per handshake (5 HMACs). The binder
+// itself, which covers the ClientHello, and everything after it are computed per handshake.
+const pskCache = new WeakMap<Buffer, PskSecrets>();
+
+function pskSecrets(hash: Hash, psk: Buffer): PskSecrets {
+  const cached = pskCache.get(psk);
+  if (cached && cached.hash === hash) return cached;
   const early = hmac(hash, Buffer.alloc(hashLen(hash)), psk);
-  return { early, derived: deriveSecret(hash, early, 'derived', EMPTY_HASH[hash]) };
+  const binderKey = deriveSecret(hash, early, 'res binder', EMPTY_HASH[hash]);
+  const secrets: PskSecrets = {
+    hash,
+    early,
+    derived: deriveSecret(hash, early, 'derived', EMPTY_HASH[hash]),
+    binderFinishedKey: expandLabel(hash, binderKey, 'finished', EMPTY, hashLen(hash)),
+  };
+  pskCache.set(psk, secrets);
+  return secrets;
+}
+
+/** The finished key of a resumption PSK's binder (RFC 8446 §4.2.11.2), derived once per PSK. */
+export function binderFinishedKey(hash: Hash, psk: Buffer): Buffer {
+  return pskSecrets(hash, psk).binderFinishedKey;
 }
 
 /** The empty-string hash (context of the "derived" and binder steps). */
