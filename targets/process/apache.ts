@@ -15,14 +15,14 @@ const MODULES = { debian: '/usr/lib/apache2/modules', image: '/usr/local/apache2
 
 /**
  * The client verification of a virtual host: trust anchors, `SSLVerifyClient`, depth, every CA level's CRL (unless
- * `crl` is false) and OCSP through the loopback responder.
+ * `crl` is false) and OCSP through the loopback responder; `depth: false` leaves the depth to a `<Location>`.
  */
-function clientVerification(input: RenderInput, verify: string, crl: boolean): string[] {
+function clientVerification(input: RenderInput, verify: string, crl: boolean, depth = true): string[] {
   const p = (rel: string) => `${input.root}/${rel}`;
   return [
     `  SSLCACertificateFile ${p(PKI.trust)}`,
     `  SSLVerifyClient ${verify}`,
-    '  SSLVerifyDepth 5',
+    ...(depth ? ['  SSLVerifyDepth 5'] : []),
     ...(crl ? [`  SSLCARevocationFile ${p(PKI.crls)}`, '  SSLCARevocationCheck chain'] : []),
     ...(input.ocspUrl
       ? [
@@ -185,18 +185,7 @@ function protectedLocationVhost(input: RenderInput, verify: string): string[] {
     `  SSLCertificateFile ${p(PKI.cert)}`,
     `  SSLCertificateChainFile ${p(PKI.chain)}`,
     `  SSLCertificateKeyFile ${p(PKI.key)}`,
-    `  SSLCACertificateFile ${p(PKI.trust)}`,
-    '  SSLVerifyClient none',
-    ...(input.weaken === 'no-crl' ? [] : [`  SSLCARevocationFile ${p(PKI.crls)}`, '  SSLCARevocationCheck chain']),
-    ...(input.ocspUrl
-      ? [
-          '  SSLOCSPEnable leaf',
-          `  SSLOCSPDefaultResponder ${input.ocspUrl}`,
-          '  SSLOCSPOverrideResponder on',
-          `  SSLOCSPResponderCertificateFile ${p(PKI.intermediates)}`,
-          '  SSLOCSPResponderTimeout 3',
-        ]
-      : []),
+    ...clientVerification(input, 'none', input.weaken !== 'no-crl', false),
     `  <Location ${APACHE_PROTECTED_PATH}>`,
     `    SSLVerifyClient ${verify === 'optional_no_ca' ? 'optional_no_ca' : 'require'}`,
     '    SSLVerifyDepth 5',
