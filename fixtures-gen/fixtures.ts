@@ -82,7 +82,8 @@ export function chainAbove(ca: CaHandle): x509.X509Certificate[] {
   return out;
 }
 
-const validProfile = (kind: KeyProfile): FixtureSpec => ({
+/** A valid leaf with a `kind` key from the intermediate (the key-type twins of `valid`). */
+export const validProfile = (kind: WebCryptoKind): FixtureSpec => ({
   id: `valid-${kind}`,
   description: `Valid client certificate with a ${kind} key, issued by the intermediate; the chain is leaf + intermediate.`,
   decision: 'accept',
