@@ -82,20 +82,14 @@ export function chainAbove(ca: CaHandle): x509.X509Certificate[] {
   return out;
 }
 
-/**
- * A valid leaf with a `kind` key from the intermediate (the key-type twins of `valid`). A function declaration: the
- * chain topic's module, which this one imports, calls it while it loads (a `const` would not be initialised yet).
- */
-export function validProfile(kind: WebCryptoKind): FixtureSpec {
-  return {
-    id: `valid-${kind}`,
-    description: `Valid client certificate with a ${kind} key, issued by the intermediate; the chain is leaf + intermediate.`,
-    decision: 'accept',
-    alerts: [],
-    opensslVerifyError: 0,
-    build: (ctx) => standard(ctx, `valid-${kind}`, { kind }),
-  };
-}
+const validProfile = (kind: KeyProfile): FixtureSpec => ({
+  id: `valid-${kind}`,
+  description: `Valid client certificate with a ${kind} key, issued by the intermediate; the chain is leaf + intermediate.`,
+  decision: 'accept',
+  alerts: [],
+  opensslVerifyError: 0,
+  build: (ctx) => standard(ctx, `valid-${kind}`, { kind }),
+});
 
 /** The default fixture set, in manifest order. */
 export const FIXTURES: readonly FixtureSpec[] = [
