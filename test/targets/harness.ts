@@ -104,6 +104,12 @@ export interface OracleView {
   readonly http?: number;
   /** s_client was stopped by the bound before the server closed. */
   readonly timedOut?: boolean;
+  /**
+   * s_client's write of the request failed with ECONNRESET or EPIPE before it read anything after its handshake: the
+   * server closed after the client's flight (a TLS 1.3 rejection), with records of that flight still unread, so its
+   * kernel answered with a reset; s_client writes before it reads and dies on the write, the alert unread.
+   */
+  readonly resetOnWrite?: boolean;
   readonly out: string;
 }
 
@@ -150,8 +156,10 @@ export async function sClient(
   });
   const alert = /alert number (\d+)/.exec(out)?.[1];
   const http = /HTTP\/1\.[01] (\d{3})/.exec(out)?.[1];
+  const resetOnWrite = !alert && !http && /write:errno=(104|32)\b/.test(out);
   return {
     ...(alert ? { alert: Number(alert) } : {}),
+    ...(resetOnWrite ? { resetOnWrite } : {}),
     ...(http ? { http: Number(http) } : {}),
     ...(timedOut ? { timedOut } : {}),
     out,
@@ -164,8 +172,16 @@ export function lastWords(view: OracleView): string {
   return `${view.timedOut ? 'timed out; ' : ''}${lines.at(-1)?.slice(0, 160) ?? '(no output)'}`;
 }
 
-/** Whether our probe's observation and s_client's view agree on the mechanism and its detail. */
-export function agrees(o: Observation, view: OracleView): boolean {
+/**
+ * Whether our probe's observation and s_client's view agree on the mechanism and its detail. One exception to the
+ * detail: in TLS 1.3, a server that rejects after the client's flight and closes with part of it unread sends its alert
+ * followed by a reset, and s_client (which writes the request before reading) can meet the reset first. Then s_client
+ * saw a rejection after its handshake without reading the alert: it agrees with a probe that saw a rejection there
+ * (an alert, a close or a reset), never with an acceptance.
+ */
+export function agrees(o: Observation, view: OracleView, tls: TlsVersion): boolean {
+  if (view.resetOnWrite && tls === '1.3')
+    return o.outcome === 'rejected-alert' || o.outcome === 'closed' || o.outcome === 'reset';
   switch (o.outcome) {
     case 'rejected-alert':
       return view.alert === o.alert?.code;
@@ -244,7 +260,7 @@ export function describeServer(name: ProcessTargetName): void {
               const o = r.observations.find((x) => x.backend === 'node')?.observed ?? r.observed;
               // A server that decides differently across connections only has to reject on both sides.
               if (UNSTABLE[name]?.includes(r.id) && view.http !== 200 && o.outcome !== 'accepted') continue;
-              if (!agrees(o, view)) {
+              if (!agrees(o, view, r.tls)) {
                 disagreements.push(
                   `${r.id} ${r.tls}: probe ${o.outcome} ${o.alert?.code ?? o.httpStatus ?? ''}; s_client alert ${view.alert ?? '-'} http ${view.http ?? '-'} (${lastWords(view)})`,
                 );
