@@ -3,7 +3,7 @@ import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import type { AlertName } from '../core/alerts.js';
 import { DAY, defaultSan, type CaHandle } from './builder.js';
-import { standard, type BuildContext, type BuiltFixture, type FixtureSpec } from './fixtures.js';
+import { standard, validProfile, type BuildContext, type BuiltFixture, type FixtureSpec } from './spec.js';
 import { generateNodeLeafKey, type WebCryptoKind } from './profiles.js';
 import { x509 } from './x509.js';
 
@@ -96,16 +96,6 @@ async function nodeKeyLeaf(ctx: BuildContext, id: string, kind: 'ed448' | 'ecdsa
   const leaf = await ctx.b.withSubjectKey(placeholder.leaf, key.spki, ctx.intermediate);
   return { ...placeholder, leaf, key, leafKind: kind };
 }
-
-/** A valid leaf of `kind` from the intermediate. */
-const validKind = (kind: 'rsa-3072' | 'rsa-4096' | 'ecdsa-p521'): FixtureSpec => ({
-  id: `valid-${kind}`,
-  description: `Valid client certificate with a ${kind} key, issued by the intermediate; the chain is leaf + intermediate.`,
-  decision: 'accept',
-  alerts: [],
-  opensslVerifyError: 0,
-  build: (ctx) => standard(ctx, `valid-${kind}`, { kind }),
-});
 
 /** A leaf whose serialNumber field is replaced by `serial` (two's complement, as DER writes it). */
 async function withSerial(ctx: BuildContext, id: string, serial: Uint8Array): Promise<BuiltFixture> {
@@ -570,7 +560,7 @@ export const CHAIN_FIXTURES: readonly FixtureSpec[] = [
     opensslVerifyError: 0,
     build: (ctx) => nodeKeyLeaf(ctx, 'unsupported-curve', 'ecdsa-secp256k1'),
   },
-  ...(['rsa-3072', 'rsa-4096', 'ecdsa-p521'] as const).map(validKind),
+  ...(['rsa-3072', 'rsa-4096', 'ecdsa-p521'] as const).map(validProfile),
   {
     id: 'valid-ed448',
     description:

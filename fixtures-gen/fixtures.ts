@@ -1,58 +1,14 @@
 import type { AlertName } from '../core/alerts.js';
-import type { FixtureRequirement, KeyKind, KeyProfile, OcspFailureMode } from '../core/manifest.js';
 import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { DAY, nodeSign, type CaHandle, type CaOptions, type PkiBuilder } from './builder.js';
-import type { KeyPair, WebCryptoKind } from './profiles.js';
+import { DAY, nodeSign, type CaHandle } from './builder.js';
 import { x509 } from './x509.js';
+import { chainAbove, standard, validProfile, type BuildContext, type BuiltFixture, type FixtureSpec } from './spec.js';
 import { CHAIN_FIXTURES } from './fixtures-chain.js';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { REVOCATION_FAILURE_FIXTURES } from './revocation-fixtures.js';
 
-/** What a fixture's build step hands back. */
-export interface BuiltFixture {
-  readonly leaf: x509.X509Certificate;
-  /** The key the client presents (for `mismatched-key`, not the certificate's): its kind and PKCS#8 PEM. */
-  readonly key: { readonly kind: KeyKind; readonly privatePem: string };
-  /** The key kind the certificate certifies. */
-  readonly leafKind: KeyKind;
-  /** Certificates sent after the leaf, in order. */
-  readonly rest: readonly x509.X509Certificate[];
-  /** Id of the issuing CA, or `self`. */
-  readonly issuer: string;
-}
-
-/** Services the build steps share: the builder, the standard hierarchy, keys and revocation bookkeeping. */
-export interface BuildContext {
-  readonly b: PkiBuilder;
-  readonly profile: KeyProfile;
-  readonly root: CaHandle;
-  readonly intermediate: CaHandle;
-  /** A fresh key of `kind` (default: the profile). */
-  key(kind?: WebCryptoKind): Promise<KeyPair>;
-  /** Issues and registers an extra CA. */
-  ca(options: Omit<CaOptions, 'key'> & { key?: KeyPair }): Promise<CaHandle>;
-  /** Replaces a registered CA's certificate (e.g. with a re-encoded one). */
-  replaceCa(ca: CaHandle): void;
-  /** Puts `serial` on `ca`'s CRL. */
-  revoke(ca: CaHandle, serial: string, reason: x509.X509CrlReason): void;
-}
-
-/** A named client fixture: what is wrong with it, what a strict server does, and how to build it. */
-export interface FixtureSpec {
-  readonly id: string;
-  readonly description: string;
-  readonly decision: 'accept' | 'reject';
-  /** Acceptable alerts, the RFC's own alert first. */
-  readonly alerts: readonly AlertName[];
-  readonly opensslVerifyError: number | null;
-  readonly requires?: readonly FixtureRequirement[];
-  /** OCSP answer for the leaf; default good. */
-  readonly ocsp?: 'revoked';
-  /** The responder failure mode the leaf's OCSP URL names (fixtures-gen/ocsp-modes.ts). */
-  readonly ocspMode?: OcspFailureMode;
-  build(ctx: BuildContext): Promise<BuiltFixture>;
-}
+export { chainAbove, standard, validProfile, type BuildContext, type BuiltFixture, type FixtureSpec };
 
 /** Alert sets shared by families of defects (RFC 8446 §6.2 semantics first, then what OpenSSL/mbedTLS send). */
 const A = {
@@ -62,34 +18,6 @@ const A = {
   purpose: ['unsupported_certificate', 'bad_certificate', 'certificate_unknown'],
   bad: ['bad_certificate', 'certificate_unknown'],
 } as const satisfies Record<string, readonly AlertName[]>;
-
-/** Issues a leaf with the standard defaults under the standard intermediate. */
-export async function standard(
-  ctx: BuildContext,
-  id: string,
-  opts: { kind?: WebCryptoKind; issuer?: CaHandle } & Partial<Parameters<PkiBuilder['leaf']>[0]> = {},
-): Promise<BuiltFixture> {
-  const issuer = opts.issuer ?? ctx.intermediate;
-  const key = opts.key ?? (await ctx.key(opts.kind));
-  const leaf = await ctx.b.leaf({ ...opts, id, issuer, key });
-  return { leaf, key, leafKind: key.kind, rest: chainAbove(issuer), issuer: issuer.id };
-}
-
-/** The CA certificates a client sends above a leaf issued by `ca` (every CA below the root). */
-export function chainAbove(ca: CaHandle): x509.X509Certificate[] {
-  const out: x509.X509Certificate[] = [];
-  for (let c: CaHandle | undefined = ca; c?.parent; c = c.parent) out.push(c.cert);
-  return out;
-}
-
-const validProfile = (kind: KeyProfile): FixtureSpec => ({
-  id: `valid-${kind}`,
-  description: `Valid client certificate with a ${kind} key, issued by the intermediate; the chain is leaf + intermediate.`,
-  decision: 'accept',
-  alerts: [],
-  opensslVerifyError: 0,
-  build: (ctx) => standard(ctx, `valid-${kind}`, { kind }),
-});
 
 /** The default fixture set, in manifest order. */
 export const FIXTURES: readonly FixtureSpec[] = [

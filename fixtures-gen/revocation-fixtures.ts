@@ -9,7 +9,7 @@ import * as asn1X509 from '@peculiar/asn1-x509';
 import type { AlertName } from '../core/alerts.js';
 import type { CrlVariantName, OcspFailureMode } from '../core/manifest.js';
 import { DAY, type CaHandle, type PkiBuilder } from './builder.js';
-import type { BuildContext, BuiltFixture, FixtureSpec } from './fixtures.js';
+import type { BuildContext, BuiltFixture, FixtureSpec } from './spec.js';
 import { OCSP_MODE_TEXT, OCSP_MODES, ocspModeUrl } from './ocsp-modes.js';
 import { generateKey } from './profiles.js';
 import { x509 } from './x509.js';
