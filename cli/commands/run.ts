@@ -390,9 +390,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     await echo?.close();
     opened[Symbol.dispose]();
   }
-  if (run.error) {
-    // Name the real cause when the sanity probe could not even talk TLS to the target.
-    const kind = run.results.find((r) => r.observed.outcome === 'error')?.observed.error?.kind;
+  if (run.error?.code === 'MTLS_ERR_SANITY') {
+    // Name the real cause when the sanity probe could not even talk TLS to the target. Only then: a target that died
+    // during the run keeps MTLS_ERR_TARGET_UNREACHABLE, whatever a probe in flight saw as the server went (a reset
+    // probe looked like a non-TLS peer, and the death was reported as MTLS_ERR_TARGET_NOT_TLS).
+    const kind = run.results.find((r) => r.id.includes('::sanity::') && r.observed.outcome === 'error')?.observed.error
+      ?.kind;
     const code = (kind && TARGET_ERRORS[kind]) || run.error.code;
     run = { ...run, error: { code, message: run.error.message } };
   }
