@@ -1,5 +1,5 @@
 import type { AlertName } from '../core/alerts.js';
-import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { DAY, nodeSign, type CaHandle } from './builder.js';
 import { x509 } from './x509.js';
 import { chainAbove, standard, validProfile, type BuildContext, type BuiltFixture, type FixtureSpec } from './spec.js';
@@ -42,14 +42,20 @@ export const FIXTURES: readonly FixtureSpec[] = [
     build: async (ctx) => {
       // NOTE: WebCrypto cannot hold an id-RSASSA-PSS key: issue with an RSA placeholder, then put the PSS key in.
       const placeholder = await standard(ctx, 'valid-rsassa-pss', { kind: 'rsa-2048' });
-      const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+      // NOTE: encoded by the generation, not exported from the new keys (a Node 20 deadlock: wire-engine/crypto.ts).
+      const pss = generateKeyPairSync('rsa-pss', {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'der' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      });
       return {
         ...placeholder,
-        leaf: withSubjectKey(placeholder.leaf, pss.publicKey, ctx.intermediate),
-        key: {
-          kind: 'rsassa-pss-2048' as const,
-          privatePem: pss.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        },
+        leaf: withSubjectKey(
+          placeholder.leaf,
+          createPublicKey({ key: pss.publicKey, format: 'der', type: 'spki' }),
+          ctx.intermediate,
+        ),
+        key: { kind: 'rsassa-pss-2048' as const, privatePem: pss.privateKey },
         leafKind: 'rsassa-pss-2048' as const,
       };
     },

@@ -148,10 +148,18 @@ export interface NodeLeafKey {
 
 /** Generates an Ed448 or secp256k1 key with node:crypto (certified by {@link PkiBuilder.withSubjectKey}). */
 export function generateNodeLeafKey(kind: NodeLeafKey['kind']): NodeLeafKey {
-  const pair = kind === 'ed448' ? generateKeyPairSync('ed448') : generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
-  return {
-    kind,
-    spki: pair.publicKey.export({ type: 'spki', format: 'der' }),
-    privatePem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  };
+  // NOTE: encoded by the generation itself, not exported from the new keys: on Node 20 an export holds the key's mutex
+  // while it allocates, and a collection of the finished generation job there deadlocks (load/wire-engine/crypto.ts).
+  const pair =
+    kind === 'ed448'
+      ? generateKeyPairSync('ed448', {
+          publicKeyEncoding: { type: 'spki', format: 'der' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        })
+      : generateKeyPairSync('ec', {
+          namedCurve: 'secp256k1',
+          publicKeyEncoding: { type: 'spki', format: 'der' },
+          privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        });
+  return { kind, spki: pair.publicKey, privatePem: pair.privateKey };
 }

@@ -29,8 +29,19 @@ export interface KeyExchange {
   computeSecret(peer: Uint8Array): Uint8Array;
 }
 
-function x25519From(privateKey: KeyObject): KeyExchange {
-  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+// NOTE: the public key is encoded by the generation itself, not exported from the key afterwards: on Node 20 an export
+// holds the key's mutex while it allocates, and a garbage collection there that frees the finished generation job
+// (whose destructor takes the same mutex) deadlocks the process (seen in a load run; load/wire-engine/crypto.ts).
+function newX25519(): KeyExchange {
+  // (@types/node has no overload for a public key encoded and a private KeyObject: the shape node returns is named.)
+  const pair = generateKeyPairSync('x25519', {
+    publicKeyEncoding: { format: 'der', type: 'spki' },
+  } as object) as unknown as { privateKey: KeyObject; publicKey: Buffer };
+  return x25519Share(pair.privateKey, pair.publicKey);
+}
+
+/** The share of an X25519 private key whose SubjectPublicKeyInfo is `spki`. */
+function x25519Share(privateKey: KeyObject, spki: Buffer): KeyExchange {
   return {
     group: NamedGroup.x25519,
     publicKey: new Uint8Array(spki.subarray(spki.length - 32)),
@@ -51,7 +62,7 @@ function x25519From(privateKey: KeyObject): KeyExchange {
 
 /** A fresh key share for a named group we support; throws for others. */
 export function newKeyExchange(group: number): KeyExchange {
-  if (group === NamedGroup.x25519) return x25519From(generateKeyPairSync('x25519').privateKey);
+  if (group === NamedGroup.x25519) return newX25519();
   const curve =
     group === NamedGroup.secp256r1
       ? 'prime256v1'
@@ -80,9 +91,12 @@ export function newKeyExchange(group: number): KeyExchange {
 
 /** An X25519 share from a raw private key (for test vectors). */
 export function x25519FromPrivate(raw: Uint8Array): KeyExchange {
-  return x25519From(
-    createPrivateKey({ key: Buffer.from(concat(X25519_PKCS8_PREFIX, raw)), format: 'der', type: 'pkcs8' }),
-  );
+  const privateKey = createPrivateKey({
+    key: Buffer.from(concat(X25519_PKCS8_PREFIX, raw)),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  return x25519Share(privateKey, createPublicKey(privateKey).export({ format: 'der', type: 'spki' }));
 }
 
 /** Hash and padding of a signature scheme; undefined for schemes we cannot produce. */

@@ -14,6 +14,8 @@ import {
   generateKeyPairSync,
   randomFillSync,
   type CipherGCMTypes,
+  type JsonWebKey,
+  type KeyObject,
 } from 'node:crypto';
 import { NamedGroup } from '../../wire/constants.js';
 
@@ -283,11 +285,17 @@ export interface Share {
 export function newShare(group: number): Share {
   if (group === NamedGroup.x25519) {
     // NOTE: through JWK, not DER: OpenSSL 3's DER encoder and decoder cost ~75 and ~90 µs a key here, the JWK path
-    // ~2 and ~11 µs (measured on the development VM, Node 20 / OpenSSL 3.0).
-    const { privateKey, publicKey } = generateKeyPairSync('x25519');
+    // ~2 and ~11 µs (measured on the development VM, Node 20 / OpenSSL 3.0). The public key is encoded by the
+    // generation itself, never by `publicKey.export()` afterwards: on Node 20 that export holds the key's mutex while
+    // it allocates, and a garbage collection there that frees the finished generation job (whose destructor takes
+    // the same mutex) deadlocks the process — seen once in a load run, the main thread parked on that mutex for good.
+    // (@types/node has no overload for a public key encoded and a private KeyObject: the shape node returns is named.)
+    const { privateKey, publicKey } = generateKeyPairSync('x25519', {
+      publicKeyEncoding: { format: 'jwk' },
+    } as object) as unknown as { privateKey: KeyObject; publicKey: JsonWebKey };
     return {
       group,
-      publicKey: Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url'),
+      publicKey: Buffer.from(publicKey.x!, 'base64url'),
       secret(peer) {
         if (peer.length !== 32) throw new Error(`x25519 share of ${peer.length} bytes`);
         const key = createPublicKey({
