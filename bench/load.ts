@@ -15,8 +15,12 @@ import { row } from './util.js';
 const SECONDS = Number(process.env.MTLS_BENCH_SECONDS ?? 5);
 // NOTE: V8 keeps optimizing the handshake path for several seconds at a few hundred handshakes/s (measured with
 // --trace-opt: optimizations still completing 10 s in); a 1 s warm-up left that JIT work in the measured window
-// (15–30 % of the wire engine's CPU per handshake). A load run lasts minutes: its steady state is what is compared.
-const WARMUP = Number(process.env.MTLS_BENCH_WARMUP ?? 3);
+// (15–30 % of the wire engine's CPU per handshake). A 3 s warm-up still left it there: `perf` over seconds 5.5–13.5 of
+// a run (3 s warm-up, full TLS 1.2, wire engine) put 14.6 % of the process's CPU in V8's optimizing compiler, with
+// the hot handshake functions (helloDone12, serverKeyExchange, onStreamRead) finishing TurboFan 6–9 s in; alternating
+// runs on a quiet machine gave 1.36–1.41 ms per handshake after 3 s and 1.07–1.22 after 15 s. A load run lasts
+// minutes: its steady state is what is compared (s_time, C, has no warm-up to do).
+const WARMUP = Number(process.env.MTLS_BENCH_WARMUP ?? 12);
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
