@@ -201,9 +201,17 @@ describe('a target that dies during the run', () => {
     );
     expect(named.length).toBeGreaterThan(0);
     for (const r of named) expect(r.verdict).toBe('error');
-    // The results after the death: not one judged as a pass once the death was known.
-    const firstNamed = run.results.findIndex((r) => named.includes(r));
-    expect(run.results.slice(firstNamed).filter((r) => r.verdict === 'pass' && !r.skip)).toEqual([]);
+    // No pass rests on what the death looks like (a reset, a close). nginx refuses with an alert or an HTTP answer
+    // (a full run of this policy: every pass observation is an acceptance, an alert or an HTTP refusal), so such a
+    // pass could only come from the kill. Checked over the whole run, not from the first named result on: results
+    // come in completion order, and a scenario in flight at the kill may finish later with what the live server
+    // answered, which is evidence.
+    const fromTheDeath = run.results.filter(
+      (r) =>
+        r.verdict === 'pass' &&
+        r.observations.some((o) => !['rejected-alert', 'rejected-http', 'accepted'].includes(o.observed.outcome)),
+    );
+    expect(fromTheDeath).toEqual([]);
     expect(run.results.some((r) => /sanity re-check/.test(r.reason))).toBe(false);
   });
 });
