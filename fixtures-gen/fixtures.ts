@@ -2,13 +2,11 @@ import type { AlertName } from '../core/alerts.js';
 import { createHash, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { DAY, nodeSign, type CaHandle } from './builder.js';
 import { x509 } from './x509.js';
-import { chainAbove, standard, validProfile, type BuildContext, type BuiltFixture, type FixtureSpec } from './spec.js';
+import { standard, validProfile, type FixtureSpec } from './spec.js';
 import { CHAIN_FIXTURES } from './fixtures-chain.js';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { REVOCATION_FAILURE_FIXTURES } from './revocation-fixtures.js';
-
-export { chainAbove, standard, validProfile, type BuildContext, type BuiltFixture, type FixtureSpec };
 
 /** Alert sets shared by families of defects (RFC 8446 §6.2 semantics first, then what OpenSSL/mbedTLS send). */
 const A = {

@@ -16,7 +16,8 @@ import {
 } from '../core/manifest.js';
 import { VERSION } from '../core/version.js';
 import { DAY, PkiBuilder, type CaHandle } from './builder.js';
-import { chainAbove, FIXTURES, type BuildContext, type BuiltFixture, type FixtureSpec } from './fixtures.js';
+import { FIXTURES } from './fixtures.js';
+import { chainAbove, type BuildContext, type BuiltFixture, type FixtureSpec } from './spec.js';
 import { ocspModeUrl } from './ocsp-modes.js';
 import { buildCrlVariants, type BuiltCrlVariant } from './revocation-fixtures.js';
 import { generateKey, importKeyPair, keyKindOf, type KeyPair } from './profiles.js';

@@ -5,7 +5,7 @@ import { HarnessError } from '../core/errors.js';
 import { ensurePrivateDir } from '../core/fs.js';
 import { loadManifest, type FixtureSet, type Manifest, type ManifestFixture } from '../core/manifest.js';
 import { PkiBuilder, type CaHandle } from '../fixtures-gen/builder.js';
-import { chainAbove } from '../fixtures-gen/fixtures.js';
+import { chainAbove } from '../fixtures-gen/spec.js';
 import { generateKey, importKeyPair, keyKindOf } from '../fixtures-gen/profiles.js';
 import { x509 } from '../fixtures-gen/x509.js';
 import type { IdentityPem } from './protocol.js';

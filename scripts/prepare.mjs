@@ -13,7 +13,7 @@
 // The alternative, a bin shim that runs the sources through tsx when dist/ is absent, would give the CLI two ways
 // to start and run a stale dist/ after an edit; one build, one entry point, is simpler to reason about.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +60,8 @@ function prepare() {
   // NOTE: tsc writes new files 0644, and npx makes a local project's bin executable only the first time it links it
   // (its cache remembers the path): a dist/ rebuilt from scratch in a checkout npx already ran in left `npx
   // mtls-harness` with "Permission denied". The bin is made executable here, every build.
-  chmodSync(path.join(root, 'dist', 'cli', 'main.js'), 0o755);
+  const { bin = {} } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  for (const file of Object.values(bin)) chmodSync(path.join(root, file), 0o755);
   say(`built ${path.join(root, 'dist')}`);
   return 0;
 }
