@@ -3,9 +3,10 @@
  * the key object and the signing options of each signature scheme; per worker the server chain verified once and
  * cached by the exact bytes received.
  */
-import { constants, createPrivateKey, type KeyObject, sign, verify } from 'node:crypto';
+import { constants, createPrivateKey, KeyObject, sign, verify } from 'node:crypto';
 import { HandshakeType, SignatureScheme } from '../../wire/constants.js';
 import { pemCertificatesToDer, schemesForKey, verifyServerChain } from '../../wire/crypto.js';
+import { withoutStackTraces } from './crypto.js';
 
 /** Hash and node:crypto options of one signature scheme with one key (the "signing context", built once). */
 export interface SchemeContext {
@@ -50,13 +51,19 @@ export function schemeContext(scheme: number, key: KeyObject): SchemeContext | u
 
 /** Signs with a prepared context. */
 export function signWith(ctx: SchemeContext, data: Uint8Array): Buffer {
-  return sign(ctx.hash, data, ctx.key);
+  // NOTE: an RSA context's key is an options object, which costs Node 24 two thrown errors (see withoutStackTraces).
+  return ctx.key instanceof KeyObject
+    ? sign(ctx.hash, data, ctx.key)
+    : withoutStackTraces(() => sign(ctx.hash, data, ctx.key));
 }
 
 /** Verifies with a prepared context; false on any mismatch or error. */
 export function verifyWith(ctx: SchemeContext, data: Uint8Array, signature: Uint8Array): boolean {
+  const key = ctx.key as Parameters<typeof verify>[2];
   try {
-    return verify(ctx.hash, data, ctx.key as Parameters<typeof verify>[2], signature);
+    return ctx.key instanceof KeyObject
+      ? verify(ctx.hash, data, key, signature)
+      : withoutStackTraces(() => verify(ctx.hash, data, key, signature));
   } catch {
     return false;
   }
