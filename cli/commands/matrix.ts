@@ -4,12 +4,10 @@ import path from 'node:path';
 import { HarnessError } from '../../core/errors.js';
 import { checkOutDir } from '../../core/out-dir.js';
 import { checkFixturesInDate } from '../../engine/clock-distance.js';
-import { parseClock } from '../../fixtures-gen/generate.js';
-import type { RunResult, Strictness } from '../../core/result.js';
-import { TLS_VERSIONS, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
+import type { RunResult } from '../../core/result.js';
+import type { ServerPolicy } from '../../core/scenario.js';
 import { VERSION } from '../../core/version.js';
 import { runSuite } from '../../engine/run-suite.js';
-import { selectScenarios } from '../../engine/select.js';
 import { formatProgressLine } from '../../reports/console.js';
 import {
   formatMatrixConsole,
@@ -36,7 +34,6 @@ import {
 import type { StartedTarget } from '../../targets/target.js';
 import {
   colorFlag,
-  DEFAULT_TIMEOUT_MS,
   enumFlag,
   FORMAT_FLAGS,
   formatFlag,
@@ -50,6 +47,14 @@ import {
   verbosityFlag,
 } from '../args.js';
 import { EXIT } from '../exit-codes.js';
+import {
+  clockFlag,
+  POLICY_VALUES,
+  policiesOf,
+  SCENARIO_FLAGS,
+  scenarioFlags,
+  suiteScenarios,
+} from '../scenario-flags.js';
 import { interruption, SIGNAL_EXIT } from '../signals.js';
 
 /** Usage of `mtls-harness matrix`. */
@@ -94,18 +99,10 @@ unavailable (unless --allow-unavailable), or a usage error, 130/143/129 interrup
 export async function matrixCommand(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags('matrix', argv, {
     targets: { type: 'string' },
-    policy: { type: 'string' },
-    tls: { type: 'string' },
-    suite: { type: 'string' },
-    fixtures: { type: 'string' },
-    clock: { type: 'string' },
-    strictness: { type: 'string' },
-    concurrency: { type: 'string' },
-    timeout: { type: 'string' },
+    ...SCENARIO_FLAGS,
     parallel: { type: 'string' },
     deadline: { type: 'string' },
     'allow-unavailable': { type: 'boolean' },
-    out: { type: 'string' },
     ...FORMAT_FLAGS,
     ...OUTPUT_FLAGS,
     help: { type: 'boolean', short: 'h' },
@@ -115,13 +112,8 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
     return EXIT.OK;
   }
   // NOTE: the same values as run's --policy (issue 11); none is refused below for a target that cannot serve it.
-  const policyFlag = enumFlag('policy', values.policy, ['require', 'optional', 'none', 'both'] as const, 'both');
-  const policies: ServerPolicy[] = policyFlag === 'both' ? ['require', 'optional'] : [policyFlag];
-  const tlsFlag = enumFlag('tls', values.tls, ['1.2', '1.3', 'both'] as const, 'both');
-  const versions: TlsVersion[] = tlsFlag === 'both' ? [...TLS_VERSIONS] : [tlsFlag];
-  const strictness = enumFlag<Strictness>('strictness', values.strictness, ['any', 'alert', 'rfc'], 'any');
-  const concurrency = intFlag('concurrency', values.concurrency, 4, 1, 256);
-  const timeoutMs = intFlag('timeout', values.timeout, DEFAULT_TIMEOUT_MS, 100, 600_000);
+  const policies = policiesOf(enumFlag('policy', values.policy, POLICY_VALUES, 'both'));
+  const { versions, strictness, concurrency, timeoutMs } = scenarioFlags(values);
   const parallel = intFlag('parallel', values.parallel, 1, 1, 16);
   const deadlineMs = intFlag('deadline', values.deadline, 900, 1, 86_400) * 1000;
   const formats = formatFlag(values, MATRIX_FORMATS, MATRIX_FORMATS);
@@ -152,23 +144,14 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
     checkPolicies(spec, policies);
     return spec;
   });
-  const scenarios = selectScenarios(catalogue(), policies, values.suite);
-  if (values.suite && !scenarios.some((s) => !s.sanity)) {
-    throw new HarnessError(
-      'MTLS_ERR_SUITE_EMPTY',
-      `--suite '${values.suite}' matches no scenario (list them with: mtls-harness list)`,
-    );
-  }
-  if (values.suite !== undefined) listFlag('suite', values.suite);
+  const scenarios = suiteScenarios(policies, values.suite);
   const out = values.out ?? 'mtls-matrix';
   const files = formats.filter((f): f is keyof typeof MATRIX_FILES => f !== 'console');
   // NOTE: checked, not created: a matrix that fails before it has anything to write leaves no directory behind.
   if (files.length > 0) checkOutDir(out, '--out');
 
   const started = Date.now();
-  if (values.clock !== undefined && values.fixtures !== undefined)
-    throw new HarnessError('MTLS_ERR_USAGE', '--clock sets the clock of a fresh fixture set: it excludes --fixtures');
-  const clock = values.clock === undefined ? undefined : parseClock(values.clock);
+  const clock = clockFlag(values);
   const opened = await openFixtures(values.fixtures, clock);
   const fx = opened.fx;
   if (values.fixtures || clock) {

@@ -5,13 +5,11 @@ import { openFixtures } from '../fixtures-source.js';
 import { HarnessError, type ErrorCode } from '../../core/errors.js';
 import { gates } from '../../core/gate.js';
 import { checkOutDir } from '../../core/out-dir.js';
-import type { RunResult, Strictness } from '../../core/result.js';
-import { TLS_VERSIONS, type Feature, type ServerPolicy, type TlsVersion } from '../../core/scenario.js';
+import type { RunResult } from '../../core/result.js';
+import type { Feature } from '../../core/scenario.js';
 import { applyGate, compareWithBaseline, loadBaseline } from '../../engine/baseline.js';
 import { checkFixturesInDate } from '../../engine/clock-distance.js';
 import { runSuite } from '../../engine/run-suite.js';
-import { parseClock } from '../../fixtures-gen/generate.js';
-import { selectScenarios } from '../../engine/select.js';
 import { formatConsole, formatProgressLine, runStatusLine } from '../../reports/console.js';
 import { FORMATTERS, writeReports, type ReportFormat } from '../../reports/index.js';
 import { formatMarkdown } from '../../reports/markdown.js';
@@ -36,7 +34,6 @@ import {
 } from '../../targets/registry.js';
 import {
   colorFlag,
-  DEFAULT_TIMEOUT_MS,
   enumFlag,
   FORMAT_FLAGS,
   formatFlag,
@@ -52,6 +49,14 @@ import {
 } from '../args.js';
 import { appendStepSummary } from '../step-summary.js';
 import { EXIT } from '../exit-codes.js';
+import {
+  clockFlag,
+  POLICY_VALUES,
+  policiesOf,
+  SCENARIO_FLAGS,
+  scenarioFlags,
+  suiteScenarios,
+} from '../scenario-flags.js';
 import { interruption, SIGNAL_EXIT, throwIfInterrupted } from '../signals.js';
 
 /** The report formats of `run`, in the order help texts list them. */
@@ -141,9 +146,7 @@ const TARGET_ERRORS: Record<string, ErrorCode> = {
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const { values } = parseFlags('run', argv, {
     target: { type: 'string' },
-    fixtures: { type: 'string' },
-    clock: { type: 'string' },
-    policy: { type: 'string' },
+    ...SCENARIO_FLAGS,
     servername: { type: 'string' },
     'server-ca': { type: 'string' },
     probe: { type: 'string' },
@@ -156,14 +159,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     'sni-no-auth': { type: 'string' },
     'optional-endpoint': { type: 'string' },
     'ocsp-control': { type: 'string' },
-    suite: { type: 'string' },
-    tls: { type: 'string' },
-    strictness: { type: 'string' },
-    concurrency: { type: 'string' },
-    timeout: { type: 'string' },
     backend: { type: 'string' },
     expectations: { type: 'string' },
-    out: { type: 'string' },
     ...FORMAT_FLAGS,
     baseline: { type: 'string' },
     gate: { type: 'string' },
@@ -178,12 +175,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   // Validate every flag before any work.
   const spec = parseTarget(values.target);
-  const policyFlag = enumFlag(
-    'policy',
-    values.policy,
-    ['require', 'optional', 'none', 'both'] as const,
-    spec.kind === 'external' ? 'require' : 'both',
-  );
+  const policyFlag = enumFlag('policy', values.policy, POLICY_VALUES, spec.kind === 'external' ? 'require' : 'both');
   if (policyFlag === 'both' && spec.kind === 'external') {
     // NOTE: a server at HOST:PORT serves one policy; `both` would run optional-policy scenarios against it too.
     throw new HarnessError(
@@ -191,18 +183,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       '--policy both needs a target the harness starts (one per policy); a HOST:PORT server serves one: name it (require, optional or none)',
     );
   }
-  const policies: ServerPolicy[] = policyFlag === 'both' ? ['require', 'optional'] : [policyFlag];
+  const policies = policiesOf(policyFlag);
   checkPolicies(spec, policies);
-  const tlsFlag = enumFlag('tls', values.tls, ['1.2', '1.3', 'both'] as const, 'both');
-  const versions: TlsVersion[] = tlsFlag === 'both' ? [...TLS_VERSIONS] : [tlsFlag];
-  const strictness = enumFlag<Strictness>('strictness', values.strictness, ['any', 'alert', 'rfc'], 'any');
+  const { versions, strictness, concurrency: concurrencyFlag, timeoutMs } = scenarioFlags(values);
   const probe =
     values.probe === undefined ? undefined : enumFlag('probe', values.probe, ['http', 'raw'] as const, 'http');
   const backend = enumFlag('backend', values.backend, ['both', 'node', 'wire'] as const, 'both');
   const requireCoverage = parseCoverage(values['require-coverage']);
   const gate = enumFlag('gate', values.gate, ['all', 'regressions'] as const, 'all');
-  const concurrencyFlag = intFlag('concurrency', values.concurrency, 4, 1, 256);
-  const timeoutMs = intFlag('timeout', values.timeout, DEFAULT_TIMEOUT_MS, 100, 600_000);
   const formats = formatFlag(values, REPORT_FORMATS, REPORT_FORMATS);
   const verbosity = verbosityFlag(values);
   const color = colorFlag(values);
@@ -264,10 +252,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       );
   }
   const servername = servernameFlag(values.servername);
-  if (values.clock !== undefined && values.fixtures !== undefined)
-    throw new HarnessError('MTLS_ERR_USAGE', '--clock sets the clock of a fresh fixture set: it excludes --fixtures');
-  const clock = values.clock === undefined ? undefined : parseClock(values.clock);
-  if (values.suite !== undefined) listFlag('suite', values.suite);
+  const clock = clockFlag(values);
   const out = values.out ?? 'mtls-report';
   // NOTE: a file or an unwritable path at --out used to be found only after the whole run.
   if (formats.some((f) => f !== 'console')) checkOutDir(out, '--out');
@@ -287,13 +272,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     values.expectations,
   );
 
-  const scenarios = selectScenarios(catalogue(), policies, values.suite);
-  if (values.suite && !scenarios.some((s) => !s.sanity)) {
-    throw new HarnessError(
-      'MTLS_ERR_SUITE_EMPTY',
-      `--suite '${values.suite}' matches no scenario (list them with: mtls-harness list)`,
-    );
-  }
+  const scenarios = suiteScenarios(policies, values.suite);
 
   const opened = await openFixtures(values.fixtures, clock);
   const fx = opened.fx;

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadConfig, LoadCounters, LoadResult } from '../../../core/load-result.js';
-import { buildLoadResult } from '../../../load/aggregate.js';
-import { zeroCounters } from '../../../load/engine.js';
 import { createHistogram, encodeHistogram, recordMs } from '../../../load/histogram.js';
 import {
   formatLoadConsole,
@@ -12,6 +10,7 @@ import {
   loadStatusLine,
 } from '../../../reports/load-index.js';
 import { findAll, parseXml, type XmlElement } from '../reports/xml.js';
+import { EMPTY_HISTOGRAM, loadResult } from './load-result-fixture.js';
 
 /**
  * The load run's Markdown summary (summary.md) and JUnit XML (junit.xml), against results the real aggregator builds
@@ -19,57 +18,20 @@ import { findAll, parseXml, type XmlElement } from '../reports/xml.js';
  * of 5 ms, 200 handshakes in 2 s against a rate floor of 1000/s, one error against an error-rate limit of 0.
  */
 
-// 200 latencies, 0.1 ms to 20 ms: p99 ≈ 19.8 ms.
-const h = createHistogram();
-for (let i = 1; i <= 200; i++) recordMs(h, i / 10);
-const enc = encodeHistogram(h);
-const empty = encodeHistogram(createHistogram());
-
-const CONFIG: LoadConfig = {
-  tls: '1.3',
-  mode: 'full',
-  resumeRatio: 0,
-  ticketPolicy: 'reuse',
-  connections: 8,
-  durationS: 2,
-  handshakes: null,
-  rate: null,
-  warmupS: 0,
-  workers: 1,
-  workerKind: 'process',
-  identities: 1,
-  scenario: null,
-  http: null,
-  proof: 'http',
-};
-
 /** A 2-second run of 200 accepted full handshakes (plus what `counters` adds), held to `thresholds`. */
 function result(
   counters: Partial<LoadCounters>,
   thresholds: LoadResult['thresholds'],
   more: { config?: Partial<LoadConfig>; target?: LoadResult['target']; interrupted?: boolean; agents?: number } = {},
 ): LoadResult {
-  return buildLoadResult(
+  return loadResult(
+    { attempted: 200, succeeded: 200, full: 200, ...counters },
     {
-      counters: { ...zeroCounters(), attempted: 200, succeeded: 200, full: 200, ...counters },
-      histograms: { handshake: enc, full: enc, resumed: empty, http: empty },
-      timeline: [
-        { second: 0, full: 120, resumed: 0, errors: 0, requests: 0, rejected: 0, latencySumUs: 1_000_000 },
-        { second: 1, full: 80, resumed: 0, errors: 0, requests: 0, rejected: 0, latencySumUs: 800_000 },
-      ],
-      startMs: 1_700_000_000_000,
-    },
-    {
-      config: { ...CONFIG, ...more.config },
-      target: more.target ?? { name: 'nginx', endpoint: '127.0.0.1:8443' },
-      windows: [{ startMs: 1_700_000_000_000, endMs: 1_700_000_002_000 }],
-      cpu: { userMs: 300, systemMs: 100 },
-      agents: more.agents ?? 1,
-      interrupted: more.interrupted ?? false,
-      ...(more.interrupted ? { signal: 'SIGINT' as const } : {}),
       thresholds,
-      minResumeSuccess: 0.99,
-      notes: [],
+      ...(more.config ? { config: more.config } : {}),
+      ...(more.target ? { target: more.target } : {}),
+      ...(more.agents ? { agents: more.agents } : {}),
+      ...(more.interrupted ? { interrupted: true, signal: 'SIGINT' as const } : {}),
     },
   );
 }
@@ -305,22 +267,31 @@ describe('issue 14 figures in every format', () => {
     recordMs(i < 50 ? h12 : h13, i < 50 ? 2 : 4);
     recordMs(all, i < 50 ? 2 : 4);
   }
-  const staged = buildLoadResult(
+  const staged = loadResult(
     {
-      counters: {
-        ...zeroCounters(),
-        attempted: 200,
-        succeeded: 200,
-        full: 200,
-        versionAttempted: { '1.2': 50, '1.3': 150 },
-        versionSucceeded: { '1.2': 50, '1.3': 150 },
-        versionFull: { '1.2': 50, '1.3': 150 },
+      attempted: 200,
+      succeeded: 200,
+      full: 200,
+      versionAttempted: { '1.2': 50, '1.3': 150 },
+      versionSucceeded: { '1.2': 50, '1.3': 150 },
+      versionFull: { '1.2': 50, '1.3': 150 },
+    },
+    {
+      config: {
+        ticketPolicy: 'ignore',
+        tls: 'both',
+        tlsShare: { '1.2': 0.25, '1.3': 0.75 },
+        stages: [{ durationS: 2, target: 120 }],
       },
+      cpu: null,
+      thresholds: { maxP99Ms: 5, minRate: null, maxErrorRate: 0 },
+    },
+    {
       histograms: {
         handshake: encodeHistogram(all),
         full: encodeHistogram(all),
-        resumed: empty,
-        http: empty,
+        resumed: EMPTY_HISTOGRAM,
+        http: EMPTY_HISTOGRAM,
         tls12: encodeHistogram(h12),
         tls13: encodeHistogram(h13),
       },
@@ -350,24 +321,6 @@ describe('issue 14 figures in every format', () => {
           p99Ms: 9,
         },
       ],
-      startMs: 1_700_000_000_000,
-    },
-    {
-      config: {
-        ...CONFIG,
-        ticketPolicy: 'ignore',
-        tls: 'both',
-        tlsShare: { '1.2': 0.25, '1.3': 0.75 },
-        stages: [{ durationS: 2, target: 120 }],
-      },
-      target: { name: 'nginx', endpoint: '127.0.0.1:8443' },
-      windows: [{ startMs: 1_700_000_000_000, endMs: 1_700_000_002_000 }],
-      cpu: null,
-      agents: 1,
-      interrupted: false,
-      thresholds: { maxP99Ms: 5, minRate: null, maxErrorRate: 0 },
-      minResumeSuccess: 0.99,
-      notes: [],
     },
   );
 

@@ -1,52 +1,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildLoadResult } from '../../../load/aggregate.js';
-import { zeroCounters } from '../../../load/engine.js';
-import { createHistogram, encodeHistogram, recordMs } from '../../../load/histogram.js';
 import { formatLoadConsole, formatLoadHtml, formatLoadJson, formatLoadTick } from '../../../reports/load-index.js';
 import { validate, type Schema } from '../../helpers/json-schema.js';
+import { loadResult } from './load-result-fixture.js';
 
-const h = createHistogram();
-for (let i = 1; i <= 200; i++) recordMs(h, i / 10);
-const enc = encodeHistogram(h);
-const empty = encodeHistogram(createHistogram());
-const result = buildLoadResult(
+const result = loadResult(
+  { attempted: 201, succeeded: 200, full: 200, failed: 1, errors: { 'alert:<b>': 1 } },
   {
-    counters: { ...zeroCounters(), attempted: 201, succeeded: 200, full: 200, failed: 1, errors: { 'alert:<b>': 1 } },
-    histograms: { handshake: enc, full: enc, resumed: empty, http: empty },
+    config: { tls: '1.2' },
+    target: { name: 'nginx <test>', endpoint: '127.0.0.1:8443' },
+    thresholds: { maxP99Ms: 5, minRate: null, maxErrorRate: 0 },
+  },
+  {
     timeline: [
       { second: 0, full: 120, resumed: 0, errors: 1, requests: 0, rejected: 0, latencySumUs: 1_000_000 },
       { second: 1, full: 80, resumed: 0, errors: 0, requests: 0, rejected: 0, latencySumUs: 800_000 },
     ],
-    startMs: 1_700_000_000_000,
-  },
-  {
-    config: {
-      tls: '1.2',
-      mode: 'full',
-      resumeRatio: 0,
-      ticketPolicy: 'reuse',
-      connections: 8,
-      durationS: 2,
-      handshakes: null,
-      rate: null,
-      warmupS: 0,
-      workers: 1,
-      workerKind: 'process',
-      identities: 1,
-      scenario: null,
-      http: null,
-      proof: 'http',
-    },
-    target: { name: 'nginx <test>', endpoint: '127.0.0.1:8443' },
-    windows: [{ startMs: 1_700_000_000_000, endMs: 1_700_000_002_000 }],
-    cpu: { userMs: 300, systemMs: 100 },
-    agents: 1,
-    interrupted: false,
-    thresholds: { maxP99Ms: 5, minRate: null, maxErrorRate: 0 },
-    minResumeSuccess: 0.99,
-    notes: [],
   },
 );
 
@@ -64,35 +34,25 @@ describe('load reports', () => {
   });
 
   it('console and html: refusals by mechanism apart from errors, and the error rate', () => {
-    const refused = buildLoadResult(
+    const refused = loadResult(
       {
-        counters: {
-          ...zeroCounters(),
-          attempted: 10,
-          succeeded: 4,
-          full: 4,
-          rejected: 5,
-          rejectedAfterHandshake: 5,
-          rejectedResumed: 0,
-          rejections: { closed: 3, 'http:403': 2 },
-          failed: 1,
-          errors: { timeout: 1 },
-        },
-        histograms: { handshake: enc, full: enc, resumed: empty, http: empty },
-        timeline: [{ second: 0, full: 4, resumed: 0, errors: 1, requests: 0, rejected: 5, latencySumUs: 4000 }],
-        startMs: 1_700_000_000_000,
+        attempted: 10,
+        succeeded: 4,
+        full: 4,
+        rejected: 5,
+        rejectedAfterHandshake: 5,
+        rejectedResumed: 0,
+        rejections: { closed: 3, 'http:403': 2 },
+        failed: 1,
+        errors: { timeout: 1 },
       },
       {
         config: result.config,
         target: result.target,
-        windows: result.windows,
         cpu: null,
-        agents: 1,
-        interrupted: false,
         thresholds: { maxP99Ms: null, minRate: null, maxErrorRate: 0.5 },
-        minResumeSuccess: 0.99,
-        notes: [],
       },
+      { timeline: [{ second: 0, full: 4, resumed: 0, errors: 1, requests: 0, rejected: 5, latencySumUs: 4000 }] },
     );
     const text = formatLoadConsole(refused);
     expect(text).toMatch(/handshakes +4 ok of 10 \(full 4, resumed 0; rejected 5, failed 1\)/);
