@@ -46,7 +46,10 @@ export function useKeyObjects(on: boolean): void {
 
 const keyObjectOf = new WeakMap<Uint8Array, KeyObject>();
 
-/** The form of `secret` that keys a node:crypto call cheapest on this runtime. */
+/**
+ * The form of `secret` that keys a node:crypto call cheapest on this runtime. Its KeyObject is made once per Buffer:
+ * no secret is written after it is derived, so the KeyObject keeps its value.
+ */
 function secretKey(secret: Uint8Array): Uint8Array | KeyObject {
   if (!keyObjects || secret.length === 0) return secret;
   let key = keyObjectOf.get(secret);
