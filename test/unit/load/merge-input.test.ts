@@ -5,12 +5,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isHarnessError } from '../../../core/errors.js';
 import type { LoadConfig, LoadResult } from '../../../core/load-result.js';
-import { buildLoadResult } from '../../../load/aggregate.js';
-import { zeroCounters } from '../../../load/engine.js';
 import { createHistogram, encodeHistogram, recordMs } from '../../../load/histogram.js';
 import { mergeLoadResults, readLoadResult } from '../../../load/merge.js';
 import { checkLoadResult, histogramProblem } from '../../../load/merge-input.js';
 import { hdrBody, hdrFrame, hdrRecord } from '../../helpers/hdr.js';
+import { EMPTY_HISTOGRAM, loadResult } from './load-result-fixture.js';
 
 const DAY = 86_400_000;
 const config: LoadConfig = {
@@ -35,24 +34,24 @@ const config: LoadConfig = {
 function agent(n: number, startMs = Date.now() - 60_000): LoadResult {
   const h = createHistogram();
   for (let i = 0; i < n; i++) recordMs(h, 3);
-  const empty = encodeHistogram(createHistogram());
-  return buildLoadResult(
-    {
-      counters: { ...zeroCounters(), attempted: n, succeeded: n, full: n },
-      histograms: { handshake: encodeHistogram(h), full: encodeHistogram(h), resumed: empty, http: empty },
-      timeline: [{ second: 0, full: n, resumed: 0, errors: 0, requests: 0, rejected: 0, latencySumUs: 3000 * n }],
-      startMs,
-    },
+  return loadResult(
+    { attempted: n, succeeded: n, full: n },
     {
       config,
       target: { name: 't', endpoint: '127.0.0.1:1' },
       windows: [{ startMs, endMs: startMs + 2000 }],
       cpu: { userMs: 10, systemMs: 5 },
-      agents: 1,
-      interrupted: false,
-      thresholds: { maxP99Ms: null, minRate: null, maxErrorRate: 0 },
-      minResumeSuccess: 0.99,
-      notes: [],
+    },
+    {
+      // NOTE: two encodings, not one object twice: a case that breaks one histogram must leave the other whole.
+      histograms: {
+        handshake: encodeHistogram(h),
+        full: encodeHistogram(h),
+        resumed: EMPTY_HISTOGRAM,
+        http: EMPTY_HISTOGRAM,
+      },
+      timeline: [{ second: 0, full: n, resumed: 0, errors: 0, requests: 0, rejected: 0, latencySumUs: 3000 * n }],
+      startMs,
     },
   );
 }
