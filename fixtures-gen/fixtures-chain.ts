@@ -299,7 +299,10 @@ export const CHAIN_FIXTURES: readonly FixtureSpec[] = [
     opensslVerifyError: 0,
     async build(ctx) {
       const serial = bytesFor(ctx, 'serial-negative', 16);
-      serial[0] = (serial[0] ?? 0) | 0x80;
+      // NOTE: first octet 0x80..0xBF: negative, and never 0xFF, which before an octet with its top bit set is
+      // non-minimal DER (X.690 §8.3.2) that OpenSSL refuses to parse ("illegal padding"): the fixture would then test
+      // the encoding, not the sign, and no client could even load it.
+      serial[0] = 0x80 | ((serial[0] ?? 0) & 0x3f);
       return withSerial(ctx, 'serial-negative', serial);
     },
   },

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { statSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadManifest, type FixtureSet } from '../../core/manifest.js';
 import { generateFixtures } from '../../fixtures-gen/generate.js';
@@ -44,13 +46,14 @@ const EPOCH = String(Date.parse(CLOCK) / 1000);
 
 /**
  * Runs the manifest's openssl verify command for one fixture and returns the error number (0 = OK); `extra` options
- * (e.g. `-x509_strict`) come before the chain.
+ * (e.g. `-x509_strict`) come before the chain; `epoch` is the time it verifies at (default the set's clock).
  */
 async function verifyError(
   fx: FixtureSet,
   chain: string,
   cert: string,
   extra: readonly string[] = [],
+  epoch = EPOCH,
 ): Promise<number> {
   const { out } = await openssl(
     [
@@ -61,7 +64,7 @@ async function verifyError(
       '-auth_level',
       '2',
       '-attime',
-      EPOCH,
+      epoch,
       '-CAfile',
       'trust.pem',
       '-crl_check_all',
@@ -425,6 +428,31 @@ describe('determinism and options', () => {
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     const c = await generateFixtures({ out: fresh(), clock: '2026-06-02T12:00:00Z' });
     expect(c.fixtures[0]!.serial).not.toBe(a.fixtures[0]!.serial);
+  });
+
+  it('a clock whose serial bytes start 0xFF 0x8x still gives a negative serial every client can load', async () => {
+    // At this clock the bytes serial-negative is made from begin ff 81: setting only the top bit kept 0xFF, a
+    // non-minimal DER INTEGER (X.690 §8.3.2) that OpenSSL refuses to parse, and a CI run generated at such a clock
+    // judged nothing for that scenario (node:tls could not load the certificate).
+    const clock = '2026-12-01T12:01:12.000Z';
+    const seed = createHash('sha256').update(`mtls-harness|${clock}|serial-negative|0`).digest();
+    expect(seed.subarray(0, 2).toString('hex')).toBe('ff81');
+    const out = fresh();
+    await generateFixtures({ out, clock, only: ['serial-negative'] });
+    const fx = loadManifest(out);
+    const cert = fx.fixture('serial-negative').cert;
+    const shown = await openssl(['x509', '-in', cert, '-noout', '-serial'], { cwd: fx.dir });
+    expect(shown.out.trim()).toMatch(/^serial=-[0-9A-F]{32}$/);
+    expect(await verifyError(fx, fx.fixture('serial-negative').chain, cert, [], String(Date.parse(clock) / 1000))).toBe(
+      0,
+    );
+    // node:tls (the harness's second client) loads it too.
+    expect(() =>
+      createSecureContext({
+        cert: readFileSync(fx.resolve(cert)),
+        key: readFileSync(fx.resolve(fx.fixture('serial-negative').key)),
+      }),
+    ).not.toThrow();
   });
 
   it.each(['ecdsa-p384', 'rsa-2048', 'rsa-pss-2048', 'ed25519'])(
