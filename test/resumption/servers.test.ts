@@ -2,10 +2,10 @@
  * The resumption scenarios (issue 12) against every real server the harness starts, under require: what each does
  * when a session is resumed after its certificate was revoked (the fixtures' OCSP responder told through its control)
  * or expired, and — for the products that render a second server name without client authentication and an optional
- * endpoint sharing its session cache and ticket keys (nginx, Apache, HAProxy, lighttpd, stunnel; Caddy the second name
- * only) — when a session of another virtual host or endpoint is offered. The verdicts are as targets/expectations
- * records them (findings as xfail, with the evidence); openssl s_client (-sess_out / -sess_in) replays the decisive
- * cases independently.
+ * endpoint sharing its session cache and ticket keys (nginx, Apache, HAProxy, lighttpd, stunnel, Caddy) — when a
+ * session of another virtual host or endpoint is offered. The verdicts are as targets/expectations records them
+ * (findings as xfail, with the evidence); openssl s_client (-sess_out / -sess_in) replays the decisive cases
+ * independently.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -68,7 +68,7 @@ const OBSERVED: Readonly<Record<ProcessTargetName, Readonly<Record<string, Row>>
   caddy: {
     'resume-no-certificate': ['skip', 'skip', 'pass'],
     'resume-cross-sni': ['skip', 'skip', 'pass'],
-    'resume-optional-to-require': ['skip', 'skip', 'skip'],
+    'resume-optional-to-require': ['skip', 'skip', 'pass'],
     'resume-after-revocation': ['skip', 'skip', 'skip'],
     'resume-after-expiry': ['skip', 'skip', 'pass'],
   },
@@ -223,7 +223,10 @@ describe('openssl s_client replays the decisive cases', () => {
         ticket: { back: { reused: true, http: 200 }, again: { reused: false, alert: 42 } },
         psk: { back: { reused: true, http: 200 }, again: { reused: false, alert: 42 } },
       },
-      'optional-to-require': {},
+      'optional-to-require': {
+        ticket: { back: { reused: true, http: 200 }, again: { reused: false, alert: 42 } },
+        psk: { back: { reused: true, http: 200 }, again: { reused: false, alert: 42 } },
+      },
     },
   };
 
@@ -270,7 +273,7 @@ describe('openssl s_client replays the decisive cases', () => {
           }
         }
       }
-      expect(replayed).toBe(name === 'stunnel' ? 6 : 1);
+      expect(replayed).toBe(name === 'stunnel' ? 6 : 2);
     });
   }
 
@@ -304,7 +307,7 @@ describe('openssl s_client replays the decisive cases', () => {
 
   // The control of caddy's pass: its two names share ticket keys, and the scenario fails when the name under test
   // would resume a session without a certificate.
-  it("caddy with client_auth mode request ('request-only'): a session of public.localhost is resumed on localhost and served, and the scenario fails", async (ctx) => {
+  it("caddy with client authentication mode request ('request-only'): a session of public.localhost is resumed on localhost and served, and the scenario fails", async (ctx) => {
     const probe = await availability('caddy');
     if (!probe.available && !ON_CI) ctx.skip();
     const fx = fixtures.get();
@@ -384,38 +387,49 @@ describe('the claims in the lacking reasons, by experiment', () => {
     }
   });
 
-  it('caddy (Caddyfile): a ticket or PSK of one port is not resumed on a second port that asks for no certificate either', async (ctx) => {
+  it("caddy: the optional endpoint's tickets and PSKs are resumed on another port (session_tickets shares the keys), and without session_tickets they are not", async (ctx) => {
     const probe = await availability('caddy');
     if (!probe.available && !ON_CI) ctx.skip();
     const fx = fixtures.get();
     let second = 0;
     while (second === 0) second = await freePort();
-    const adapter: ServerAdapter = {
+    // The rendered configuration plus a third server on `second` that asks for no certificate, with or without the
+    // TLS app's session_tickets: where a session of the optional endpoint resumes tells whether the servers share keys.
+    const withOpenPort = (shared: boolean): ServerAdapter => ({
       ...ADAPTERS.caddy,
       render: (input) => {
         const r = ADAPTERS.caddy.render(input);
-        const site = [
-          `https://:${second} {`,
-          `  bind ${input.listenHost}`,
-          `  tls ${input.root}/${PKI.chain} ${input.root}/${PKI.key}`,
-          '  respond "ok" 200',
-          '}',
-          '',
-        ].join('\n');
-        return { ...r, files: { ...r.files, Caddyfile: `${r.files['Caddyfile']!}${site}` } };
+        const config = JSON.parse(r.files['caddy.json']!) as {
+          apps: { http: { servers: Record<string, unknown> }; tls: Record<string, unknown> };
+        };
+        expect(config.apps.tls['session_tickets']).toBeDefined();
+        if (!shared) delete config.apps.tls['session_tickets'];
+        config.apps.http.servers['open'] = {
+          listen: [`${input.listenHost}:${second}`],
+          routes: [{ handle: [{ handler: 'static_response', status_code: 200, body: 'ok' }] }],
+          tls_connection_policies: [{ certificate_selection: { any_tag: ['server'] }, default_sni: 'localhost' }],
+          automatic_https: { disable: true },
+        };
+        return { ...r, files: { ...r.files, 'caddy.json': JSON.stringify(config) } };
       },
-    };
-    await using target = await startProcessTarget(adapter, fx, 'require');
-    const other = { host: target.endpoint.host, port: second };
-    for (const m of MECHANISMS.filter((x) => x.name !== 'session-id')) {
-      const sess = path.join(scratchDir(), `caddy-ports-${m.name}.sess`);
-      const opts = { tls: m.tls, servername: 'public.localhost', scratch: scratchDir() } as const;
-      const made = await sClientSession(fx, target.endpoint, { ...opts, sessOut: sess });
-      expect(made, made.out).toMatchObject({ reused: false, http: 200 });
-      const back = await sClientSession(fx, target.endpoint, { ...opts, sessIn: sess });
-      expect(back, `${m.name} back: ${back.out}`).toMatchObject({ reused: true, http: 200 });
-      const there = await sClientSession(fx, other, { ...opts, sessIn: sess });
-      expect(there, `${m.name} on the second port: ${there.out}`).toMatchObject({ reused: false, http: 200 });
+    });
+    for (const shared of [true, false]) {
+      await using target = await startProcessTarget(withOpenPort(shared), fx, 'require');
+      const optional = target.resumption!.optionalEndpoint!;
+      const open = { host: target.endpoint.host, port: second };
+      for (const m of MECHANISMS.filter((x) => x.name !== 'session-id')) {
+        const sess = path.join(scratchDir(), `caddy-ports-${m.name}-${shared}.sess`);
+        const opts = { tls: m.tls, servername: 'localhost', scratch: scratchDir() } as const;
+        const made = await sClientSession(fx, optional, { ...opts, sessOut: sess });
+        expect(made, made.out).toMatchObject({ reused: false, http: 200 });
+        const back = await sClientSession(fx, optional, { ...opts, sessIn: sess });
+        expect(back, `${m.name} back: ${back.out}`).toMatchObject({ reused: true, http: 200 });
+        const there = await sClientSession(fx, open, { ...opts, sessIn: sess });
+        expect(there, `${m.name} on the open port (shared ${shared}): ${there.out}`).toMatchObject({
+          reused: shared,
+          http: 200,
+        });
+      }
     }
   });
 });

@@ -35,16 +35,32 @@ describe('config renderers', () => {
     expect(all).not.toMatch(/(^|[\s"'=])\/(etc|var\/run|run|var\/log)\//m);
   });
 
-  it('Caddy names every trust anchor, one file each (its trusted_ca_cert_file reads only the first certificate of a file)', () => {
-    const caddy = (trustAnchors?: number) =>
-      text(ADAPTERS.caddy.render({ ...base, ...(trustAnchors ? { trustAnchors } : {}) })).match(
-        /trusted_ca_cert_file \S+/g,
+  it('Caddy names every trust anchor, one file each, in every client-authentication policy', () => {
+    type Policy = { client_authentication?: { trusted_ca_certs_pem_files: string[]; mode: string } };
+    type Config = { apps: { http: { servers: Record<string, { tls_connection_policies: Policy[] }> } } };
+    const policies = (input: Partial<RenderInput>) => {
+      const config = JSON.parse(ADAPTERS.caddy.render({ ...base, ...input }).files['caddy.json']!) as Config;
+      return Object.values(config.apps.http.servers).flatMap((s) => s.tls_connection_policies);
+    };
+    const anchors = (input: Partial<RenderInput>) =>
+      policies(input).flatMap((p) =>
+        p.client_authentication ? [p.client_authentication.trusted_ca_certs_pem_files] : [],
       );
-    expect(caddy(2)).toEqual([
-      'trusted_ca_cert_file /srv/x/pki/trust-1.pem',
-      'trusted_ca_cert_file /srv/x/pki/trust-2.pem',
+    expect(anchors({ trustAnchors: 2 })).toEqual([['/srv/x/pki/trust-1.pem', '/srv/x/pki/trust-2.pem']]);
+    expect(anchors({})).toEqual([['/srv/x/pki/trust.pem']]);
+    // The resumption shapes: public.localhost without client authentication, the optional endpoint verify_if_given.
+    const shaped = policies({ trustAnchors: 2, sniNoAuth: 'public.localhost', optionalPort: 23457 });
+    expect(shaped.map((p) => p.client_authentication?.mode)).toEqual([
+      undefined,
+      'require_and_verify',
+      'verify_if_given',
     ]);
-    expect(caddy()).toEqual(['trusted_ca_cert_file /srv/x/pki/trust.pem']);
+    expect(
+      shaped.filter((p) => p.client_authentication).map((p) => p.client_authentication!.trusted_ca_certs_pem_files),
+    ).toEqual([
+      ['/srv/x/pki/trust-1.pem', '/srv/x/pki/trust-2.pem'],
+      ['/srv/x/pki/trust-1.pem', '/srv/x/pki/trust-2.pem'],
+    ]);
   });
 
   it('stage each trust anchor of trust.pem alone, in order, beside trust.pem', () => {
@@ -81,8 +97,8 @@ describe('config renderers', () => {
     expect(pick('stunnel', 'optional')).toMatch(/verifyChain = yes\nrequireCert = no/);
     expect(pick('lighttpd', 'require')).toContain('ssl.verifyclient.enforce = "enable"');
     expect(pick('lighttpd', 'optional')).toContain('ssl.verifyclient.enforce = "disable"');
-    expect(pick('caddy', 'require')).toContain('mode require_and_verify');
-    expect(pick('caddy', 'optional')).toContain('mode verify_if_given');
+    expect(pick('caddy', 'require')).toContain('"mode": "require_and_verify"');
+    expect(pick('caddy', 'optional')).toContain('"mode": "verify_if_given"');
     expect(pick('openssl-s-server', 'require')).toMatch(/-Verify 5 -verify_return_error -crl_check_all/);
     expect(pick('openssl-s-server', 'optional')).toMatch(/-verify 5 -verify_return_error -crl_check_all/);
   });
@@ -129,7 +145,7 @@ describe('config renderers', () => {
       expect(all.includes('public.localhost'), name).toBe(Boolean(a.resumptionShapes.sniNoAuth));
       expect(all.includes('23457'), name).toBe(Boolean(a.resumptionShapes.optionalEndpoint));
       // The shapes share ticket keys through a file of key material: named a secret file, written 0600 (Caddy's keys
-      // live in its Go process, one set per listener: no file).
+      // live in its Go process, shared by its servers through the TLS app's session_tickets: no file).
       if (name === 'caddy') expect(r.secretFiles, name).toBeUndefined();
       else expect(r.secretFiles?.length, name).toBeGreaterThan(0);
       for (const f of r.secretFiles ?? []) {
