@@ -604,11 +604,13 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunResult> {
     const t = options.targets[policy]!;
     const died = t.died?.();
     // The run lost its target: its results after the death are errors naming it, and the run is an error (exit 2).
-    if (died)
-      runError ??= {
-        code: 'MTLS_ERR_TARGET_UNREACHABLE',
-        message: `target ${t.name} (${policy}) ${died} during the run: the results after that are errors, not verdicts`,
-      };
+    if (!died) continue;
+    runError ??= {
+      code: 'MTLS_ERR_TARGET_UNREACHABLE',
+      message: `target ${t.name} (${policy}) ${died} during the run: the results after that are errors, not verdicts`,
+    };
+    // NOTE: results.json, the summary and the exit status; a --verbose line printed before is not taken back.
+    results.forEach((r, i) => (results[i] = afterDeath(r, policy, `target ${t.name} (${policy}) ${died}`)));
   }
   const interrupted = signal?.aborted === true;
   const strict = options.strict ?? false;
@@ -672,4 +674,20 @@ async function pool<T extends { index: number }, R>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return out;
+}
+
+/**
+ * A result of a run whose `policy` target died (`who`, e.g. "target nginx (require) killed by SIGKILL"): a probe in
+ * flight at the death saw it as a reset or a close, and the exit may be noticed only after that probe was judged, so
+ * no pass of that target rests on a reset or a close (an inconclusive rejection another client's conclusive one
+ * confirmed): it becomes an error naming the death. Other results are returned as they are.
+ */
+export function afterDeath(r: ScenarioResult, policy: ServerPolicy, who: string): ScenarioResult {
+  if (r.policy !== policy || r.verdict !== 'pass') return r;
+  if (!r.observations.some((o) => o.evidence === 'inconclusive-rejection')) return r;
+  return {
+    ...r,
+    verdict: 'error',
+    reason: `${r.reason}; ${who} during the run: a reset or close in this run cannot be told from the death`,
+  };
 }
