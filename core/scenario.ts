@@ -46,8 +46,7 @@ export type Feature =
   | 'proxy-identity'
   /**
    * The server limits a client chain to at most {@link DECLARED_VERIFY_DEPTH} intermediate CAs (OpenSSL's verify
-   * depth 5, as the harness configures nginx, Apache, lighttpd and openssl s_server, and as the built-in server
-   * checks itself).
+   * depth 5, as the harness configures nginx, Apache, lighttpd and openssl s_server).
    */
   | 'verify-depth';
 

@@ -4,7 +4,7 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import { HarnessError } from '../core/errors.js';
 import type { CrlVariantName, FixtureSet } from '../core/manifest.js';
-import { DECLARED_VERIFY_DEPTH, type Feature, type ServerPolicy } from '../core/scenario.js';
+import type { Feature, ServerPolicy } from '../core/scenario.js';
 import { VERSION } from '../core/version.js';
 import { PUBLIC_SERVER_NAME } from '../fixtures-gen/generate.js';
 import { queryOcsp, startOcspResponder, type OcspResponder } from '../fixtures-gen/ocsp.js';
@@ -84,8 +84,7 @@ export interface BuiltinEcho {
 
 /**
  * The reference mTLS server: node:tls with the fixtures' root, one CRL per CA level, OCSP checked against a loopback
- * responder, an identity allow-list, a verify depth of 5, OpenSSL security level 2, and an HTTP echo of the authenticated
- * identity.
+ * responder, an identity allow-list, OpenSSL security level 2, and an HTTP echo of the authenticated identity.
  *
  * A refused client gets an HTTP refusal right after the handshake, with the reason in the body: 495 for a
  * certificate that failed verification (or OCSP), 496 for no certificate under `require`, 403 for an identity not on
@@ -210,18 +209,10 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
     if (!has && required) return { status: 496, reason: 'no client certificate was sent' };
     if (has && !socket.authorized)
       return { status: 495, reason: `certificate verification failed: ${String(socket.authorizationError)}` };
+    if (has && useIdentity && !allow.has(cn(peer))) return { status: 403, reason: 'identity not on the allow-list' };
     // NOTE: a resumed session carries the verification of the handshake that made it (RFC 8446 §2.2, RFC 5246
     // §7.3); the reference re-checks what can change since: the certificate's expiry and its OCSP status.
     const resumed = socket.isSessionReused();
-    if (has && !resumed) {
-      const over = intermediateCas(peer) - DECLARED_VERIFY_DEPTH;
-      if (over > 0)
-        return {
-          status: 495,
-          reason: `certificate chain too long: ${DECLARED_VERIFY_DEPTH + over} intermediate CAs, the verify depth is ${DECLARED_VERIFY_DEPTH}`,
-        };
-    }
-    if (has && useIdentity && !allow.has(cn(peer))) return { status: 403, reason: 'identity not on the allow-list' };
     if (has && resumed && Date.parse(peer.valid_to) <= Date.now())
       return { status: 495, reason: `resumed session of a certificate that expired at ${peer.valid_to}` };
     if (has && ocsp) {
@@ -326,7 +317,6 @@ export async function startBuiltinServer(options: BuiltinServerOptions): Promise
   }
   if (options.proxy) capabilities.add('proxy-identity');
   if (!weakened) {
-    capabilities.add('verify-depth');
     if (useCrl) capabilities.add('crl');
     if (useOcsp) capabilities.add('ocsp');
     if (useIdentity) capabilities.add('identity-policy');
@@ -631,26 +621,4 @@ async function startSessionShapes(
         () => undefined,
       ),
   };
-}
-
-/**
- * The intermediate CAs of a verified client chain: the certificates node:tls links between the leaf and its trust
- * anchor (the client's own, matched issuer by issuer, ending at the anchor from the trust store). node:tls has no
- * verify depth option, so the reference server applies OpenSSL's meaning of a depth itself: at most
- * {@link DECLARED_VERIFY_DEPTH} intermediate CAs above the leaf, as nginx's `ssl_verify_depth 5` does.
- */
-function intermediateCas(leaf: tls.DetailedPeerCertificate): number {
-  let certificates = 1;
-  let selfSigned = false;
-  // NOTE: bounded: node links each certificate once, but a chain is the client's input.
-  for (let c = leaf; certificates < 1000; certificates++) {
-    const issuer = c.issuerCertificate as tls.DetailedPeerCertificate | undefined;
-    if (!issuer || Object.keys(issuer).length === 0) break;
-    if (issuer === c || issuer.fingerprint256 === c.fingerprint256) {
-      selfSigned = true;
-      break;
-    }
-    c = issuer;
-  }
-  return Math.max(0, certificates - 1 - (selfSigned ? 1 : 0));
 }

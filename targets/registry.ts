@@ -28,7 +28,7 @@ export interface ExternalResumption {
  * it), and the revocation checks it cannot make at all.
  */
 export function productCapabilities(product: string): { features: Feature[]; unchecked: Feature[] } {
-  if (product === 'node') return { features: ['crl', 'ocsp', 'identity-policy', 'verify-depth'], unchecked: [] };
+  if (product === 'node') return { features: ['crl', 'ocsp', 'identity-policy'], unchecked: [] };
   const adapter = ADAPTERS[product as ProcessTargetName];
   const features = [...adapter.capabilities.features];
   return { features, unchecked: (['crl', 'ocsp'] as const).filter((f) => !features.includes(f)) };
@@ -278,7 +278,6 @@ export async function describeTargets(options: { containers?: boolean } = {}): P
       'crl',
       'ocsp',
       'identity-policy',
-      'verify-depth',
       'per-location-auth',
       'proxy-identity',
       'resumption',

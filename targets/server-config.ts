@@ -72,7 +72,7 @@ export function renderServerConfig(options: ServerConfigOptions): ServerConfig {
       ],
       env: {},
       notes: [
-        'the built-in server checks CRLs, OCSP (its own loopback responder), the identity allow-list and a verify depth of 5',
+        'the built-in server checks CRLs, OCSP (its own loopback responder) and the identity allow-list',
         'it refuses a client with HTTP 495/496/403 after the handshake',
       ],
     };

@@ -15,7 +15,6 @@ import { startBuiltinServer, type BuiltinServerOptions } from '../../targets/bui
 import { loadExpectations } from '../../targets/expectations.js';
 import type { StartedTarget } from '../../targets/target.js';
 import { runCli } from '../helpers/cli.js';
-import { openssl } from '../helpers/openssl.js';
 import { blackHole, closedPort, plaintextHttp, resetter, type TestServer } from '../helpers/servers.js';
 
 let dir: string;
@@ -117,55 +116,6 @@ describe('the built-in reference server', () => {
         expect(unsolicited?.verdict).toBe('pass');
         expect(unsolicited?.observed.alert?.name).toBe('unexpected_message');
       }
-    } finally {
-      await target.stop();
-    }
-  });
-
-  it('applies a verify depth of 5 itself (node:tls has none): six intermediate CAs are refused, three served', async () => {
-    const target = await startBuiltinServer({ fixtures: fx, policy: 'require' });
-    try {
-      expect(target.capabilities.has('verify-depth')).toBe(true);
-      // openssl s_client, independently: the answer to each chain's GET.
-      const answer = async (id: string) => {
-        const f = fx.fixture(id);
-        const { out } = await openssl(
-          [
-            's_client',
-            '-connect',
-            `127.0.0.1:${target.endpoint.port}`,
-            '-servername',
-            'localhost',
-            '-CAfile',
-            fx.resolve(fx.manifest.trust),
-            '-cert',
-            fx.resolve(f.cert),
-            '-key',
-            fx.resolve(f.key),
-            '-cert_chain',
-            fx.resolve(f.chain),
-            '-ign_eof',
-            '-quiet',
-          ],
-          { input: 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n' },
-        );
-        return out;
-      };
-      const over = await answer('chain-over-depth-limit');
-      expect(over).toMatch(/^HTTP\/1\.1 495 /m);
-      expect(over).toContain('certificate chain too long: 6 intermediate CAs, the verify depth is 5');
-      expect(await answer('chain-five-levels')).toMatch(/^HTTP\/1\.1 200 /m);
-      // The runner's verdicts agree: refused over both versions, the five-level chain and the sanity control accepted.
-      const run = await runAgainst(target, 'require::chain::chain-over-depth-limit,require::chain::chain-five-levels');
-      const seen = run.results.map((r) => `${r.id.split('::').pop()} ${r.tls} ${r.verdict} ${r.observed.httpStatus}`);
-      expect(seen.sort()).toEqual([
-        'chain-five-levels 1.2 pass 200',
-        'chain-five-levels 1.3 pass 200',
-        'chain-over-depth-limit 1.2 pass 495',
-        'chain-over-depth-limit 1.3 pass 495',
-        'valid 1.2 pass 200',
-        'valid 1.3 pass 200',
-      ]);
     } finally {
       await target.stop();
     }
