@@ -24,12 +24,13 @@ export function renderCaddy(input: RenderInput): Rendered {
   const p = (rel: string) => `${input.root}/${rel}`;
   const mode =
     input.weaken === 'request-only' ? 'request' : input.policy === 'require' ? 'require_and_verify' : 'verify_if_given';
+  const shapes = caddySessionShapes(input);
   const servers: Record<string, Json> = {
     mtls: server(
       input,
       input.port,
-      [...caddySessionShapes(input).routes, ...caddyProxy(input), OK_ROUTE],
-      [...caddySessionShapes(input).policies, policy(input, mode)],
+      [...shapes.routes, ...caddyProxy(input), OK_ROUTE],
+      [...shapes.policies, policy(input, mode)],
     ),
   };
   // The optional endpoint of the resumption shapes (issue 12): a server of its own on the second port.
